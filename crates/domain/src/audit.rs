@@ -1,0 +1,223 @@
+//! The audit log: who did what to which record, when, and from where.
+//! Entries are appended in the same transaction as the change they record
+//! and are never updated or deleted.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::user::Email;
+use crate::{AuditEventId, OrgId, Timestamp, UserId};
+
+/// Who acted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in user.
+    User {
+        id: UserId,
+        email: Email,
+        org_id: OrgId,
+    },
+    /// Someone not signed in (the login page, the public referral form).
+    Anonymous,
+    /// An operator at the command line (`linkwork user add`, imports).
+    Cli,
+    /// Linkwork itself (demo data, scheduled housekeeping).
+    System,
+}
+
+impl Actor {
+    pub fn user_id(&self) -> Option<UserId> {
+        match self {
+            Actor::User { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    pub fn org_id(&self) -> Option<OrgId> {
+        match self {
+            Actor::User { org_id, .. } => Some(*org_id),
+            _ => None,
+        }
+    }
+
+    /// How the actor is named in the log; kept even if the user is later
+    /// renamed or disabled.
+    pub fn label(&self) -> String {
+        match self {
+            Actor::User { email, .. } => email.to_string(),
+            Actor::Anonymous => "anonymous".into(),
+            Actor::Cli => "command line".into(),
+            Actor::System => "system".into(),
+        }
+    }
+}
+
+macro_rules! audit_actions {
+    ($($variant:ident => $code:literal, $label:literal;)*) => {
+        /// Every kind of event the log records.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum AuditAction { $($variant),* }
+
+        impl AuditAction {
+            pub const ALL: &'static [AuditAction] = &[$(AuditAction::$variant),*];
+
+            pub fn code(self) -> &'static str {
+                match self { $(AuditAction::$variant => $code),* }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $(AuditAction::$variant => $label),* }
+            }
+        }
+    };
+}
+
+audit_actions! {
+    SignIn => "sign_in", "Signed in";
+    SignInFailed => "sign_in_failed", "Failed sign-in";
+    SignInThrottled => "sign_in_throttled", "Sign-in refused: too many attempts";
+    SignOut => "sign_out", "Signed out";
+    OrganisationCreate => "organisation.create", "Created organisation";
+    UserCreate => "user.create", "Created user";
+    UserRolesChange => "user.roles_change", "Changed roles";
+    UserDisable => "user.disable", "Disabled user";
+    UserEnable => "user.enable", "Re-enabled user";
+    CredentialLinkIssue => "user.credential_link_issue", "Issued a set-password link";
+    PasswordSet => "user.password_set", "Set password";
+    PasswordChange => "user.password_change", "Changed own password";
+    AuditExport => "audit.export", "Exported the audit log";
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for AuditAction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AuditAction::ALL
+            .iter()
+            .copied()
+            .find(|a| a.code() == s)
+            .ok_or_else(|| format!("unknown audit action {s:?}"))
+    }
+}
+
+/// A record an event is about, e.g. `("user", id)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntityRef {
+    pub kind: &'static str,
+    pub id: String,
+}
+
+impl EntityRef {
+    pub fn new(kind: &'static str, id: impl ToString) -> Self {
+        EntityRef {
+            kind,
+            id: id.to_string(),
+        }
+    }
+}
+
+/// An event about to be appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEvent {
+    pub id: AuditEventId,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: AuditAction,
+    pub entity: Option<EntityRef>,
+    /// A plain-English detail. Never a secret, a password or a token.
+    pub detail: String,
+    /// The client address the request came from, when there was one.
+    pub ip: Option<String>,
+}
+
+impl NewAuditEvent {
+    pub fn new(actor: Actor, action: AuditAction, at: Timestamp) -> Self {
+        NewAuditEvent {
+            id: AuditEventId::new(),
+            at,
+            actor,
+            action,
+            entity: None,
+            detail: String::new(),
+            ip: None,
+        }
+    }
+
+    pub fn entity(mut self, entity: EntityRef) -> Self {
+        self.entity = Some(entity);
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+
+    pub fn ip(mut self, ip: Option<String>) -> Self {
+        self.ip = ip;
+        self
+    }
+}
+
+/// An event as read back from the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    pub id: AuditEventId,
+    pub at: Timestamp,
+    pub actor_user_id: Option<UserId>,
+    pub actor_label: String,
+    pub actor_org_id: Option<OrgId>,
+    pub action: String,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub detail: String,
+    pub ip: Option<String>,
+}
+
+impl AuditEvent {
+    /// The action's label, or its raw code if this version does not know
+    /// it (an entry written by a newer release).
+    pub fn action_label(&self) -> &str {
+        self.action
+            .parse::<AuditAction>()
+            .map(AuditAction::label)
+            .unwrap_or(&self.action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_codes_are_unique_and_parse_back() {
+        let mut codes: Vec<_> = AuditAction::ALL.iter().map(|a| a.code()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), AuditAction::ALL.len());
+        for action in AuditAction::ALL {
+            assert_eq!(action.code().parse::<AuditAction>(), Ok(*action));
+        }
+    }
+
+    #[test]
+    fn actors_are_labelled() {
+        let email = Email::parse("lw@example.org").unwrap();
+        let actor = Actor::User {
+            id: UserId::new(),
+            email,
+            org_id: OrgId::new(),
+        };
+        assert_eq!(actor.label(), "lw@example.org");
+        assert!(actor.user_id().is_some());
+        assert_eq!(Actor::Cli.label(), "command line");
+        assert_eq!(Actor::Anonymous.user_id(), None);
+    }
+}

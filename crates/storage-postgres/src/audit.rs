@@ -1,0 +1,152 @@
+use async_trait::async_trait;
+use linkwork_domain::audit::{AuditEvent, NewAuditEvent};
+use linkwork_domain::{AuditEventId, OrgId, Timestamp};
+use linkwork_storage::{AuditFilter, AuditStore, Page, PageRequest, StorageResult};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use uuid::Uuid;
+
+use crate::{PostgresStore, backend};
+
+/// Appends `event` on `conn`, inside the caller's transaction.
+pub(crate) async fn insert(conn: &mut PgConnection, event: &NewAuditEvent) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, at, actor_user_id, actor_label, actor_org_id, action, entity_type, entity_id, detail, ip) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(event.id.0)
+    .bind(event.at)
+    .bind(event.actor.user_id().map(|id| id.0))
+    .bind(event.actor.label())
+    .bind(event.actor.org_id().map(|id| id.0))
+    .bind(event.action.code())
+    .bind(event.entity.as_ref().map(|e| e.kind))
+    .bind(event.entity.as_ref().map(|e| e.id.as_str()))
+    .bind(&event.detail)
+    .bind(event.ip.as_deref())
+    .execute(conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// `column IN (org and its descendants)`, for tenancy filters.
+pub(crate) fn push_within(qb: &mut QueryBuilder<'_, Postgres>, column: &str, org: OrgId) {
+    qb.push(column);
+    qb.push(" IN (WITH RECURSIVE scope(id) AS (SELECT ");
+    qb.push_bind(org.0);
+    qb.push("::uuid UNION ALL SELECT o.id FROM organisations o JOIN scope s ON o.parent_id = s.id) SELECT id FROM scope)");
+}
+
+fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &AuditFilter) {
+    qb.push(" WHERE 1 = 1");
+    if let Some(org) = filter.within {
+        qb.push(" AND ");
+        push_within(qb, "actor_org_id", org);
+    }
+    if let Some(actor) = &filter.actor {
+        qb.push(" AND strpos(lower(actor_label), lower(");
+        qb.push_bind(actor.clone());
+        qb.push(")) > 0");
+    }
+    if let Some(action) = &filter.action {
+        qb.push(" AND action = ").push_bind(action.clone());
+    }
+    if let Some(kind) = &filter.entity_type {
+        qb.push(" AND entity_type = ").push_bind(kind.clone());
+    }
+    if let Some(id) = &filter.entity_id {
+        qb.push(" AND entity_id = ").push_bind(id.clone());
+    }
+    if let Some(from) = filter.from {
+        qb.push(" AND at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to {
+        qb.push(" AND at < ").push_bind(to);
+    }
+}
+
+const COLUMNS: &str = "SELECT id, at, actor_user_id, actor_label, actor_org_id, action, entity_type, entity_id, detail, ip FROM audit_events";
+
+fn event(row: &PgRow) -> StorageResult<AuditEvent> {
+    Ok(AuditEvent {
+        id: row.try_get::<Uuid, _>("id").map_err(backend)?.into(),
+        at: row.try_get("at").map_err(backend)?,
+        actor_user_id: row
+            .try_get::<Option<Uuid>, _>("actor_user_id")
+            .map_err(backend)?
+            .map(Into::into),
+        actor_label: row.try_get("actor_label").map_err(backend)?,
+        actor_org_id: row
+            .try_get::<Option<Uuid>, _>("actor_org_id")
+            .map_err(backend)?
+            .map(Into::into),
+        action: row.try_get("action").map_err(backend)?,
+        entity_type: row.try_get("entity_type").map_err(backend)?,
+        entity_id: row.try_get("entity_id").map_err(backend)?,
+        detail: row.try_get("detail").map_err(backend)?,
+        ip: row.try_get("ip").map_err(backend)?,
+    })
+}
+
+#[async_trait]
+impl AuditStore for PostgresStore {
+    async fn record(&self, event: &NewAuditEvent) -> StorageResult<()> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        insert(&mut conn, event).await
+    }
+
+    async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StorageResult<Page<AuditEvent>> {
+        let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM audit_events");
+        push_filter(&mut count, filter);
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+
+        let mut query = QueryBuilder::<Postgres>::new(COLUMNS);
+        push_filter(&mut query, filter);
+        query
+            .push(" ORDER BY at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(page.per_page))
+            .push(" OFFSET ")
+            .push_bind(page.offset() as i64);
+        let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;
+        Ok(Page {
+            items: rows.iter().map(event).collect::<StorageResult<_>>()?,
+            total: total as u64,
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+
+    async fn audit_events_after(
+        &self,
+        filter: &AuditFilter,
+        after: Option<(Timestamp, AuditEventId)>,
+        limit: u32,
+    ) -> StorageResult<Vec<AuditEvent>> {
+        let mut query = QueryBuilder::<Postgres>::new(COLUMNS);
+        push_filter(&mut query, filter);
+        if let Some((at, id)) = after {
+            query
+                .push(" AND (at > ")
+                .push_bind(at)
+                .push(" OR (at = ")
+                .push_bind(at)
+                .push(" AND id > ")
+                .push_bind(id.0)
+                .push("))");
+        }
+        query
+            .push(" ORDER BY at, id LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(event).collect()
+    }
+}

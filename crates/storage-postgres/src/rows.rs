@@ -1,0 +1,68 @@
+//! Turning rows back into domain types.
+
+use linkwork_domain::organisation::{OrgKind, Organisation};
+use linkwork_domain::role::{Role, Roles};
+use linkwork_domain::user::{Email, User, UserStatus};
+use linkwork_storage::{StorageError, StorageResult};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use uuid::Uuid;
+
+/// A value in the database that this version cannot understand: a bug or
+/// a hand edit, reported rather than silently skipped.
+pub(crate) fn corrupt(what: &str, value: impl std::fmt::Display) -> StorageError {
+    StorageError::Backend(format!("unexpected {what} in database: {value}").into())
+}
+
+pub(crate) fn organisation(row: &PgRow) -> StorageResult<Organisation> {
+    let kind: String = row.try_get("kind").map_err(super::backend)?;
+    Ok(Organisation {
+        id: row.try_get::<Uuid, _>("id").map_err(super::backend)?.into(),
+        name: row.try_get("name").map_err(super::backend)?,
+        kind: kind
+            .parse::<OrgKind>()
+            .map_err(|_| corrupt("organisation kind", &kind))?,
+        parent_id: row
+            .try_get::<Option<Uuid>, _>("parent_id")
+            .map_err(super::backend)?
+            .map(Into::into),
+        code: row.try_get("code").map_err(super::backend)?,
+        created_at: row.try_get("created_at").map_err(super::backend)?,
+    })
+}
+
+/// Roles arrive as one comma-separated column (`group_concat`).
+pub(crate) fn roles(joined: Option<String>) -> StorageResult<Roles> {
+    let joined = joined.unwrap_or_default();
+    let roles = joined
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .map(|r| r.parse::<Role>().map_err(|_| corrupt("role", r)))
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok(Roles::new(roles))
+}
+
+/// The user columns plus a `roles` column, as selected by `USER_COLUMNS`.
+pub(crate) fn user(row: &PgRow) -> StorageResult<User> {
+    let email: String = row.try_get("email").map_err(super::backend)?;
+    let status: String = row.try_get("status").map_err(super::backend)?;
+    Ok(User {
+        id: row.try_get::<Uuid, _>("id").map_err(super::backend)?.into(),
+        org_id: row
+            .try_get::<Uuid, _>("org_id")
+            .map_err(super::backend)?
+            .into(),
+        email: Email::parse(&email).map_err(|_| corrupt("email", &email))?,
+        display_name: row.try_get("display_name").map_err(super::backend)?,
+        roles: roles(row.try_get("roles").map_err(super::backend)?)?,
+        status: status
+            .parse::<UserStatus>()
+            .map_err(|_| corrupt("user status", &status))?,
+        created_at: row.try_get("created_at").map_err(super::backend)?,
+        last_login_at: row.try_get("last_login_at").map_err(super::backend)?,
+    })
+}
+
+/// The columns `user` reads, for a query over `users u`.
+pub(crate) const USER_COLUMNS: &str = "u.id, u.org_id, u.email, u.display_name, u.status, u.created_at, u.last_login_at, \
+     (SELECT string_agg(r.role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles";

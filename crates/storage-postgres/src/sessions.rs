@@ -1,0 +1,208 @@
+use async_trait::async_trait;
+use linkwork_domain::Timestamp;
+use linkwork_domain::audit::NewAuditEvent;
+use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session};
+use linkwork_domain::user::User;
+use linkwork_storage::{CredentialTokenStore, LoginThrottleStore, SessionStore, StorageResult};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use uuid::Uuid;
+
+use crate::audit::insert as insert_audit;
+use crate::rows::{self, USER_COLUMNS, corrupt};
+use crate::{PostgresStore, backend};
+
+fn session(row: &PgRow) -> StorageResult<Session> {
+    Ok(Session {
+        token_hash: row.try_get("token_hash").map_err(backend)?,
+        user_id: row.try_get::<Uuid, _>("user_id").map_err(backend)?.into(),
+        csrf_token: row.try_get("csrf_token").map_err(backend)?,
+        created_at: row.try_get("s_created_at").map_err(backend)?,
+        last_seen_at: row.try_get("last_seen_at").map_err(backend)?,
+        expires_at: row.try_get("expires_at").map_err(backend)?,
+        ip: row.try_get("ip").map_err(backend)?,
+        user_agent: row.try_get("user_agent").map_err(backend)?,
+    })
+}
+
+#[async_trait]
+impl SessionStore for PostgresStore {
+    async fn create_session(&self, s: &Session, audit: &NewAuditEvent) -> StorageResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&s.token_hash)
+        .bind(s.user_id.0)
+        .bind(&s.csrf_token)
+        .bind(s.created_at)
+        .bind(s.last_seen_at)
+        .bind(s.expires_at)
+        .bind(s.ip.as_deref())
+        .bind(s.user_agent.as_deref())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+            .bind(s.created_at)
+            .bind(s.user_id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn session_with_user(&self, token_hash: &str) -> StorageResult<Option<(Session, User)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, s.token_hash, s.user_id, s.csrf_token, s.created_at AS s_created_at, \
+             s.last_seen_at, s.expires_at, s.ip, s.user_agent \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|row| Ok((session(&row)?, rows::user(&row)?)))
+            .transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &str, at: Timestamp) -> StorageResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(at)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &str, audit: &NewAuditEvent) -> StorageResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn delete_stale_sessions(
+        &self,
+        now: Timestamp,
+        idle_before: Timestamp,
+    ) -> StorageResult<u64> {
+        let result =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
+                .bind(now)
+                .bind(idle_before)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(result.rows_affected())
+    }
+}
+
+#[async_trait]
+impl CredentialTokenStore for PostgresStore {
+    async fn issue_credential_token(
+        &self,
+        token: &CredentialToken,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM credential_tokens WHERE user_id = $1")
+            .bind(token.user_id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO credential_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&token.token_hash)
+        .bind(token.user_id.0)
+        .bind(token.purpose.code())
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn credential_token(&self, token_hash: &str) -> StorageResult<Option<CredentialToken>> {
+        let row = sqlx::query(
+            "SELECT token_hash, user_id, purpose, created_at, expires_at FROM credential_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|row| {
+            let purpose: String = row.try_get("purpose").map_err(backend)?;
+            Ok(CredentialToken {
+                token_hash: row.try_get("token_hash").map_err(backend)?,
+                user_id: row.try_get::<Uuid, _>("user_id").map_err(backend)?.into(),
+                purpose: CredentialPurpose::from_code(&purpose)
+                    .ok_or_else(|| corrupt("token purpose", &purpose))?,
+                created_at: row.try_get("created_at").map_err(backend)?,
+                expires_at: row.try_get("expires_at").map_err(backend)?,
+            })
+        })
+        .transpose()
+    }
+}
+
+#[async_trait]
+impl LoginThrottleStore for PostgresStore {
+    async fn record_login_failure(
+        &self,
+        keys: &[String],
+        at: Timestamp,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()> {
+        let mut tx = self.write().await?;
+        for key in keys {
+            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn login_failures_since(&self, key: &str, since: Timestamp) -> StorageResult<u32> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE key = $1 AND at >= $2")
+                .bind(key)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(count as u32)
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> StorageResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn prune_login_failures(&self, before: Timestamp) -> StorageResult<u64> {
+        let result = sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(result.rows_affected())
+    }
+}

@@ -1,0 +1,47 @@
+//! The behaviour every storage backend must show, written once against the
+//! `Store` traits and run against SQLite and PostgreSQL (see
+//! `storage_suite!`), plus fresh databases for tests of other crates.
+
+pub mod databases;
+pub mod fixtures;
+pub mod suite;
+
+/// Expands to one `#[tokio::test]` per suite case, each given a fresh
+/// store from `$make` (an async expression yielding `Option<impl Store>`;
+/// `None` means the backend is unavailable and the test is skipped).
+#[macro_export]
+macro_rules! storage_suite {
+    ($make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                #[allow(clippy::redundant_closure_call)]
+                let Some(db) = ($make)().await else { return };
+                $crate::suite::$case(db.store()).await;
+            }
+        )*
+    };
+}
+
+/// Every case in the suite, for `storage_suite!`.
+#[macro_export]
+macro_rules! all_storage_cases {
+    ($make:expr) => {
+        $crate::storage_suite!($make;
+            organisations_sit_in_a_tree,
+            organisation_codes_are_unique_and_failed_changes_leave_no_audit,
+            users_are_created_with_roles_and_found_by_email,
+            duplicate_email_is_a_conflict_and_changes_nothing,
+            users_are_listed_with_filters_and_pages,
+            roles_can_be_replaced,
+            disabling_a_user_ends_their_sessions,
+            setting_a_password_activates_and_ends_other_sessions,
+            sessions_are_created_touched_and_removed,
+            stale_sessions_are_swept,
+            credential_links_replace_earlier_ones,
+            login_failures_are_counted_per_key,
+            audit_events_filter_and_page,
+            audit_export_walks_in_order,
+        );
+    };
+}

@@ -1,0 +1,15 @@
+//! What Linkwork needs from a database, as domain operations. Each backend
+//! crate implements these traits against its own schema and migrations;
+//! `linkwork-storage-testsuite` checks that every backend behaves the same.
+//!
+//! Every operation that changes data takes the audit event describing the
+//! change and writes both in one transaction: the change is never saved
+//! without its audit entry, nor the entry without the change.
+
+mod error;
+mod page;
+mod traits;
+
+pub use error::{StorageError, StorageResult};
+pub use page::{Page, PageRequest};
+pub use traits::*;

@@ -1,0 +1,193 @@
+use async_trait::async_trait;
+use linkwork_domain::audit::{AuditEvent, NewAuditEvent};
+use linkwork_domain::organisation::{OrgScope, Organisation};
+use linkwork_domain::role::{Role, Roles};
+use linkwork_domain::session::{CredentialToken, Session};
+use linkwork_domain::user::{Email, User, UserStatus};
+use linkwork_domain::{AuditEventId, OrgId, Timestamp, UserId};
+
+use crate::{Page, PageRequest, StorageResult};
+
+/// Whether the database answers.
+#[async_trait]
+pub trait HealthStore: Send + Sync {
+    async fn ping(&self) -> StorageResult<()>;
+}
+
+#[async_trait]
+pub trait OrganisationStore: Send + Sync {
+    /// Fails with `Conflict` if the code is already used.
+    async fn create_organisation(
+        &self,
+        org: &Organisation,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+    async fn organisation(&self, id: OrgId) -> StorageResult<Option<Organisation>>;
+    async fn organisation_by_code(&self, code: &str) -> StorageResult<Option<Organisation>>;
+    /// Organisations within `within`'s subtree (all when `None`), by name.
+    async fn list_organisations(&self, within: Option<OrgId>) -> StorageResult<Vec<Organisation>>;
+    /// `root` and every organisation beneath it.
+    async fn org_scope(&self, root: OrgId) -> StorageResult<OrgScope>;
+}
+
+/// Which users to list.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Only users of organisations in this organisation's subtree.
+    pub within: Option<OrgId>,
+    pub org_id: Option<OrgId>,
+    pub role: Option<Role>,
+    pub status: Option<UserStatus>,
+    /// Matches part of the name or email, ignoring case.
+    pub text: Option<String>,
+}
+
+/// An account with its password hash, for signing in.
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    pub user: User,
+    pub password_hash: Option<String>,
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Fails with `Conflict` if the email already has an account.
+    async fn create_user(
+        &self,
+        user: &User,
+        password_hash: Option<&str>,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+    async fn user(&self, id: UserId) -> StorageResult<Option<User>>;
+    async fn user_credentials(&self, email: &Email) -> StorageResult<Option<UserCredentials>>;
+    /// Users by name.
+    async fn list_users(&self, filter: &UserFilter, page: PageRequest)
+    -> StorageResult<Page<User>>;
+    /// Disabling also ends every session of the user.
+    async fn set_user_status(
+        &self,
+        id: UserId,
+        status: UserStatus,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+    async fn set_user_roles(
+        &self,
+        id: UserId,
+        roles: &Roles,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+    /// Replaces the password, marks an invited user active, ends every
+    /// session but `keep_session` and voids the user's set-password links.
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Starts a session and records the user's sign-in time.
+    async fn create_session(&self, session: &Session, audit: &NewAuditEvent) -> StorageResult<()>;
+    /// The live-or-not session with its user; the caller checks expiry.
+    async fn session_with_user(&self, token_hash: &str) -> StorageResult<Option<(Session, User)>>;
+    async fn touch_session(&self, token_hash: &str, at: Timestamp) -> StorageResult<()>;
+    async fn delete_session(&self, token_hash: &str, audit: &NewAuditEvent) -> StorageResult<()>;
+    /// Housekeeping: removes sessions past `now` or idle since `idle_before`.
+    async fn delete_stale_sessions(
+        &self,
+        now: Timestamp,
+        idle_before: Timestamp,
+    ) -> StorageResult<u64>;
+}
+
+#[async_trait]
+pub trait CredentialTokenStore: Send + Sync {
+    /// Issues a one-time link, voiding any earlier link for the same user.
+    async fn issue_credential_token(
+        &self,
+        token: &CredentialToken,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+    async fn credential_token(&self, token_hash: &str) -> StorageResult<Option<CredentialToken>>;
+}
+
+/// Failed sign-ins, counted per key (an email, an address) so that
+/// guessing is slowed across every instance sharing the database.
+#[async_trait]
+pub trait LoginThrottleStore: Send + Sync {
+    async fn record_login_failure(
+        &self,
+        keys: &[String],
+        at: Timestamp,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+    async fn login_failures_since(&self, key: &str, since: Timestamp) -> StorageResult<u32>;
+    async fn clear_login_failures(&self, key: &str) -> StorageResult<()>;
+    async fn prune_login_failures(&self, before: Timestamp) -> StorageResult<u64>;
+}
+
+/// Which audit events to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only events by users of organisations in this subtree. `None` lists
+    /// everything, including anonymous and command-line events.
+    pub within: Option<OrgId>,
+    /// Part of the actor's label (their email), ignoring case.
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub from: Option<Timestamp>,
+    /// Exclusive.
+    pub to: Option<Timestamp>,
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an event that accompanies no other change (a read of a
+    /// record, a sign-in refused).
+    async fn record(&self, event: &NewAuditEvent) -> StorageResult<()>;
+    /// Newest first.
+    async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StorageResult<Page<AuditEvent>>;
+    /// Oldest first, the `limit` events after `after` (by time, then id), for
+    /// exporting a log of any size in batches.
+    async fn audit_events_after(
+        &self,
+        filter: &AuditFilter,
+        after: Option<(Timestamp, AuditEventId)>,
+        limit: u32,
+    ) -> StorageResult<Vec<AuditEvent>>;
+}
+
+/// Everything Linkwork stores. Implemented for any type that implements
+/// each part.
+pub trait Store:
+    HealthStore
+    + OrganisationStore
+    + UserStore
+    + SessionStore
+    + CredentialTokenStore
+    + LoginThrottleStore
+    + AuditStore
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: HealthStore
+        + OrganisationStore
+        + UserStore
+        + SessionStore
+        + CredentialTokenStore
+        + LoginThrottleStore
+        + AuditStore
+        + 'static
+{
+}
