@@ -73,6 +73,15 @@ find "$DEST" -mindepth 1 -delete
 copy_bundle nhsuk-frontend.min.css
 copy_bundle nhsuk-frontend.min.js
 
+# Two deliberate changes to the upstream CSS, both so that Linkwork works
+# offline and under a Content-Security-Policy that allows only 'self':
+# - the @font-face rules load Frutiger from https://assets.nhs.uk (licensed to
+#   NHS England organisations, and unreachable from closed networks); without
+#   them the design system falls back to Arial, as it is designed to;
+# - image URLs are absolute (/assets/...); make them relative so they resolve
+#   inside this folder.
+sed -i -E 's#@font-face\{[^}]*assets\.nhs\.uk[^}]*\}##g; s#url\(/assets/#url(assets/#g' "$DEST/nhsuk-frontend.min.css"
+
 # Assets (favicons, app icons, web manifest, icon SVGs); skip anything huge.
 (cd "$DIST" && find assets -type f) | while IFS= read -r rel; do
   if [[ "$(file_size "$DIST/$rel")" -gt "$MAX_ASSET_BYTES" ]]; then

@@ -131,6 +131,9 @@ pub struct NewAuditEvent {
     pub actor: Actor,
     pub action: AuditAction,
     pub entity: Option<EntityRef>,
+    /// The organisation whose tenancy the event belongs to, which decides
+    /// whose admins can read it: by default the acting user's.
+    pub org_id: Option<OrgId>,
     /// A plain-English detail. Never a secret, a password or a token.
     pub detail: String,
     /// The client address the request came from, when there was one.
@@ -142,6 +145,7 @@ impl NewAuditEvent {
         NewAuditEvent {
             id: AuditEventId::new(),
             at,
+            org_id: actor.org_id(),
             actor,
             action,
             entity: None,
@@ -152,6 +156,11 @@ impl NewAuditEvent {
 
     pub fn entity(mut self, entity: EntityRef) -> Self {
         self.entity = Some(entity);
+        self
+    }
+
+    pub fn org(mut self, org_id: OrgId) -> Self {
+        self.org_id = Some(org_id);
         self
     }
 
@@ -173,7 +182,7 @@ pub struct AuditEvent {
     pub at: Timestamp,
     pub actor_user_id: Option<UserId>,
     pub actor_label: String,
-    pub actor_org_id: Option<OrgId>,
+    pub org_id: Option<OrgId>,
     pub action: String,
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,

@@ -60,7 +60,7 @@ CREATE TABLE audit_events (
     at            TIMESTAMPTZ NOT NULL,
     actor_user_id UUID,
     actor_label   TEXT NOT NULL,
-    actor_org_id  UUID,
+    org_id  UUID,
     action        TEXT NOT NULL,
     entity_type   TEXT,
     entity_id     TEXT,
@@ -69,7 +69,7 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_at ON audit_events (at, id);
 CREATE INDEX audit_events_entity ON audit_events (entity_type, entity_id, at);
-CREATE INDEX audit_events_actor_org ON audit_events (actor_org_id, at);
+CREATE INDEX audit_events_org ON audit_events (org_id, at);
 
 -- The audit log is append-only: no statement may change or remove an entry.
 CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -11,14 +11,14 @@ use crate::{PostgresStore, backend};
 /// Appends `event` on `conn`, inside the caller's transaction.
 pub(crate) async fn insert(conn: &mut PgConnection, event: &NewAuditEvent) -> StorageResult<()> {
     sqlx::query(
-        "INSERT INTO audit_events (id, at, actor_user_id, actor_label, actor_org_id, action, entity_type, entity_id, detail, ip) \
+        "INSERT INTO audit_events (id, at, actor_user_id, actor_label, org_id, action, entity_type, entity_id, detail, ip) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(event.id.0)
     .bind(event.at)
     .bind(event.actor.user_id().map(|id| id.0))
     .bind(event.actor.label())
-    .bind(event.actor.org_id().map(|id| id.0))
+    .bind(event.org_id.map(|id| id.0))
     .bind(event.action.code())
     .bind(event.entity.as_ref().map(|e| e.kind))
     .bind(event.entity.as_ref().map(|e| e.id.as_str()))
@@ -42,7 +42,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &AuditFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(org) = filter.within {
         qb.push(" AND ");
-        push_within(qb, "actor_org_id", org);
+        push_within(qb, "org_id", org);
     }
     if let Some(actor) = &filter.actor {
         qb.push(" AND strpos(lower(actor_label), lower(");
@@ -66,7 +66,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &AuditFilter) {
     }
 }
 
-const COLUMNS: &str = "SELECT id, at, actor_user_id, actor_label, actor_org_id, action, entity_type, entity_id, detail, ip FROM audit_events";
+const COLUMNS: &str = "SELECT id, at, actor_user_id, actor_label, org_id, action, entity_type, entity_id, detail, ip FROM audit_events";
 
 fn event(row: &PgRow) -> StorageResult<AuditEvent> {
     Ok(AuditEvent {
@@ -77,8 +77,8 @@ fn event(row: &PgRow) -> StorageResult<AuditEvent> {
             .map_err(backend)?
             .map(Into::into),
         actor_label: row.try_get("actor_label").map_err(backend)?,
-        actor_org_id: row
-            .try_get::<Option<Uuid>, _>("actor_org_id")
+        org_id: row
+            .try_get::<Option<Uuid>, _>("org_id")
             .map_err(backend)?
             .map(Into::into),
         action: row.try_get("action").map_err(backend)?,

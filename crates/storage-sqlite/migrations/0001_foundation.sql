@@ -62,7 +62,7 @@ CREATE TABLE audit_events (
     at            TEXT NOT NULL,
     actor_user_id BLOB,
     actor_label   TEXT NOT NULL,
-    actor_org_id  BLOB,
+    org_id  BLOB,
     action        TEXT NOT NULL,
     entity_type   TEXT,
     entity_id     TEXT,
@@ -71,7 +71,7 @@ CREATE TABLE audit_events (
 ) STRICT;
 CREATE INDEX audit_events_at ON audit_events (at, id);
 CREATE INDEX audit_events_entity ON audit_events (entity_type, entity_id, at);
-CREATE INDEX audit_events_actor_org ON audit_events (actor_org_id, at);
+CREATE INDEX audit_events_org ON audit_events (org_id, at);
 
 -- The audit log is append-only: no statement may change or remove an entry.
 CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events

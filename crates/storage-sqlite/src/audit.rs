@@ -14,14 +14,14 @@ pub(crate) async fn insert(
     event: &NewAuditEvent,
 ) -> StorageResult<()> {
     sqlx::query(
-        "INSERT INTO audit_events (id, at, actor_user_id, actor_label, actor_org_id, action, entity_type, entity_id, detail, ip) \
+        "INSERT INTO audit_events (id, at, actor_user_id, actor_label, org_id, action, entity_type, entity_id, detail, ip) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(event.id.0)
     .bind(event.at)
     .bind(event.actor.user_id().map(|id| id.0))
     .bind(event.actor.label())
-    .bind(event.actor.org_id().map(|id| id.0))
+    .bind(event.org_id.map(|id| id.0))
     .bind(event.action.code())
     .bind(event.entity.as_ref().map(|e| e.kind))
     .bind(event.entity.as_ref().map(|e| e.id.as_str()))
@@ -45,7 +45,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, filter: &AuditFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(org) = filter.within {
         qb.push(" AND ");
-        push_within(qb, "actor_org_id", org);
+        push_within(qb, "org_id", org);
     }
     if let Some(actor) = &filter.actor {
         qb.push(" AND instr(lower(actor_label), lower(");
@@ -69,7 +69,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, filter: &AuditFilter) {
     }
 }
 
-const COLUMNS: &str = "SELECT id, at, actor_user_id, actor_label, actor_org_id, action, entity_type, entity_id, detail, ip FROM audit_events";
+const COLUMNS: &str = "SELECT id, at, actor_user_id, actor_label, org_id, action, entity_type, entity_id, detail, ip FROM audit_events";
 
 fn event(row: &SqliteRow) -> StorageResult<AuditEvent> {
     Ok(AuditEvent {
@@ -80,8 +80,8 @@ fn event(row: &SqliteRow) -> StorageResult<AuditEvent> {
             .map_err(backend)?
             .map(Into::into),
         actor_label: row.try_get("actor_label").map_err(backend)?,
-        actor_org_id: row
-            .try_get::<Option<Uuid>, _>("actor_org_id")
+        org_id: row
+            .try_get::<Option<Uuid>, _>("org_id")
             .map_err(backend)?
             .map(Into::into),
         action: row.try_get("action").map_err(backend)?,

@@ -132,8 +132,8 @@ pub trait LoginThrottleStore: Send + Sync {
 /// Which audit events to list.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    /// Only events by users of organisations in this subtree. `None` lists
-    /// everything, including anonymous and command-line events.
+    /// Only events belonging to organisations in this subtree. `None` lists
+    /// everything, including events that belong to no organisation.
     pub within: Option<OrgId>,
     /// Part of the actor's label (their email), ignoring case.
     pub actor: Option<String>,

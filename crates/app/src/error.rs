@@ -1,0 +1,41 @@
+use linkwork_domain::validation::ValidationErrors;
+use linkwork_storage::StorageError;
+
+/// Why an application operation did not happen. The web layer maps each to
+/// an HTTP status and a stable error code.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The user's roles do not allow this, or the record is outside their
+    /// organisation's tenancy.
+    #[error("you do not have permission to do that")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The input was wrong; nothing was changed.
+    #[error("{0}")]
+    Invalid(#[from] ValidationErrors),
+    /// The change clashes with existing data (e.g. an email in use).
+    #[error("{0}")]
+    Conflict(String),
+    /// The storage layer failed; the details are logged, not shown.
+    #[error("storage failure: {0}")]
+    Storage(#[source] StorageError),
+    /// Writing an export failed (disk full, closed pipe).
+    #[error("export failed: {0}")]
+    Export(String),
+    /// Password hashing failed (misconfigured cost, out of memory).
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+impl From<StorageError> for AppError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound(what) => AppError::NotFound(what),
+            StorageError::Conflict(message) => AppError::Conflict(message),
+            other => AppError::Storage(other),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,48 @@
+//! Linkwork's application services: what users can do, with authorisation
+//! and auditing, independent of how they ask (web pages, the JSON API or
+//! the command line).
+
+pub mod accounts;
+pub mod admin;
+pub mod audit_log;
+pub mod error;
+pub mod passwords;
+pub mod principal;
+pub mod secrets;
+pub mod settings;
+
+use std::sync::Arc;
+
+use linkwork_storage::Store;
+
+pub use error::{AppError, AppResult};
+pub use principal::Principal;
+pub use settings::Settings;
+
+use passwords::PasswordHasher;
+
+/// The application: a store, the settings and the services built on them.
+/// Cheap to clone; web handlers and CLI commands each hold one.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<Settings>,
+    hasher: Arc<PasswordHasher>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> AppResult<App> {
+        let hasher = PasswordHasher::new(&settings.password_hashing)?;
+        Ok(App {
+            store,
+            settings: Arc::new(settings),
+            hasher: Arc::new(hasher),
+        })
+    }
+
+    /// Hashes a password with the configured cost (for the demo data
+    /// generator, which gives many accounts one known password).
+    pub fn hash_password(&self, password: &str) -> AppResult<String> {
+        self.hasher.hash(password)
+    }
+}

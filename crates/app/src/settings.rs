@@ -1,0 +1,251 @@
+//! The one typed settings struct. The CLI fills it from a file, then
+//! `LINKWORK_*` environment variables, then flags; everything else reads
+//! it. Secrets are wrapped so they are never printed or logged.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// A value that must not appear in logs or output: shown as `********`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("********")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("********")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address the web server listens on.
+    pub listen: SocketAddr,
+    /// Where the embedded SQLite database lives (created on first run).
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of SQLite.
+    pub database_url: Option<Secret>,
+    /// Connections each instance keeps to PostgreSQL.
+    pub database_max_connections: u32,
+    /// The address users reach Linkwork at, e.g. `https://linkwork.example.nhs.uk`;
+    /// used in links Linkwork hands out (set-password links). An `https`
+    /// address also turns on secure cookies and HSTS.
+    pub public_url: Option<String>,
+    /// Trust `X-Forwarded-For` for the client address (only behind a proxy
+    /// that sets it).
+    pub trust_forwarded_for: bool,
+    pub log_format: LogFormat,
+    /// A `tracing` filter, e.g. `info` or `linkwork=debug,info`.
+    pub log_level: String,
+    pub session: SessionSettings,
+    pub login: LoginSettings,
+    pub password_hashing: PasswordHashing,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Sign a user out after this many minutes without a request.
+    pub idle_timeout_minutes: u32,
+    /// Sign a user out this many hours after sign-in, however active.
+    pub absolute_timeout_hours: u32,
+    /// How long an invitation or password-reset link works.
+    pub credential_link_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoginSettings {
+    /// Failed sign-ins allowed for one email within the window; the next
+    /// attempt is refused until the window has passed.
+    pub max_failures_per_account: u32,
+    /// Failed sign-ins allowed from one address within the window.
+    pub max_failures_per_address: u32,
+    pub window_minutes: u32,
+}
+
+/// Argon2id cost. The defaults are OWASP's recommended minimum (19 MiB,
+/// two passes); raise them if sign-in stays fast enough on your hardware.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordHashing {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("linkwork-data"),
+            database_url: None,
+            database_max_connections: 10,
+            public_url: None,
+            trust_forwarded_for: false,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            session: SessionSettings::default(),
+            login: LoginSettings::default(),
+            password_hashing: PasswordHashing::default(),
+        }
+    }
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle_timeout_minutes: 30,
+            absolute_timeout_hours: 12,
+            credential_link_days: 7,
+        }
+    }
+}
+
+impl Default for LoginSettings {
+    fn default() -> Self {
+        LoginSettings {
+            max_failures_per_account: 5,
+            max_failures_per_address: 50,
+            window_minutes: 15,
+        }
+    }
+}
+
+impl Default for PasswordHashing {
+    fn default() -> Self {
+        PasswordHashing {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+impl Settings {
+    /// Whether users reach Linkwork over HTTPS (secure cookies, HSTS).
+    pub fn behind_tls(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+    }
+
+    /// The SQLite file inside the data directory.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("linkwork.db")
+    }
+
+    /// The configured database, described without its password.
+    pub fn database_description(&self) -> String {
+        match &self.database_url {
+            Some(url) => redact_url_password(url.expose()),
+            None => format!("SQLite at {}", self.sqlite_path().display()),
+        }
+    }
+}
+
+/// `postgres://user:pw@host/db` → `postgres://user:********@host/db`.
+pub fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "********".into();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let redacted_authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:********@{host}"),
+            None => format!("{userinfo}@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        // Query parameters may carry a password too.
+        Some((path, _)) => format!("{path}?…"),
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{redacted_authority}{tail}")
+}
+
+/// The configuration file `linkwork default-config` prints: every setting
+/// at its default, with what it does.
+pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Settings {
+            database_url: Some(Secret::new("postgres://app:hunter2@db/linkwork")),
+            ..Settings::default()
+        };
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert_eq!(
+            s.database_description(),
+            "postgres://app:********@db/linkwork"
+        );
+    }
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            redact_url_password("postgres://u@h:5432/d"),
+            "postgres://u@h:5432/d"
+        );
+        assert_eq!(
+            redact_url_password("postgres://h/d?password=x"),
+            "postgres://h/d?…"
+        );
+        assert_eq!(redact_url_password("garbage"), "********");
+    }
+
+    #[test]
+    fn tls_is_inferred_from_public_url() {
+        let mut s = Settings::default();
+        assert!(!s.behind_tls());
+        s.public_url = Some("HTTPS://linkwork.example.nhs.uk".into());
+        assert!(s.behind_tls());
+    }
+
+    #[test]
+    fn default_config_file_parses_to_the_defaults() {
+        let parsed: Settings = toml_like_parse(DEFAULT_CONFIG);
+        let defaults = Settings::default();
+        assert_eq!(format!("{parsed:?}"), format!("{defaults:?}"));
+    }
+
+    /// The CLI parses the file with figment; here a plain TOML parse checks
+    /// the file is valid and complete.
+    fn toml_like_parse(text: &str) -> Settings {
+        toml::from_str(text).expect("default config parses")
+    }
+}

@@ -1,0 +1,227 @@
+//! Command-line arguments, and building the settings from the config file,
+//! `LINKWORK_*` environment variables and flags (each overriding the last).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use linkwork_app::Settings;
+use linkwork_app::settings::LogFormat;
+use serde::Serialize;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "linkwork",
+    version,
+    about = "Linkwork: open-source social prescribing for link workers, GP practices, community organisations and commissioners."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file (TOML); see `linkwork default-config`.
+    #[arg(long, global = true, env = "LINKWORK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Folder for the embedded SQLite database.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Use PostgreSQL (`postgres://…`) instead of SQLite. Also LINKWORK_DATABASE_URL.
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// Log as JSON lines (for log collectors) instead of text.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    /// What to log, e.g. `info` or `linkwork_web=debug,info`.
+    #[arg(long, global = true)]
+    pub log_level: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server.
+    Serve(ServeArgs),
+    /// Apply database migrations (also done automatically at start).
+    Migrate,
+    /// Fill the database with demo data and print the demo logins.
+    Demo(DemoArgs),
+    /// Print an annotated configuration file with every default.
+    DefaultConfig,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Work with the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Load demo data first (if not already loaded) and print the demo logins.
+    #[arg(long)]
+    pub demo: bool,
+    /// Size of the demo data (with --demo).
+    #[arg(long, default_value_t = 1)]
+    pub demo_scale: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Size: 1 is the Riverside demo; 625 is about the size of England.
+    #[arg(long, default_value_t = 1)]
+    pub scale: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account. The password is read from standard input (hidden when
+    /// typed at a terminal) unless --generate-password is given.
+    Add {
+        /// The organisation: its ID, code (e.g. ODS code) or exact name.
+        #[arg(long)]
+        org: String,
+        /// A role (repeat for several): admin, link_worker, team_lead, referrer,
+        /// partner, directory_manager, commissioner.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        email: String,
+        /// Full name [default: the part of the email before @].
+        #[arg(long)]
+        name: Option<String>,
+        /// Generate a strong password and print it once.
+        #[arg(long)]
+        generate_password: bool,
+    },
+    /// Print a one-time link for a user to set a new password.
+    ResetLink {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an organisation.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        kind: OrgKindArg,
+        /// The organisation it belongs to: ID, code or exact name.
+        #[arg(long)]
+        parent: Option<String>,
+        /// ODS code or charity number.
+        #[arg(long)]
+        code: Option<String>,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OrgKindArg {
+    Icb,
+    Pcn,
+    GpPractice,
+    Vcse,
+    LocalAuthority,
+    NhsTrust,
+}
+
+impl OrgKindArg {
+    pub fn code(self) -> &'static str {
+        match self {
+            OrgKindArg::Icb => "icb",
+            OrgKindArg::Pcn => "pcn",
+            OrgKindArg::GpPractice => "gp_practice",
+            OrgKindArg::Vcse => "vcse",
+            OrgKindArg::LocalAuthority => "local_authority",
+            OrgKindArg::NhsTrust => "nhs_trust",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write the audit log as CSV, oldest first.
+    Export {
+        /// Only events on or after this date (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Only events up to and including this date (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Flags that override settings, serialised only when given.
+#[derive(Serialize)]
+struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_level: Option<String>,
+}
+
+/// Top-level settings keys, so unrelated `LINKWORK_*` variables (such as
+/// the test suite's) are not mistaken for settings.
+fn setting_keys() -> Vec<String> {
+    match serde_json::to_value(Settings::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+pub fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let g = &cli.global;
+    let listen = match &cli.command {
+        Command::Serve(args) => args.listen,
+        _ => None,
+    };
+    let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+    if let Some(path) = &g.config {
+        anyhow::ensure!(
+            path.exists(),
+            "configuration file {} does not exist",
+            path.display()
+        );
+        figment = figment.merge(Toml::file_exact(path));
+    }
+    let keys = setting_keys();
+    figment = figment
+        .merge(Env::prefixed("LINKWORK_").split("__").filter(move |k| {
+            let top = k.as_str().split('.').next().unwrap_or_default();
+            keys.iter().any(|key| key == top)
+        }))
+        .merge(Serialized::defaults(FlagOverrides {
+            listen,
+            data_dir: g.data_dir.clone(),
+            database_url: g.database_url.clone(),
+            log_format: g.log_json.then_some(LogFormat::Json),
+            log_level: g.log_level.clone(),
+        }));
+    figment.extract().context("invalid configuration")
+}

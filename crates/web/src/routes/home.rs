@@ -1,0 +1,74 @@
+//! The home page: what this user can do, by role.
+
+use askama::Template;
+use axum::response::Response;
+use linkwork_domain::role::Permission;
+
+use crate::error::WebResult;
+use crate::page::{CurrentUser, PageCtx, render};
+
+/// A card linking to one thing the user can do.
+pub struct Task {
+    pub title: &'static str,
+    pub href: &'static str,
+    pub description: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    page: PageCtx,
+    first_name: String,
+    roles: String,
+    tasks: Vec<Task>,
+}
+
+/// Everything a user might do from the home page, and the permission each
+/// needs.
+const TASKS: &[(Permission, Task)] = &[
+    (
+        Permission::ManageUsers,
+        Task {
+            title: "Users",
+            href: "/admin/users",
+            description: "Invite people, change their roles, disable accounts and issue password reset links.",
+        },
+    ),
+    (
+        Permission::ManageOrganisations,
+        Task {
+            title: "Organisations",
+            href: "/admin/organisations",
+            description: "The care board, networks, practices and community organisations that use Linkwork.",
+        },
+    ),
+    (
+        Permission::ViewAuditLog,
+        Task {
+            title: "Audit log",
+            href: "/admin/audit",
+            description: "Who saw or changed what, when, and from where.",
+        },
+    ),
+];
+
+pub async fn show(page: PageCtx, CurrentUser(principal): CurrentUser) -> WebResult<Response> {
+    let tasks = TASKS
+        .iter()
+        .filter(|(needs, _)| principal.can(*needs))
+        .map(|(_, task)| Task { ..*task })
+        .collect();
+    let first_name = principal
+        .user
+        .display_name
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    render(&HomePage {
+        page: page.title("Home"),
+        first_name,
+        roles: principal.user.roles.labels(),
+        tasks,
+    })
+}

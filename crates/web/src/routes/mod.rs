@@ -1,0 +1,60 @@
+//! Page routes, grouped by who may reach them.
+
+pub mod account;
+pub mod admin_users;
+pub mod audit;
+pub mod home;
+pub mod info;
+pub mod login;
+pub mod organisations;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+
+use crate::error::WebError;
+use crate::state::AppState;
+
+/// Pages anyone may see, signed in or not.
+pub fn public() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login::show).post(login::submit))
+        .route(
+            "/account/setup/{token}",
+            get(account::setup_form).post(account::setup_submit),
+        )
+        .route("/accessibility", get(info::accessibility))
+        .route("/privacy", get(info::privacy))
+}
+
+/// Pages for signed-in users. Each handler checks the permission and the
+/// tenancy it needs; the layer sends anyone not signed in to the login
+/// page, including for addresses that do not exist.
+pub fn signed_in() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/logout", post(login::logout))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
+        .route(
+            "/admin/users",
+            get(admin_users::list).post(admin_users::create),
+        )
+        .route("/admin/users/new", get(admin_users::new_form))
+        .route("/admin/users/{id}", get(admin_users::show))
+        .route("/admin/users/{id}/roles", post(admin_users::update_roles))
+        .route("/admin/users/{id}/status", post(admin_users::update_status))
+        .route(
+            "/admin/users/{id}/reset-link",
+            post(admin_users::reset_link),
+        )
+        .route(
+            "/admin/organisations",
+            get(organisations::list).post(organisations::create),
+        )
+        .route("/admin/organisations/new", get(organisations::new_form))
+        .route("/organisations/{id}", get(organisations::show))
+        .route("/admin/audit", get(audit::list))
+        .fallback(|| async { WebError::NotFound })
+        .layer(middleware::from_fn(crate::session::require_principal))
+}
