@@ -60,17 +60,14 @@ impl PageCtx {
         self
     }
 
-    /// Fills the error summary from validation errors, each linking to its
+    /// Adds validation errors to the error summary, each linking to its
     /// field.
     pub fn errors(mut self, errors: &ValidationErrors) -> Self {
-        self.errors = errors
-            .errors
-            .iter()
-            .map(|e| SummaryError {
+        self.errors
+            .extend(errors.errors.iter().map(|e| SummaryError {
                 href: format!("#{}", e.field),
                 message: e.message.clone(),
-            })
-            .collect();
+            }));
         self
     }
 

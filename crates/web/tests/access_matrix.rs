@@ -1,0 +1,235 @@
+//! Every role against every route, including other organisations' records.
+//! Each row says which roles may pass; every other role must be refused.
+//! Refusals must change nothing.
+
+mod support;
+
+use axum::http::StatusCode;
+use linkwork_domain::role::Role;
+use linkwork_domain::user::UserStatus;
+use support::TestApp;
+
+/// One user per role. The admin administers PCN A (so PCN B and the VCSE
+/// are another organisation's records to them).
+const ACCOUNTS: [(Role, &str); 7] = [
+    (Role::Admin, "admin@pcn-a.example"),
+    (Role::LinkWorker, "lw@pcn-a.example"),
+    (Role::TeamLead, "lead@pcn-a.example"),
+    (Role::Referrer, "gp@practice-a.example"),
+    (Role::Partner, "partner@vcse.example"),
+    (Role::DirectoryManager, "directory@icb.example"),
+    (Role::Commissioner, "commissioner@icb.example"),
+];
+
+enum Method {
+    Get,
+    Post(Vec<(&'static str, String)>),
+}
+
+struct Case {
+    what: &'static str,
+    method: Method,
+    path: String,
+    /// Roles allowed, and the status they get.
+    allowed: Vec<Role>,
+    allowed_status: StatusCode,
+}
+
+fn get(what: &'static str, path: String, allowed: &[Role]) -> Case {
+    Case {
+        what,
+        method: Method::Get,
+        path,
+        allowed: allowed.to_vec(),
+        allowed_status: StatusCode::OK,
+    }
+}
+
+fn post(
+    what: &'static str,
+    path: String,
+    fields: Vec<(&'static str, String)>,
+    allowed: &[Role],
+    status: StatusCode,
+) -> Case {
+    Case {
+        what,
+        method: Method::Post(fields),
+        path,
+        allowed: allowed.to_vec(),
+        allowed_status: status,
+    }
+}
+
+async fn every_role_against_every_route(app: TestApp) {
+    let t = app.tree().await;
+    let org_of = |role: Role| match role {
+        Role::Admin | Role::LinkWorker | Role::TeamLead => t.pcn_a.id,
+        Role::Referrer => t.practice_a.id,
+        Role::Partner => t.vcse.id,
+        Role::DirectoryManager | Role::Commissioner => t.icb.id,
+    };
+    for (role, email) in ACCOUNTS {
+        app.user(email, org_of(role), &[role]).await;
+    }
+    // Records: one user inside the admin's PCN, one in another PCN.
+    let inside = app
+        .user(
+            "inside@practice-a.example",
+            t.practice_a.id,
+            &[Role::Referrer],
+        )
+        .await;
+    let outside = app
+        .user("outside@pcn-b.example", t.pcn_b.id, &[Role::LinkWorker])
+        .await;
+
+    use Role::*;
+    const ALL: &[Role] = &[
+        Admin,
+        LinkWorker,
+        TeamLead,
+        Referrer,
+        Partner,
+        DirectoryManager,
+        Commissioner,
+    ];
+    let cases = vec![
+        get("home", "/".into(), ALL),
+        get("own account", "/account".into(), ALL),
+        get("user list", "/admin/users".into(), &[Admin]),
+        get("invite form", "/admin/users/new".into(), &[Admin]),
+        get(
+            "user in own tenancy",
+            format!("/admin/users/{}", inside.id),
+            &[Admin],
+        ),
+        get(
+            "user of another organisation",
+            format!("/admin/users/{}", outside.id),
+            &[],
+        ),
+        get("organisation list", "/admin/organisations".into(), &[Admin]),
+        get(
+            "new organisation form",
+            "/admin/organisations/new".into(),
+            &[Admin],
+        ),
+        get("audit log", "/admin/audit".into(), &[Admin]),
+        get(
+            "own PCN's page",
+            format!("/organisations/{}", t.pcn_a.id),
+            &[Admin, LinkWorker, TeamLead, DirectoryManager, Commissioner],
+        ),
+        get(
+            "another PCN's page",
+            format!("/organisations/{}", t.pcn_b.id),
+            &[DirectoryManager, Commissioner],
+        ),
+        get(
+            "a community organisation's page",
+            format!("/organisations/{}", t.vcse.id),
+            &[Partner],
+        ),
+        post(
+            "change roles in own tenancy",
+            format!("/admin/users/{}/roles", inside.id),
+            vec![("roles", "referrer".into())],
+            &[Admin],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
+            "disable a user of another organisation",
+            format!("/admin/users/{}/status", outside.id),
+            vec![("enabled", "false".into())],
+            &[],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
+            "reset link for another organisation's user",
+            format!("/admin/users/{}/reset-link", outside.id),
+            vec![],
+            &[],
+            StatusCode::OK,
+        ),
+        post(
+            "invite into another organisation",
+            "/admin/users".into(),
+            vec![
+                ("email", "new@pcn-b.example".into()),
+                ("display_name", "New Person".into()),
+                ("org_id", t.pcn_b.id.to_string()),
+                ("roles", "link_worker".into()),
+            ],
+            &[],
+            StatusCode::OK,
+        ),
+        post(
+            "add an organisation under another PCN",
+            "/admin/organisations".into(),
+            vec![
+                ("name", "Sneaky Surgery".into()),
+                ("kind", "gp_practice".into()),
+                ("parent_id", t.pcn_b.id.to_string()),
+            ],
+            &[],
+            StatusCode::SEE_OTHER,
+        ),
+    ];
+
+    for (role, email) in ACCOUNTS {
+        let mut client = app.signed_in(email).await;
+        client.get("/account").await; // a page, for a CSRF token
+        for case in &cases {
+            let reply = match &case.method {
+                Method::Get => client.get(&case.path).await,
+                Method::Post(fields) => {
+                    let borrowed: Vec<(&str, &str)> =
+                        fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    client.post(&case.path, &borrowed).await
+                }
+            };
+            let expected = if case.allowed.contains(&role) {
+                case.allowed_status
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(
+                reply.status,
+                expected,
+                "{role:?} → {} ({} {})",
+                case.what,
+                method_name(&case.method),
+                case.path
+            );
+            if expected == StatusCode::FORBIDDEN {
+                assert!(
+                    reply.body.contains("You do not have permission"),
+                    "a clear 403 page for {role:?} → {}",
+                    case.what
+                );
+            }
+        }
+    }
+
+    // Nothing refused changed anything.
+    let outside_now = app.store().user(outside.id).await.unwrap().unwrap();
+    assert_eq!(outside_now.status, UserStatus::Active);
+    let invited = app
+        .store()
+        .user_credentials(&linkwork_domain::user::Email::parse("new@pcn-b.example").unwrap())
+        .await
+        .unwrap();
+    assert!(invited.is_none());
+    let orgs = app.store().list_organisations(None).await.unwrap();
+    assert!(!orgs.iter().any(|o| o.name == "Sneaky Surgery"));
+}
+
+fn method_name(m: &Method) -> &'static str {
+    match m {
+        Method::Get => "GET",
+        Method::Post(_) => "POST",
+    }
+}
+
+on_both_backends!(every_role_against_every_route);

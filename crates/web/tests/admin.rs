@@ -1,0 +1,332 @@
+//! Administration through the pages: inviting, set-password links, roles,
+//! disabling, organisations and the audit log.
+
+mod support;
+
+use axum::http::StatusCode;
+use linkwork_domain::role::Role;
+use linkwork_domain::user::{Email, UserStatus};
+use support::{PASSWORD, TestApp};
+
+/// The set-password path in a page that shows a link.
+fn link_path(body: &str) -> String {
+    let start = body.find("/account/setup/").expect("a set-password link");
+    let end = body[start..].find('<').unwrap();
+    body[start..start + end].to_owned()
+}
+
+async fn an_invited_user_sets_a_password_and_signs_in(app: TestApp) {
+    let t = app.tree().await;
+    app.user("admin@example.org", t.pcn_a.id, &[Role::Admin])
+        .await;
+    let mut admin = app.signed_in("admin@example.org").await;
+    let form = admin.get("/admin/users/new").await;
+    assert!(
+        form.body.contains("Alpha Surgery"),
+        "organisations in scope are offered"
+    );
+    assert!(
+        !form.body.contains("Beta PCN"),
+        "organisations out of scope are not"
+    );
+
+    let bad = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "not an email"),
+                ("display_name", ""),
+                ("org_id", &t.practice_a.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "Enter an email address in the correct format",
+        "Enter the person&#39;s full name",
+        "Select at least one role",
+    ] {
+        assert!(bad.body.contains(message), "{message} in {}", bad.body);
+    }
+    assert!(
+        bad.body.contains("value=\"not an email\""),
+        "what was typed is kept"
+    );
+
+    let created = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "New.Person@Example.org"),
+                ("display_name", "New Person"),
+                ("org_id", &t.practice_a.id.to_string()),
+                ("roles", "referrer"),
+                ("roles", "partner"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    assert!(created.body.contains("New Person has been invited"));
+    let path = link_path(&created.body);
+
+    let email = Email::parse("new.person@example.org").unwrap();
+    let user = app
+        .store()
+        .user_credentials(&email)
+        .await
+        .unwrap()
+        .unwrap()
+        .user;
+    assert_eq!(user.status, UserStatus::Invited);
+    assert!(user.roles.contains(Role::Partner) && user.roles.contains(Role::Referrer));
+
+    let duplicate = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "new.person@example.org"),
+                ("display_name", "Again"),
+                ("org_id", &t.practice_a.id.to_string()),
+                ("roles", "referrer"),
+            ],
+        )
+        .await;
+    assert_eq!(duplicate.status, StatusCode::CONFLICT);
+    assert!(
+        duplicate
+            .body
+            .contains("An account with that email address already exists")
+    );
+
+    let mut newcomer = app.client();
+    let page = newcomer.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Set up your account"));
+    let short = newcomer
+        .post(
+            &path,
+            &[("password", "short"), ("confirm_password", "short")],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        short
+            .body
+            .contains("Password must be 12 characters or more")
+    );
+    let set = newcomer
+        .post(
+            &path,
+            &[("password", PASSWORD), ("confirm_password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    assert_eq!(set.location(), Some("/login?password_set=1"));
+    assert_eq!(
+        app.store().user(user.id).await.unwrap().unwrap().status,
+        UserStatus::Active
+    );
+    assert_eq!(
+        newcomer.get(&path).await.status,
+        StatusCode::GONE,
+        "links work once"
+    );
+    assert_eq!(
+        newcomer
+            .login("new.person@example.org", PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn a_reset_link_replaces_the_password(app: TestApp) {
+    let t = app.tree().await;
+    app.user("admin@example.org", t.pcn_a.id, &[Role::Admin])
+        .await;
+    let lw = app
+        .user("lw@example.org", t.pcn_a.id, &[Role::LinkWorker])
+        .await;
+    let mut admin = app.signed_in("admin@example.org").await;
+    admin.get(&format!("/admin/users/{}", lw.id)).await;
+    let first = admin
+        .post(&format!("/admin/users/{}/reset-link", lw.id), &[])
+        .await;
+    let first_path = link_path(&first.body);
+    admin.get(&format!("/admin/users/{}", lw.id)).await;
+    let second = admin
+        .post(&format!("/admin/users/{}/reset-link", lw.id), &[])
+        .await;
+    let second_path = link_path(&second.body);
+    let mut lw_client = app.client();
+    assert_eq!(
+        lw_client.get(&first_path).await.status,
+        StatusCode::GONE,
+        "a newer link replaces the old"
+    );
+    lw_client.get(&second_path).await;
+    let new_password = "a brand new passphrase";
+    lw_client
+        .post(
+            &second_path,
+            &[
+                ("password", new_password),
+                ("confirm_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(
+        app.client().login("lw@example.org", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.client()
+            .login("lw@example.org", new_password)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn admins_cannot_lock_themselves_out(app: TestApp) {
+    let t = app.tree().await;
+    let me = app
+        .user("admin@example.org", t.pcn_a.id, &[Role::Admin])
+        .await;
+    let mut admin = app.signed_in("admin@example.org").await;
+    admin.get(&format!("/admin/users/{}", me.id)).await;
+    let disable = admin
+        .post(
+            &format!("/admin/users/{}/status", me.id),
+            &[("enabled", "false")],
+        )
+        .await;
+    assert_eq!(disable.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(disable.body.contains("You cannot disable your own account"));
+    let demote = admin
+        .post(
+            &format!("/admin/users/{}/roles", me.id),
+            &[("roles", "link_worker")],
+        )
+        .await;
+    assert_eq!(demote.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        demote
+            .body
+            .contains("You cannot remove your own administrator role")
+    );
+    let user = app.store().user(me.id).await.unwrap().unwrap();
+    assert_eq!(user.status, UserStatus::Active);
+    assert!(user.roles.contains(Role::Admin));
+}
+
+async fn roles_change_and_the_audit_log_shows_who_did_it(app: TestApp) {
+    let t = app.tree().await;
+    app.user("admin@example.org", t.pcn_a.id, &[Role::Admin])
+        .await;
+    let lw = app
+        .user("lw@example.org", t.pcn_a.id, &[Role::LinkWorker])
+        .await;
+    let mut admin = app.signed_in("admin@example.org").await;
+    admin.get(&format!("/admin/users/{}", lw.id)).await;
+    let saved = admin
+        .post(
+            &format!("/admin/users/{}/roles", lw.id),
+            &[("roles", "link_worker"), ("roles", "team_lead")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = admin.get(saved.location().unwrap()).await;
+    assert!(page.body.contains("Roles updated."));
+    assert!(
+        app.store()
+            .user(lw.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .roles
+            .contains(Role::TeamLead)
+    );
+
+    let log = admin
+        .get(&format!(
+            "/admin/audit?entity_type=user&entity_id={}",
+            lw.id
+        ))
+        .await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(log.body.contains("Changed roles"));
+    assert!(log.body.contains("Link worker → Link worker, Team lead"));
+    assert!(log.body.contains("admin@example.org"));
+    let bad_dates = admin.get("/admin/audit?from=yesterday").await;
+    assert!(
+        bad_dates
+            .body
+            .contains("Enter a date in the format 2026-11-25")
+    );
+}
+
+async fn organisations_are_added_within_the_tree(app: TestApp) {
+    let t = app.tree().await;
+    app.user("admin@example.org", t.icb.id, &[Role::Admin])
+        .await;
+    let mut admin = app.signed_in("admin@example.org").await;
+    admin.get("/admin/organisations/new").await;
+    let wrong = admin
+        .post(
+            "/admin/organisations",
+            &[
+                ("name", "Lone Surgery"),
+                ("kind", "gp_practice"),
+                ("parent_id", &t.icb.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .body
+            .contains("A GP practice must belong to a Primary Care Network")
+    );
+    assert!(wrong.body.contains("value=\"Lone Surgery\""));
+    let added = admin
+        .post(
+            "/admin/organisations",
+            &[
+                ("name", "Lone Surgery"),
+                ("kind", "gp_practice"),
+                ("parent_id", &t.pcn_b.id.to_string()),
+                ("code", "y12345"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let page = admin.get(added.location().unwrap()).await;
+    assert!(page.body.contains("Lone Surgery has been added."));
+    assert!(page.body.contains("Y12345"));
+    let again = admin
+        .post(
+            "/admin/organisations",
+            &[
+                ("name", "Other"),
+                ("kind", "vcse"),
+                ("parent_id", &t.icb.id.to_string()),
+                ("code", "Y12345"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again
+            .body
+            .contains("Another organisation already has that code")
+    );
+}
+
+on_both_backends!(
+    an_invited_user_sets_a_password_and_signs_in,
+    a_reset_link_replaces_the_password,
+    admins_cannot_lock_themselves_out,
+    roles_change_and_the_audit_log_shows_who_did_it,
+    organisations_are_added_within_the_tree,
+);

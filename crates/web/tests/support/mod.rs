@@ -1,0 +1,290 @@
+//! A Linkwork instance for tests, on a fresh database of either backend,
+//! and a browser-like client that keeps cookies and reads CSRF tokens from
+//! the forms it is served.
+
+#![allow(dead_code)] // Each test binary uses a different part of this module.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use linkwork_app::settings::PasswordHashing;
+use linkwork_app::{App, Settings};
+use linkwork_domain::role::Role;
+use linkwork_domain::user::User;
+use linkwork_storage::Store;
+use linkwork_storage_testsuite::databases::{
+    PostgresTestDatabase, SqliteTestDatabase, TestDatabase,
+};
+use linkwork_storage_testsuite::fixtures::{self, Tree};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Cheap hashing: tests check behaviour, not cost.
+pub fn test_settings() -> Settings {
+    Settings {
+        password_hashing: PasswordHashing {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..Settings::default()
+    }
+}
+
+/// Keeps the test database alive as long as the app using it.
+pub enum Db {
+    Sqlite(SqliteTestDatabase),
+    Postgres(PostgresTestDatabase),
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub router: Router,
+    pub db: Db,
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Option<TestApp> {
+        let db = SqliteTestDatabase::create().await?;
+        let store: Arc<dyn Store> = Arc::new(db.store().clone());
+        Some(Self::with(store, Db::Sqlite(db), test_settings()))
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        let db = PostgresTestDatabase::create().await?;
+        let store: Arc<dyn Store> = Arc::new(db.store().clone());
+        Some(Self::with(store, Db::Postgres(db), test_settings()))
+    }
+
+    pub fn with(store: Arc<dyn Store>, db: Db, settings: Settings) -> TestApp {
+        let app = App::new(store, settings).expect("app");
+        TestApp {
+            router: linkwork_web::router(app.clone()),
+            app,
+            db,
+        }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.app.store.as_ref()
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(self.router.clone())
+    }
+
+    /// An active user with `PASSWORD`.
+    pub async fn user(&self, email: &str, org: linkwork_domain::OrgId, roles: &[Role]) -> User {
+        let user = fixtures::user(email, &display_name(email), org, roles);
+        let hash = self.app.hash_password(PASSWORD).expect("hash");
+        self.store()
+            .create_user(
+                &user,
+                Some(&hash),
+                &fixtures::event(
+                    linkwork_domain::audit::AuditAction::UserCreate,
+                    linkwork_domain::audit::EntityRef::new("user", user.id),
+                ),
+            )
+            .await
+            .expect("create user");
+        user
+    }
+
+    pub async fn tree(&self) -> Tree {
+        fixtures::tree(self.store()).await
+    }
+
+    /// A client already signed in as `email`.
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let mut client = self.client();
+        let response = client.login(email, PASSWORD).await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "sign-in as {email}: {}",
+            response.body
+        );
+        client
+    }
+}
+
+fn display_name(email: &str) -> String {
+    email
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .replace('.', " ")
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The value of the first hidden `csrf_token` field in the page.
+    pub fn csrf_token(&self) -> Option<String> {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')?;
+        Some(self.body[start..start + end].to_owned())
+    }
+
+    pub fn sets_cookie(&self, name: &str) -> bool {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| c.starts_with(&format!("{name}=")) && !c.starts_with(&format!("{name}=;")))
+    }
+}
+
+/// Sends requests through the router like a browser: keeps cookies, and
+/// posts forms with the CSRF token of the last page it loaded.
+pub struct Client {
+    router: Router,
+    cookies: BTreeMap<String, String>,
+    csrf: Option<String>,
+}
+
+impl Client {
+    pub fn new(router: Router) -> Self {
+        Client {
+            router,
+            cookies: BTreeMap::new(),
+            csrf: None,
+        }
+    }
+
+    /// A second client sharing this one's cookies but talking to another
+    /// instance.
+    pub fn with_router(&self, router: Router) -> Client {
+        Client {
+            router,
+            cookies: self.cookies.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
+
+    pub fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
+    }
+
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.contains_key(name)
+    }
+
+    pub async fn send(&mut self, request: Request<Body>) -> Reply {
+        let mut request = request;
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            request
+                .headers_mut()
+                .insert(header::COOKIE, cookie.parse().unwrap());
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        for value in headers.get_all(header::SET_COOKIE) {
+            let raw = value.to_str().unwrap();
+            let pair = raw.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            let removed = raw.to_ascii_lowercase().contains("max-age=0") || value.is_empty();
+            if removed {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let reply = Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        };
+        if let Some(token) = reply.csrf_token() {
+            self.csrf = Some(token);
+        }
+        reply
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// Posts a form with the current CSRF token added.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let token = self.csrf.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly `fields`, with no token added.
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Loads the login page (for its CSRF token) and signs in.
+    pub async fn login(&mut self, email: &str, password: &str) -> Reply {
+        self.get("/login").await;
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
+    }
+}
+
+/// Generates one test per backend from an async fn taking a `TestApp`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(app) = $crate::support::TestApp::sqlite().await else { return };
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(app) = $crate::support::TestApp::postgres().await else { return };
+                    super::$name(app).await;
+                }
+            )*
+        }
+    };
+}
