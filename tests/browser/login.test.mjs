@@ -163,10 +163,23 @@ describe('login page', () => {
     const context = await newContext();
     try {
       const page = await context.newPage();
+      const posted = page.waitForResponse(
+        (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login',
+      );
       await signIn(page, DEMO_USERS.linkWorker.email, 'not-the-password');
-      const summary = page.locator('.nhsuk-error-summary');
-      await summary.getByRole('heading', { name: 'There is a problem' }).waitFor();
+      assert.equal((await posted).status(), 401, 'POST /login with a wrong password');
+      await page.waitForLoadState('load');
       assert.equal(urlPath(page), '/login');
+
+      const summary = page.locator('.nhsuk-error-summary');
+      assert.equal(
+        await summary.count(),
+        1,
+        'the error summary ("There is a problem") should be shown after a wrong password',
+      );
+      await summary.getByRole('heading', { name: 'There is a problem' }).waitFor();
+      const message = await summary.locator('.nhsuk-error-summary__list').innerText();
+      assert.match(message, /Enter a correct email address and password/);
       assert.match(await page.title(), /^Error: Sign in/);
       assert.equal(await sessionCookie(context), undefined, 'no session cookie expected');
       // The email address typed is kept; the password is not.

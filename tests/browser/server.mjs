@@ -35,7 +35,8 @@ export const DEMO_USERS = {
 /** The Linkwork binary to test: LINKWORK_BIN, else the debug build. */
 export function linkworkBin() {
   const fromEnv = process.env.LINKWORK_BIN;
-  if (fromEnv) return path.resolve(here, fromEnv);
+  // A relative LINKWORK_BIN is taken from the current directory.
+  if (fromEnv) return path.resolve(fromEnv);
   return path.resolve(here, '../../target/debug/linkwork');
 }
 

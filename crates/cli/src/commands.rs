@@ -23,6 +23,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = load_settings(&cli)?;
+    if let Command::ShowConfig = cli.command {
+        print!(
+            "{}",
+            toml::to_string(&settings).context("could not show the settings")?
+        );
+        return Ok(());
+    }
     init_logging(&settings);
     let store = crate::store::open(&settings).await?;
     let app = App::new(store, settings).context("invalid settings")?;
@@ -42,7 +49,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(AuditCommand::Export { from, to, output }) => {
             export_audit(&app, from, to, output).await
         }
-        Command::DefaultConfig => unreachable!("handled above"),
+        Command::DefaultConfig | Command::ShowConfig => unreachable!("handled above"),
     }
 }
 

@@ -54,6 +54,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print an annotated configuration file with every default.
     DefaultConfig,
+    /// Print the settings in effect (file, environment and flags combined),
+    /// with secrets hidden.
+    ShowConfig,
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -187,7 +190,8 @@ struct FlagOverrides {
 }
 
 /// Top-level settings keys, so unrelated `LINKWORK_*` variables (such as
-/// the test suite's) are not mistaken for settings.
+/// the test suite's) are not mistaken for settings. Environment names
+/// arrive upper-case, so the comparison ignores case.
 fn setting_keys() -> Vec<String> {
     match serde_json::to_value(Settings::default()) {
         Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
@@ -214,7 +218,7 @@ pub fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
     figment = figment
         .merge(Env::prefixed("LINKWORK_").split("__").filter(move |k| {
             let top = k.as_str().split('.').next().unwrap_or_default();
-            keys.iter().any(|key| key == top)
+            keys.iter().any(|key| key.eq_ignore_ascii_case(top))
         }))
         .merge(Serialized::defaults(FlagOverrides {
             listen,

@@ -1,0 +1,391 @@
+//! The `linkwork` binary end to end: configuration, accounts, the audit
+//! export and graceful shutdown.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_linkwork");
+
+fn linkwork(data_dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        // Keep the developer's own settings out of the tests.
+        .env_remove("LINKWORK_DATABASE_URL")
+        .env_remove("LINKWORK_CONFIG")
+        .env("LINKWORK_PASSWORD_HASHING__MEMORY_KIB", "64")
+        .env("LINKWORK_PASSWORD_HASHING__ITERATIONS", "1");
+    cmd
+}
+
+fn run(cmd: &mut Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("linkwork-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn settings_come_from_file_then_environment_then_flags_and_hide_secrets() {
+    let dir = temp_dir("config");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("linkwork.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:9001\"\nlog_level = \"debug\"\n[session]\nidle_timeout_minutes = 20\n").unwrap();
+    let out = run(
+        linkwork(&dir, &["show-config", "--config", file.to_str().unwrap()])
+            .env("LINKWORK_LOG_LEVEL", "warn")
+            .env("LINKWORK_SESSION__ABSOLUTE_TIMEOUT_HOURS", "8")
+            .env(
+                "LINKWORK_DATABASE_URL",
+                "postgres://app:hunter2@db.example/linkwork",
+            ),
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("listen = \"127.0.0.1:9001\""),
+        "file: {shown}"
+    );
+    assert!(
+        shown.contains("log_level = \"warn\""),
+        "environment beats file: {shown}"
+    );
+    assert!(
+        shown.contains("idle_timeout_minutes = 20") && shown.contains("absolute_timeout_hours = 8")
+    );
+    assert!(
+        !shown.contains("hunter2"),
+        "secrets are never printed: {shown}"
+    );
+    let flagged = run(
+        &mut linkwork(
+            &dir,
+            &[
+                "show-config",
+                "--config",
+                file.to_str().unwrap(),
+                "--log-level",
+                "error",
+            ],
+        ),
+        "",
+    );
+    assert!(
+        text(&flagged.stdout).contains("log_level = \"error\""),
+        "flags beat everything"
+    );
+
+    std::fs::write(&file, "listen = \"127.0.0.1:9001\"\nlisten_port = 1\n").unwrap();
+    let typo = run(
+        &mut linkwork(&dir, &["show-config", "--config", file.to_str().unwrap()]),
+        "",
+    );
+    assert!(!typo.status.success());
+    assert!(
+        text(&typo.stderr).contains("listen_port"),
+        "unknown settings are named: {}",
+        text(&typo.stderr)
+    );
+}
+
+#[test]
+fn default_config_prints_every_setting() {
+    let out = run(&mut linkwork(&temp_dir("default"), &["default-config"]), "");
+    assert!(out.status.success());
+    let config = text(&out.stdout);
+    for key in [
+        "listen",
+        "data_dir",
+        "database_url",
+        "[session]",
+        "[login]",
+        "[password_hashing]",
+    ] {
+        assert!(config.contains(key), "{key}");
+    }
+}
+
+#[test]
+fn users_are_added_from_the_command_line_and_the_audit_log_exports() {
+    let dir = temp_dir("users");
+    let migrate = run(&mut linkwork(&dir, &["migrate"]), "");
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    assert!(text(&migrate.stdout).contains("Database is up to date"));
+
+    let icb = run(
+        &mut linkwork(
+            &dir,
+            &[
+                "org",
+                "add",
+                "--name",
+                "North ICB",
+                "--kind",
+                "icb",
+                "--code",
+                "QXX",
+            ],
+        ),
+        "",
+    );
+    assert!(icb.status.success(), "{}", text(&icb.stderr));
+    let pcn = run(
+        &mut linkwork(
+            &dir,
+            &[
+                "org",
+                "add",
+                "--name",
+                "North PCN",
+                "--kind",
+                "pcn",
+                "--parent",
+                "QXX",
+            ],
+        ),
+        "",
+    );
+    assert!(pcn.status.success(), "{}", text(&pcn.stderr));
+
+    let added = run(
+        &mut linkwork(
+            &dir,
+            &[
+                "user",
+                "add",
+                "--org",
+                "North PCN",
+                "--role",
+                "link_worker",
+                "--role",
+                "team-lead",
+                "--email",
+                "Sam@Example.org",
+                "--name",
+                "Sam Lee",
+            ],
+        ),
+        "a long enough passphrase\n",
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(
+        text(&added.stdout)
+            .contains("Added Sam Lee (sam@example.org) to North PCN as Link worker, Team lead.")
+    );
+
+    let generated = run(
+        &mut linkwork(
+            &dir,
+            &[
+                "user",
+                "add",
+                "--org",
+                "QXX",
+                "--role",
+                "admin",
+                "--email",
+                "admin@example.org",
+                "--generate-password",
+            ],
+        ),
+        "",
+    );
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let shown = text(&generated.stdout);
+    let password = shown
+        .lines()
+        .find_map(|l| l.strip_prefix("Password (shown once): "))
+        .expect("password printed");
+    assert_eq!(password.len(), 20);
+
+    let bad_role = run(
+        &mut linkwork(
+            &dir,
+            &[
+                "user",
+                "add",
+                "--org",
+                "QXX",
+                "--role",
+                "wizard",
+                "--email",
+                "x@example.org",
+            ],
+        ),
+        "a long enough passphrase\n",
+    );
+    assert!(!bad_role.status.success());
+    assert!(
+        text(&bad_role.stderr).contains("roles: unknown role \"wizard\""),
+        "{}",
+        text(&bad_role.stderr)
+    );
+    let short = run(
+        &mut linkwork(
+            &dir,
+            &[
+                "user",
+                "add",
+                "--org",
+                "QXX",
+                "--role",
+                "admin",
+                "--email",
+                "y@example.org",
+            ],
+        ),
+        "short\n",
+    );
+    assert!(text(&short.stderr).contains("Password must be 12 characters or more"));
+    let no_org = run(
+        &mut linkwork(
+            &dir,
+            &[
+                "user",
+                "add",
+                "--org",
+                "Nowhere",
+                "--role",
+                "admin",
+                "--email",
+                "z@example.org",
+            ],
+        ),
+        "x\n",
+    );
+    assert!(text(&no_org.stderr).contains("no organisation has the ID, code or name \"Nowhere\""));
+
+    let csv_path = dir.join("audit.csv");
+    let export = run(
+        &mut linkwork(
+            &dir,
+            &["audit", "export", "--output", csv_path.to_str().unwrap()],
+        ),
+        "",
+    );
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,at,actor_user_id,actor,org_id,action,entity_type,entity_id,detail,ip")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.contains(",organisation.create,"))
+            .count(),
+        2
+    );
+    assert_eq!(
+        rows.iter().filter(|r| r.contains(",user.create,")).count(),
+        2
+    );
+    assert!(rows.iter().all(|r| r.contains(",command line,")));
+    // The export itself is recorded, and shows in the next export.
+    let again = run(&mut linkwork(&dir, &["audit", "export"]), "");
+    assert!(text(&again.stdout).contains(",audit.export,"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+#[test]
+fn serve_with_demo_data_and_stop_on_sigterm() {
+    let dir = temp_dir("serve");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = linkwork(&dir, &["serve", "--demo", "--listen", &listen])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let ready = loop {
+        if let Some(r) = http_get(port, "/readyz") {
+            break r;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    let login = http_get(port, "/login").unwrap();
+    assert!(login.contains("Sign in to Linkwork"));
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let stopped = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(15),
+            "server did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exit.success(), "clean exit on SIGTERM");
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert!(
+        stdout.contains("admin@riverside.example"),
+        "demo logins printed: {stdout}"
+    );
+    assert!(stdout.contains("password for all: linkwork-demo-2026"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
