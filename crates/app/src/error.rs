@@ -20,6 +20,10 @@ pub enum AppError {
     /// The storage layer failed; the details are logged, not shown.
     #[error("storage failure: {0}")]
     Storage(#[source] StorageError),
+    /// An import file could not be read or is not in the expected format;
+    /// nothing was changed.
+    #[error("{0}")]
+    Import(String),
     /// Writing an export failed (disk full, closed pipe).
     #[error("export failed: {0}")]
     Export(String),

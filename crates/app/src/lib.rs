@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit_log;
 pub mod error;
 pub mod passwords;
+pub mod postcode_import;
 pub mod principal;
 pub mod secrets;
 pub mod settings;

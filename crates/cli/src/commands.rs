@@ -46,6 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo(&app, args.scale).await,
         Command::User(command) => user(&app, command).await,
         Command::Org(command) => org(&app, command).await,
+        Command::Import(command) => crate::import::run(&app, command).await,
         Command::Audit(AuditCommand::Export { from, to, output }) => {
             export_audit(&app, from, to, output).await
         }

@@ -57,6 +57,9 @@ pub enum Command {
     /// Print the settings in effect (file, environment and flags combined),
     /// with secrets hidden.
     ShowConfig,
+    /// Import data into Linkwork.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -86,6 +89,30 @@ pub struct DemoArgs {
     /// Size: 1 is the Riverside demo; 625 is about the size of England.
     #[arg(long, default_value_t = 1)]
     pub scale: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Load a National Statistics Postcode Lookup (NSPL) CSV: each
+    /// postcode's location, LSOA and deprivation rank, for distance search
+    /// and equity reporting. Re-importing replaces postcodes; a file that
+    /// cannot be read changes nothing.
+    Postcodes {
+        file: PathBuf,
+        /// Which English Indices of Deprivation the file's `imd` ranks come
+        /// from: 2019 (32,844 LSOAs) or 2025 (33,755 LSOAs). NSPL releases
+        /// before November 2025 carry IoD2019.
+        #[arg(long, value_enum, default_value_t = ImdEditionArg::Iod2019)]
+        imd_edition: ImdEditionArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImdEditionArg {
+    #[value(name = "2019")]
+    Iod2019,
+    #[value(name = "2025")]
+    Iod2025,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 
 mod commands;
 mod config;
+mod import;
 mod store;
 
 use clap::Parser;

@@ -389,3 +389,44 @@ fn serve_with_demo_data_and_stop_on_sigterm() {
     assert!(stdout.contains("password for all: linkwork-demo-2026"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn postcodes_import_with_rejections_listed_and_bad_files_change_nothing() {
+    let dir = temp_dir("postcodes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("nspl.csv");
+    std::fs::write(
+        &good,
+        "pcd7,pcds,lat,long,lsoa21,imd\nRV1 1AA,RV1 1AA,53.7,-1.9,E01000001,120\nXX,not a postcode,53.7,-1.9,,\nRV1 1AB,RV1 1AB,99.999999,0.000000,,\nRV2 2BB,rv22bb,53.71,-1.91,E01000002,\n",
+    )
+    .unwrap();
+    let out = run(
+        &mut linkwork(&dir, &["import", "postcodes", good.to_str().unwrap()]),
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Imported 2 postcodes"), "{stdout}");
+    assert!(stdout.contains("Rejected 2 rows:"));
+    assert!(stdout.contains("line 3: \"not a postcode\" is not a valid postcode"));
+    assert!(stdout.contains("line 4: RV1 1AB has no location"));
+
+    let bad = dir.join("not-nspl.csv");
+    std::fs::write(&bad, "name,address\nx,y\n").unwrap();
+    let refused = run(
+        &mut linkwork(&dir, &["import", "postcodes", bad.to_str().unwrap()]),
+        "",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("is not a postcode lookup file: no postcode column"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let missing = run(
+        &mut linkwork(&dir, &["import", "postcodes", "/no/such/file.csv"]),
+        "",
+    );
+    assert!(text(&missing.stderr).contains("could not open /no/such/file.csv"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

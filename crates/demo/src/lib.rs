@@ -8,10 +8,12 @@
 mod ids;
 mod names;
 mod organisations;
+pub mod postcodes;
 
 use linkwork_app::App;
 use linkwork_domain::audit::{Actor, AuditAction, EntityRef, NewAuditEvent};
 use linkwork_domain::organisation::Organisation;
+use linkwork_domain::postcode::ImdEdition;
 use linkwork_domain::role::{Role, Roles};
 use linkwork_domain::time::now;
 use linkwork_domain::user::{Email, User, UserStatus};
@@ -71,6 +73,12 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
         });
     }
     let store = &app.store;
+    app.import_postcodes(
+        postcodes::RIVERSIDE_NSPL.as_bytes(),
+        "the demo postcode lookup",
+        ImdEdition::Iod2019,
+    )
+    .await?;
     for org in &plan.organisations {
         store
             .create_organisation(

@@ -88,6 +88,7 @@ audit_actions! {
     PasswordSet => "user.password_set", "Set password";
     PasswordChange => "user.password_change", "Changed own password";
     AuditExport => "audit.export", "Exported the audit log";
+    PostcodeImport => "postcode.import", "Imported postcodes";
 }
 
 impl fmt::Display for AuditAction {

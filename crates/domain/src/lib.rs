@@ -2,8 +2,10 @@
 //! hold regardless of storage or transport. Nothing here does IO.
 
 pub mod audit;
+pub mod geo;
 pub mod ids;
 pub mod organisation;
+pub mod postcode;
 pub mod role;
 pub mod session;
 pub mod time;

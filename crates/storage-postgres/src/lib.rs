@@ -3,6 +3,7 @@
 
 mod audit;
 mod organisations;
+mod postcodes;
 mod rows;
 mod sessions;
 mod users;

@@ -42,6 +42,7 @@ macro_rules! all_storage_cases {
             login_failures_are_counted_per_key,
             audit_events_filter_and_page,
             audit_export_walks_in_order,
+            postcodes_import_in_one_transaction_and_are_found,
         );
     };
 }

@@ -3,13 +3,15 @@
 
 use chrono::Duration;
 use linkwork_domain::audit::{Actor, AuditAction, EntityRef, NewAuditEvent};
+use linkwork_domain::geo::GeoPoint;
 use linkwork_domain::organisation::OrgKind;
+use linkwork_domain::postcode::Postcode;
 use linkwork_domain::role::{Role, Roles};
 use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session};
 use linkwork_domain::time::now;
 use linkwork_domain::user::{Email, UserStatus};
 use linkwork_domain::{Timestamp, UserId};
-use linkwork_storage::{AuditFilter, PageRequest, StorageError, Store, UserFilter};
+use linkwork_storage::{AuditFilter, PageRequest, PostcodeRecord, StorageError, Store, UserFilter};
 
 use crate::fixtures::{actor, add_user, event, organisation, tree, user};
 
@@ -765,5 +767,98 @@ pub async fn audit_export_walks_in_order(store: &dyn Store) {
     assert!(
         seen.windows(2)
             .all(|w| (w[0].at, w[0].id) < (w[1].at, w[1].id))
+    );
+}
+
+fn postcode(pc: &str, lat: f64, lon: f64, rank: Option<u32>) -> PostcodeRecord {
+    PostcodeRecord {
+        postcode: Postcode::parse(pc).unwrap(),
+        point: GeoPoint::new(lat, lon).unwrap(),
+        lsoa: rank.map(|r| format!("E0100{r:04}")),
+        imd_rank: rank,
+        imd_decile: rank.map(|r| (r % 10 + 1) as u8),
+    }
+}
+
+pub async fn postcodes_import_in_one_transaction_and_are_found(store: &dyn Store) {
+    let rows = vec![
+        postcode("RV1 1AA", 53.40, -2.20, Some(120)),
+        postcode("RV1 1AB", 53.42, -2.24, Some(30000)),
+        postcode("RV2 3CD", 53.50, -2.30, None),
+    ];
+    let event =
+        || NewAuditEvent::new(Actor::Cli, AuditAction::PostcodeImport, now()).detail("test file");
+    let written = store
+        .import_postcodes(&mut rows.clone().into_iter().map(Ok), &event())
+        .await
+        .unwrap();
+    assert_eq!(written, 3);
+    assert_eq!(store.postcode_count().await.unwrap(), 3);
+    let found = store
+        .postcode(&Postcode::parse("rv11ab").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, rows[1]);
+    assert!(
+        store
+            .postcode(&Postcode::parse("RV9 9ZZ").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let centre = store.outcode_centroid("rv1").await.unwrap().unwrap();
+    assert!(
+        (centre.lat - 53.41).abs() < 1e-9 && (centre.lon + 2.22).abs() < 1e-9,
+        "{centre:?}"
+    );
+    assert!(store.outcode_centroid("RV7").await.unwrap().is_none());
+
+    // Re-importing replaces rows by postcode rather than duplicating them.
+    let moved = vec![postcode("RV2 3CD", 53.55, -2.35, Some(7))];
+    store
+        .import_postcodes(&mut moved.clone().into_iter().map(Ok), &event())
+        .await
+        .unwrap();
+    assert_eq!(store.postcode_count().await.unwrap(), 3);
+    assert_eq!(
+        store.postcode(&moved[0].postcode).await.unwrap().unwrap(),
+        moved[0]
+    );
+    // An error part-way rolls the whole import back.
+    let failing = vec![
+        Ok(postcode("RV5 5EE", 53.6, -2.4, None)),
+        Err("line 3 unreadable".to_owned()),
+    ];
+    let err = store
+        .import_postcodes(&mut failing.into_iter(), &event())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StorageError::Aborted(ref m) if m == "line 3 unreadable"),
+        "{err:?}"
+    );
+    assert!(
+        store
+            .postcode(&Postcode::parse("RV5 5EE").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.postcode_count().await.unwrap(), 3);
+
+    let imports = AuditFilter {
+        action: Some("postcode.import".into()),
+        ..Default::default()
+    };
+    let logged = store
+        .audit_events(&imports, PageRequest::new(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(logged.total, 2);
+    assert!(
+        logged.items[0].detail.contains("1 postcodes"),
+        "{}",
+        logged.items[0].detail
     );
 }

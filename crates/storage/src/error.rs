@@ -10,6 +10,10 @@ pub enum StorageError {
     /// the same email. The text names what clashed.
     #[error("{0}")]
     Conflict(String),
+    /// The caller's input ended in an error part-way through a bulk
+    /// operation; everything it had written was rolled back.
+    #[error("{0}")]
+    Aborted(String),
     /// The database could not be reached or failed; details are for logs.
     #[error("database error: {0}")]
     Backend(#[source] Box<dyn StdError + Send + Sync>),

@@ -1,6 +1,8 @@
 use async_trait::async_trait;
 use linkwork_domain::audit::{AuditEvent, NewAuditEvent};
+use linkwork_domain::geo::GeoPoint;
 use linkwork_domain::organisation::{OrgScope, Organisation};
+use linkwork_domain::postcode::Postcode;
 use linkwork_domain::role::{Role, Roles};
 use linkwork_domain::session::{CredentialToken, Session};
 use linkwork_domain::user::{Email, User, UserStatus};
@@ -166,6 +168,35 @@ pub trait AuditStore: Send + Sync {
     ) -> StorageResult<Vec<AuditEvent>>;
 }
 
+/// One postcode of the lookup.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostcodeRecord {
+    pub postcode: Postcode,
+    pub point: GeoPoint,
+    /// The Lower layer Super Output Area the postcode is in.
+    pub lsoa: Option<String>,
+    /// The LSOA's Index of Multiple Deprivation rank (1 = most deprived).
+    pub imd_rank: Option<u32>,
+    pub imd_decile: Option<u8>,
+}
+
+#[async_trait]
+pub trait PostcodeStore: Send + Sync {
+    /// Adds or replaces postcodes in one transaction, so an import that
+    /// fails or is interrupted leaves the lookup as it was. An `Err` from
+    /// `rows` aborts the import (`StorageError::Aborted`) and rolls it back.
+    /// Returns how many were written.
+    async fn import_postcodes(
+        &self,
+        rows: &mut (dyn Iterator<Item = Result<PostcodeRecord, String>> + Send),
+        audit: &NewAuditEvent,
+    ) -> StorageResult<u64>;
+    async fn postcode(&self, postcode: &Postcode) -> StorageResult<Option<PostcodeRecord>>;
+    /// The mean position of a district's postcodes ("LS1").
+    async fn outcode_centroid(&self, outcode: &str) -> StorageResult<Option<GeoPoint>>;
+    async fn postcode_count(&self) -> StorageResult<u64>;
+}
+
 /// Everything Linkwork stores. Implemented for any type that implements
 /// each part.
 pub trait Store:
@@ -176,6 +207,7 @@ pub trait Store:
     + CredentialTokenStore
     + LoginThrottleStore
     + AuditStore
+    + PostcodeStore
     + 'static
 {
 }
@@ -188,6 +220,7 @@ impl<T> Store for T where
         + CredentialTokenStore
         + LoginThrottleStore
         + AuditStore
+        + PostcodeStore
         + 'static
 {
 }
