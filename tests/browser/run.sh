@@ -39,4 +39,4 @@ export CHROMIUM_PATH="${chromium}"
 cd "${here}"
 npm ci --no-audit --no-fund
 mkdir -p test-results
-node --test --test-reporter=spec login.test.mjs
+node --test --test-reporter=spec --test-concurrency=1 *.test.mjs
