@@ -89,6 +89,11 @@ audit_actions! {
     PasswordChange => "user.password_change", "Changed own password";
     AuditExport => "audit.export", "Exported the audit log";
     PostcodeImport => "postcode.import", "Imported postcodes";
+    DirectoryImport => "directory.import", "Imported directory data";
+    ServiceCreate => "directory.service_create", "Added a service";
+    ServiceUpdate => "directory.service_update", "Changed a service";
+    TaxonomyUpdate => "directory.taxonomy_update", "Updated a taxonomy";
+    OrganizationLink => "directory.organization_link", "Linked a directory organisation to a partner";
 }
 
 impl fmt::Display for AuditAction {

@@ -2,6 +2,7 @@
 //! hold regardless of storage or transport. Nothing here does IO.
 
 pub mod audit;
+pub mod directory;
 pub mod geo;
 pub mod ids;
 pub mod organisation;

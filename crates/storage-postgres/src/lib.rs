@@ -2,6 +2,7 @@
 //! state of their own, so any number of them can share one database.
 
 mod audit;
+mod directory;
 mod organisations;
 mod postcodes;
 mod rows;

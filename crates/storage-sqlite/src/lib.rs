@@ -2,6 +2,7 @@
 //! created with its schema on first use; nothing to install.
 
 mod audit;
+mod directory;
 mod organisations;
 mod postcodes;
 mod rows;

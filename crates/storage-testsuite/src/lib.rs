@@ -3,8 +3,12 @@
 //! `storage_suite!`), plus fresh databases for tests of other crates.
 
 pub mod databases;
+pub mod directory_suite;
 pub mod fixtures;
 pub mod suite;
+
+pub use directory_suite::*;
+pub use suite::*;
 
 /// Expands to one `#[tokio::test]` per suite case, each given a fresh
 /// store from `$make` (an async expression yielding `Option<impl Store>`;
@@ -17,7 +21,7 @@ macro_rules! storage_suite {
             async fn $case() {
                 #[allow(clippy::redundant_closure_call)]
                 let Some(db) = ($make)().await else { return };
-                $crate::suite::$case(db.store()).await;
+                $crate::$case(db.store()).await;
             }
         )*
     };
@@ -43,6 +47,11 @@ macro_rules! all_storage_cases {
             audit_events_filter_and_page,
             audit_export_walks_in_order,
             postcodes_import_in_one_transaction_and_are_found,
+            a_service_round_trips_whole,
+            saving_replaces_every_list,
+            imports_are_one_transaction,
+            organisations_link_to_their_partners,
+            many_services_load_in_bulk,
         );
     };
 }

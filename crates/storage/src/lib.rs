@@ -6,10 +6,12 @@
 //! change and writes both in one transaction: the change is never saved
 //! without its audit entry, nor the entry without the change.
 
+mod directory;
 mod error;
 mod page;
 mod traits;
 
+pub use directory::{DirectoryChange, DirectoryItem, DirectoryStore, ImportCounts};
 pub use error::{StorageError, StorageResult};
 pub use page::{Page, PageRequest};
 pub use traits::*;

@@ -208,6 +208,7 @@ pub trait Store:
     + LoginThrottleStore
     + AuditStore
     + PostcodeStore
+    + crate::DirectoryStore
     + 'static
 {
 }
@@ -221,6 +222,7 @@ impl<T> Store for T where
         + LoginThrottleStore
         + AuditStore
         + PostcodeStore
+        + crate::DirectoryStore
         + 'static
 {
 }
