@@ -707,6 +707,25 @@ impl DirectoryStore for PostgresStore {
         load_services(self, None).await
     }
 
+    async fn services_after(&self, after: Option<Uuid>, limit: u32) -> StorageResult<Vec<Service>> {
+        let ids: Vec<Uuid> = sqlx::query_scalar(&format!(
+            "SELECT id FROM dir_services WHERE {} ORDER BY id LIMIT $2",
+            if after.is_some() {
+                "id > $1"
+            } else {
+                "$1::uuid IS NULL"
+            }
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut services = load_services(self, Some(&ids)).await?;
+        services.sort_by_key(|s| s.id);
+        Ok(services)
+    }
+
     async fn service_count(&self) -> StorageResult<u64> {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dir_services")
             .fetch_one(&self.pool)

@@ -396,6 +396,17 @@ pub async fn many_services_load_in_bulk(store: &dyn Store) {
     let found = loaded.iter().find(|s| s.id == wanted.id).unwrap();
     assert_eq!(found.schedules, wanted.schedules);
     assert_eq!(found.contacts, wanted.contacts);
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let batch = store.services_after(after, 500).await.unwrap();
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id);
+        assert!(batch.windows(2).all(|w| w[0].id < w[1].id), "in id order");
+        paged.extend(batch);
+    }
+    assert_eq!(paged.len(), 1200);
+    assert_eq!(paged.iter().find(|s| s.id == wanted.id).unwrap(), found);
     let changes = store.directory_changes_after(0, 500).await.unwrap();
     assert_eq!(changes.len(), 500, "pages of changes");
     let imports = AuditFilter {

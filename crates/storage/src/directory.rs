@@ -53,8 +53,11 @@ pub trait DirectoryStore: Send + Sync {
     async fn service(&self, id: Uuid) -> StorageResult<Option<Service>>;
     /// The services with these ids that exist, in no particular order.
     async fn services(&self, ids: &[Uuid]) -> StorageResult<Vec<Service>>;
-    /// Every service, for building the search index.
+    /// Every service, whole (tests and small directories).
     async fn all_services(&self) -> StorageResult<Vec<Service>>;
+    /// Up to `limit` services with ids after `after`, in id order: the
+    /// search index is built in batches so memory stays flat.
+    async fn services_after(&self, after: Option<Uuid>, limit: u32) -> StorageResult<Vec<Service>>;
     async fn service_count(&self) -> StorageResult<u64>;
     /// The service a service-at-location belongs to.
     async fn service_id_for_service_at_location(&self, id: Uuid) -> StorageResult<Option<Uuid>>;

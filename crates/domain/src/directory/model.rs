@@ -424,3 +424,45 @@ impl Service {
         says_free && !charged
     }
 }
+
+/// The name of a language from its ISO 639-1 code (or the name itself),
+/// for the languages most spoken in English communities, so that "pl" and
+/// "Polish" are found by the same search.
+pub fn language_name(code_or_name: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("en", "English"),
+        ("pl", "Polish"),
+        ("pa", "Punjabi"),
+        ("ur", "Urdu"),
+        ("bn", "Bengali"),
+        ("gu", "Gujarati"),
+        ("ar", "Arabic"),
+        ("ro", "Romanian"),
+        ("so", "Somali"),
+        ("pt", "Portuguese"),
+        ("es", "Spanish"),
+        ("lt", "Lithuanian"),
+        ("zh", "Chinese"),
+        ("ku", "Kurdish"),
+        ("fa", "Persian"),
+        ("ti", "Tigrinya"),
+        ("uk", "Ukrainian"),
+        ("tr", "Turkish"),
+        ("fr", "French"),
+        ("it", "Italian"),
+        ("de", "German"),
+        ("hi", "Hindi"),
+        ("ta", "Tamil"),
+        ("cy", "Welsh"),
+        ("bfi", "British Sign Language"),
+        ("bsl", "British Sign Language"),
+    ];
+    let trimmed = code_or_name.trim();
+    NAMES
+        .iter()
+        .find(|(code, name)| {
+            code.eq_ignore_ascii_case(trimmed) || name.eq_ignore_ascii_case(trimmed)
+        })
+        .map(|(_, name)| (*name).to_owned())
+        .unwrap_or_else(|| trimmed.to_owned())
+}

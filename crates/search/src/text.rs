@@ -1,0 +1,130 @@
+//! Turning text into searchable terms: lower case, split into words, drop
+//! the commonest words, reduce each to its English stem (Porter2), so that
+//! "gardening", "gardens" and "garden" meet.
+
+use std::sync::LazyLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
+
+/// Words too common to say anything about a service.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
+    "it", "its", "of", "on", "or", "our", "that", "the", "their", "this", "to", "we", "with",
+    "you", "your",
+];
+
+/// A word as written and its stem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub word: String,
+    pub stem: String,
+}
+
+pub fn tokens(text: &str) -> Vec<Token> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+        .map(|word| Token {
+            stem: STEMMER.stem(&word).into_owned(),
+            word,
+        })
+        .collect()
+}
+
+/// How many typing mistakes a word of this length may carry and still be
+/// recognised: none for short words (too many false friends), one for
+/// medium, two for long.
+pub fn typo_allowance(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// Optimal string alignment distance (Levenshtein plus adjacent
+/// transpositions), or `None` if it exceeds `max`. Works on chars.
+pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let width = b.len() + 1;
+    let mut prev2 = vec![0usize; width];
+    let mut prev: Vec<usize> = (0..width).collect();
+    let mut cur = vec![0usize; width];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stems(text: &str) -> Vec<String> {
+        tokens(text).into_iter().map(|t| t.stem).collect()
+    }
+
+    #[test]
+    fn stems_english_words() {
+        assert_eq!(stems("Gardening"), stems("gardens"));
+        assert_eq!(stems("debts"), stems("debt"));
+        assert_eq!(
+            stems("Befriending for the lonely"),
+            vec!["befriend", "lone"]
+        );
+        assert!(stems("the and of").is_empty());
+    }
+
+    #[test]
+    fn splits_on_punctuation_and_keeps_numbers() {
+        let words: Vec<String> = tokens("Men's-shed, 2pm!")
+            .into_iter()
+            .map(|t| t.word)
+            .collect();
+        assert_eq!(words, vec!["men", "s", "shed", "2pm"]);
+    }
+
+    #[test]
+    fn measures_typos() {
+        assert_eq!(edit_distance("gardn", "garden", 1), Some(1));
+        assert_eq!(edit_distance("garden", "garden", 0), Some(0));
+        assert_eq!(
+            edit_distance("befreind", "befriend", 1),
+            Some(1),
+            "a swap counts once"
+        );
+        assert_eq!(edit_distance("choir", "chair", 1), Some(1));
+        assert_eq!(edit_distance("walking", "talking", 0), None);
+        assert_eq!(edit_distance("debt", "benefit", 2), None);
+    }
+
+    #[test]
+    fn allowance_grows_with_length() {
+        assert_eq!(typo_allowance(3), 0);
+        assert_eq!(typo_allowance(5), 1);
+        assert_eq!(typo_allowance(9), 2);
+    }
+}
