@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod admin;
 pub mod audit_log;
+pub mod directory;
+pub mod directory_import;
 pub mod error;
 pub mod passwords;
 pub mod postcode_import;
@@ -29,6 +31,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
     hasher: Arc<PasswordHasher>,
+    directory: Arc<directory::DirectoryIndex>,
 }
 
 impl App {
@@ -38,6 +41,7 @@ impl App {
             store,
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),
+            directory: Arc::default(),
         })
     }
 

@@ -68,6 +68,27 @@ pub struct Settings {
     pub session: SessionSettings,
     pub login: LoginSettings,
     pub password_hashing: PasswordHashing,
+    pub directory: DirectorySettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DirectorySettings {
+    /// Listings not updated for this many days are flagged as possibly out
+    /// of date.
+    pub stale_after_days: u32,
+    /// How often each instance checks the database for directory changes
+    /// made elsewhere (another instance, an import).
+    pub sync_interval_seconds: u32,
+}
+
+impl Default for DirectorySettings {
+    fn default() -> Self {
+        DirectorySettings {
+            stale_after_days: 180,
+            sync_interval_seconds: 2,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,6 +137,7 @@ impl Default for Settings {
             session: SessionSettings::default(),
             login: LoginSettings::default(),
             password_hashing: PasswordHashing::default(),
+            directory: DirectorySettings::default(),
         }
     }
 }

@@ -330,6 +330,9 @@ pub struct Attribute {
     pub id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_id: Option<Uuid>,
+    /// Feeds may give only the nested `taxonomy_term`; checking fills this
+    /// from it.
+    #[serde(default)]
     pub taxonomy_term_id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_type: Option<String>,

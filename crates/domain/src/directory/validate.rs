@@ -106,6 +106,15 @@ pub fn check_service(service: &mut Service) -> Result<Checked, String> {
             return Err(format!("phone {} has no number", phone.id));
         }
     }
+    for attribute in &mut service.attributes {
+        if attribute.taxonomy_term_id.is_nil() {
+            match &attribute.taxonomy_term {
+                Some(term) => attribute.taxonomy_term_id = term.id,
+                None => return Err(format!("attribute {} names no taxonomy term", attribute.id)),
+            }
+        }
+        attribute.link_id = Some(service.id);
+    }
     for contact in &mut service.contacts {
         keep_email("contact email", &mut contact.email, &mut warnings);
     }

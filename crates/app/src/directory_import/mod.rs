@@ -1,0 +1,223 @@
+//! Importing directory data: Open Referral UK 3.0 JSON (a service, a list
+//! of services, a page of a feed, organisations with their services,
+//! taxonomies), older ORUK v1 feeds (`content` pages, v1 field names), the
+//! HSDS tabular (CSV) package, and live feeds walked page by page.
+//!
+//! Everything is read and checked first; then all the records that passed
+//! are written in one transaction. A file that cannot be read changes
+//! nothing; a bad record is listed with where it was and why, and the rest
+//! import; an import that is interrupted leaves the directory as it was.
+
+mod csv_package;
+mod feed;
+mod ids;
+mod records;
+mod v1;
+
+use std::path::Path;
+
+use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
+use linkwork_domain::directory::validate::check_service;
+use linkwork_domain::time::now;
+use linkwork_storage::{DirectoryItem, ImportCounts, StorageError};
+use serde_json::Value;
+
+use crate::App;
+use crate::error::{AppError, AppResult};
+
+pub use feed::FeedClient;
+
+/// A record that was not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Where it was: "services[3]", "services.csv line 5", "page 2 item 7".
+    pub position: String,
+    pub reason: String,
+}
+
+/// Something changed on the way in (an id made into a UUID, a malformed
+/// email left out): imported, but worth knowing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub position: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct DirectoryImportSummary {
+    pub counts: ImportCounts,
+    pub rejected: Vec<Rejection>,
+    pub warnings: Vec<Warning>,
+}
+
+/// A record read from a source, not yet checked.
+pub(crate) struct Raw {
+    pub position: String,
+    pub value: Value,
+}
+
+/// Reports progress: records read so far, and the total when known.
+pub trait Progress: Send + Sync {
+    fn read(&self, done: u64, total: Option<u64>);
+}
+
+impl<F: Fn(u64, Option<u64>) + Send + Sync> Progress for F {
+    fn read(&self, done: u64, total: Option<u64>) {
+        self(done, total)
+    }
+}
+
+/// Where to import from.
+pub enum ImportSource<'a> {
+    /// A JSON file's contents.
+    Json { name: &'a str, text: &'a str },
+    /// A folder holding the CSV package (services.csv, locations.csv …).
+    CsvPackage(&'a Path),
+    /// A feed's base URL (`https://…/api` or `…/services`), walked page by
+    /// page through `client`.
+    Feed {
+        url: &'a str,
+        client: &'a dyn FeedClient,
+    },
+}
+
+impl App {
+    pub async fn import_directory(
+        &self,
+        source: ImportSource<'_>,
+        progress: &dyn Progress,
+    ) -> AppResult<DirectoryImportSummary> {
+        let mut rejected_early = Vec::new();
+        let (name, raws) = match source {
+            ImportSource::Json { name, text } => {
+                let value: Value = serde_json::from_str(text).map_err(|e| {
+                    AppError::Import(format!(
+                        "{name} is not valid JSON: {e}; nothing was imported"
+                    ))
+                })?;
+                (name.to_owned(), records::from_document(value)?)
+            }
+            ImportSource::CsvPackage(folder) => {
+                let (raws, orphans) = csv_package::read(folder)?;
+                rejected_early = orphans;
+                (folder.display().to_string(), raws)
+            }
+            ImportSource::Feed { url, client } => {
+                (url.to_owned(), feed::walk(url, client, progress).await?)
+            }
+        };
+        let mut summary = DirectoryImportSummary {
+            rejected: rejected_early,
+            ..Default::default()
+        };
+        let mut items = Vec::with_capacity(raws.len());
+        let mut absent = std::collections::HashMap::new();
+        let total = raws.len() as u64;
+        for (i, raw) in raws.into_iter().enumerate() {
+            if i % 1000 == 0 {
+                progress.read(i as u64, Some(total));
+            }
+            let position = raw.position.clone();
+            match records::to_items(raw) {
+                Ok(records::Converted {
+                    items: converted,
+                    notes,
+                    absent: gaps,
+                }) => {
+                    absent.extend(gaps);
+                    for item in converted {
+                        match check_item(item) {
+                            Ok((item, warnings)) => {
+                                summary.warnings.extend(warnings.into_iter().map(|message| {
+                                    Warning {
+                                        position: position.clone(),
+                                        message,
+                                    }
+                                }));
+                                items.push(item);
+                            }
+                            Err(reason) => summary.rejected.push(Rejection {
+                                position: position.clone(),
+                                reason,
+                            }),
+                        }
+                    }
+                    summary
+                        .warnings
+                        .extend(notes.into_iter().map(|message| Warning {
+                            position: position.clone(),
+                            message,
+                        }));
+                }
+                Err(reason) => summary.rejected.push(Rejection { position, reason }),
+            }
+        }
+        progress.read(total, Some(total));
+        self.keep_stored_lists(&mut items, &absent).await?;
+        let detail = format!(
+            "{name}: {} records read, {} rejected",
+            items.len() + summary.rejected.len(),
+            summary.rejected.len()
+        );
+        let event =
+            NewAuditEvent::new(Actor::Cli, AuditAction::DirectoryImport, now()).detail(detail);
+        summary.counts = self
+            .store
+            .import_directory(&mut items.into_iter().map(Ok), &event)
+            .await
+            .map_err(|e| match e {
+                StorageError::Aborted(reason) => {
+                    AppError::Import(format!("{reason}; nothing was imported"))
+                }
+                other => other.into(),
+            })?;
+        Ok(summary)
+    }
+}
+
+impl App {
+    /// Fills the lists that service records left out from what is stored.
+    async fn keep_stored_lists(
+        &self,
+        items: &mut [DirectoryItem],
+        absent: &std::collections::HashMap<uuid::Uuid, Vec<&'static str>>,
+    ) -> AppResult<()> {
+        if absent.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<uuid::Uuid> = absent.keys().copied().collect();
+        let stored: std::collections::HashMap<uuid::Uuid, linkwork_domain::directory::Service> =
+            self.store
+                .services(&ids)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+        for item in items {
+            if let DirectoryItem::Service(service) = item
+                && let (Some(lists), Some(old)) = (absent.get(&service.id), stored.get(&service.id))
+            {
+                records::fill_absent(service, old, lists);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks a service (organisations, taxonomies and terms need nothing
+/// beyond what reading them required).
+fn check_item(item: DirectoryItem) -> Result<(DirectoryItem, Vec<String>), String> {
+    match item {
+        DirectoryItem::Service(mut service) => {
+            let checked = check_service(&mut service)?;
+            Ok((DirectoryItem::Service(service), checked.warnings))
+        }
+        DirectoryItem::Organization(o) if o.name.trim().is_empty() => {
+            Err(format!("organization {} has no name", o.id))
+        }
+        DirectoryItem::Term(t) if t.name.trim().is_empty() => {
+            Err(format!("taxonomy term {} has no name", t.id))
+        }
+        other => Ok((other, Vec::new())),
+    }
+}

@@ -1,0 +1,354 @@
+//! Recognising what each JSON record is and reading it into the domain
+//! types.
+
+use linkwork_domain::directory::{
+    Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm,
+};
+use linkwork_storage::DirectoryItem;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::{Raw, ids, v1};
+use crate::error::{AppError, AppResult};
+
+/// What a record is, judged by the fields it has (ORUK records carry no
+/// type tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Service,
+    ServiceAtLocation,
+    Organization,
+    Taxonomy,
+    Term,
+}
+
+fn classify(map: &Map<String, Value>) -> Option<Kind> {
+    let has = |k: &str| map.contains_key(k);
+    if has("location") && has("service") {
+        Some(Kind::ServiceAtLocation)
+    } else if has("status")
+        || has("service_at_locations")
+        || has("schedules")
+        || has("regular_schedules")
+        || has("organization")
+        || has("cost_options")
+    {
+        Some(Kind::Service)
+    } else if has("services")
+        || has("organization_identifiers")
+        || has("website")
+        || has("parent_organization_id")
+        || has("logo")
+    {
+        Some(Kind::Organization)
+    } else if has("taxonomy_terms") || has("version") {
+        Some(Kind::Taxonomy)
+    } else if has("parent_id")
+        || has("term")
+        || has("taxonomy")
+        || has("term_uri")
+        || has("vocabulary")
+        || has("taxonomy_id")
+    {
+        Some(Kind::Term)
+    } else {
+        None
+    }
+}
+
+/// Splits a JSON document into records: one record, an array of records,
+/// or a page of a feed (`contents` in ORUK 3.0, `content` in v1).
+pub fn from_document(value: Value) -> AppResult<Vec<Raw>> {
+    let (items, label) = match value {
+        Value::Array(items) => (items, "item"),
+        Value::Object(mut map) => {
+            if let Some(Value::Array(items)) =
+                map.remove("contents").or_else(|| map.remove("content"))
+            {
+                (items, "item")
+            } else {
+                return Ok(vec![Raw {
+                    position: "the document".into(),
+                    value: Value::Object(map),
+                }]);
+            }
+        }
+        _ => {
+            return Err(AppError::Import(
+                "the file holds neither a record nor a list of records; nothing was imported"
+                    .into(),
+            ));
+        }
+    };
+    Ok(items
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| Raw {
+            position: format!("{label} {}", i + 1),
+            value,
+        })
+        .collect())
+}
+
+/// Reads `value` as `T`, naming the field at fault when it cannot.
+fn read<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let inner = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
+        if path == "." {
+            inner
+        } else {
+            format!("{path}: {inner}")
+        }
+    })
+}
+
+/// Terms named inside a service's attributes, as records of their own so
+/// the taxonomy is complete.
+fn nested_terms(service: &Service) -> Vec<DirectoryItem> {
+    service
+        .attributes
+        .iter()
+        .filter_map(|a| a.taxonomy_term.clone())
+        .map(DirectoryItem::Term)
+        .collect()
+}
+
+fn service_items(service: Service) -> Vec<DirectoryItem> {
+    let mut items = nested_terms(&service);
+    items.push(DirectoryItem::Service(Box::new(service)));
+    items
+}
+
+/// The lists a service record may leave out. A record without a list (a
+/// summary from a feed's list page) says nothing about it, which is not the
+/// same as saying it is empty: the stored list is kept.
+pub const LISTS: &[&str] = &[
+    "schedules",
+    "service_areas",
+    "service_at_locations",
+    "languages",
+    "funding",
+    "cost_options",
+    "contacts",
+    "phones",
+    "attributes",
+];
+
+/// The lists missing from a service record.
+fn absent_lists(value: &Value) -> Vec<&'static str> {
+    LISTS
+        .iter()
+        .copied()
+        .filter(|k| value.get(*k).is_none())
+        .collect()
+}
+
+/// Copies the lists named in `absent` from the stored service.
+pub fn fill_absent(service: &mut Service, stored: &Service, absent: &[&str]) {
+    for list in absent {
+        match *list {
+            "schedules" => service.schedules = stored.schedules.clone(),
+            "service_areas" => service.service_areas = stored.service_areas.clone(),
+            "service_at_locations" => {
+                service.service_at_locations = stored.service_at_locations.clone()
+            }
+            "languages" => service.languages = stored.languages.clone(),
+            "funding" => service.funding = stored.funding.clone(),
+            "cost_options" => service.cost_options = stored.cost_options.clone(),
+            "contacts" => service.contacts = stored.contacts.clone(),
+            "phones" => service.phones = stored.phones.clone(),
+            "attributes" => service.attributes = stored.attributes.clone(),
+            _ => {}
+        }
+    }
+}
+
+/// One record, converted.
+pub struct Converted {
+    pub items: Vec<DirectoryItem>,
+    pub notes: Vec<String>,
+    /// Services whose records left lists out, and which.
+    pub absent: Vec<(uuid::Uuid, Vec<&'static str>)>,
+}
+
+/// Converts one raw record into the items to store, with notes on what
+/// was changed on the way.
+pub fn to_items(raw: Raw) -> Result<Converted, String> {
+    let Value::Object(map) = raw.value else {
+        return Err("not a JSON object".into());
+    };
+    let kind = classify(&map).ok_or("cannot tell what kind of record this is (no service, organization, taxonomy or term fields)")?;
+    let mut notes = Vec::new();
+    let kind_name = match kind {
+        Kind::Service => "service",
+        Kind::ServiceAtLocation => "service_at_location",
+        Kind::Organization => "organization",
+        Kind::Taxonomy => "taxonomy",
+        Kind::Term => "taxonomy_term",
+    };
+    if !map.contains_key("id") {
+        return Err(format!("the {} has no id", kind_name.replace('_', " ")));
+    }
+    let mut value = Value::Object(map);
+    if kind == Kind::Service && v1::is_v1_service(&value) {
+        value = v1::service_to_v3(value, &mut notes);
+    }
+    ids::normalise(&mut value, kind_name, &mut notes);
+    let mut absent = Vec::new();
+    let items = match kind {
+        Kind::Service => {
+            let missing = absent_lists(&value);
+            let service: Service = read(value)?;
+            if !missing.is_empty() {
+                absent.push((service.id, missing));
+            }
+            service_items(service)
+        }
+        Kind::ServiceAtLocation => {
+            // A service-at-location with its service nested: the service,
+            // delivered at that location.
+            let Value::Object(mut map) = value else {
+                unreachable!("checked above")
+            };
+            let service_value = map.remove("service").unwrap_or(Value::Null);
+            let mut missing = absent_lists(&service_value);
+            missing.retain(|l| *l != "service_at_locations");
+            let mut service: Service = read(service_value).map_err(|e| format!("service: {e}"))?;
+            if !missing.is_empty() {
+                absent.push((service.id, missing));
+            }
+            let sal: ServiceAtLocation = read(Value::Object(map))?;
+            if !service.service_at_locations.iter().any(|s| s.id == sal.id) {
+                service.service_at_locations.push(sal);
+            }
+            service_items(service)
+        }
+        Kind::Organization => {
+            let Value::Object(mut map) = value else {
+                unreachable!("checked above")
+            };
+            let services = match map.remove("services") {
+                Some(Value::Array(services)) => services,
+                _ => Vec::new(),
+            };
+            let org: Organization = read(Value::Object(map))?;
+            let mut items = vec![DirectoryItem::Organization(org.clone())];
+            for (i, s) in services.into_iter().enumerate() {
+                let missing = absent_lists(&s);
+                let mut service: Service = read(s).map_err(|e| format!("services[{i}]: {e}"))?;
+                if !missing.is_empty() {
+                    absent.push((service.id, missing));
+                }
+                service.organization_id = Some(org.id);
+                service.organization = Some(org.clone());
+                items.extend(service_items(service));
+            }
+            items
+        }
+        Kind::Taxonomy => {
+            let Value::Object(mut map) = value else {
+                unreachable!("checked above")
+            };
+            let terms = match map.remove("taxonomy_terms") {
+                Some(Value::Array(terms)) => terms,
+                _ => Vec::new(),
+            };
+            let taxonomy: Taxonomy = read(Value::Object(map))?;
+            let mut items = vec![DirectoryItem::Taxonomy(taxonomy.clone())];
+            for (i, t) in terms.into_iter().enumerate() {
+                let mut term: TaxonomyTerm =
+                    read(t).map_err(|e| format!("taxonomy_terms[{i}]: {e}"))?;
+                term.taxonomy_id.get_or_insert(taxonomy.id);
+                items.push(DirectoryItem::Term(term));
+            }
+            items
+        }
+        Kind::Term => vec![DirectoryItem::Term(read(value)?)],
+    };
+    Ok(Converted {
+        items,
+        notes,
+        absent,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn items(value: Value) -> Result<Vec<DirectoryItem>, String> {
+        to_items(Raw {
+            position: "t".into(),
+            value,
+        })
+        .map(|c| c.items)
+    }
+
+    #[test]
+    fn recognises_each_kind() {
+        let service = items(json!({"id": "ac148810-d857-441c-9679-408f346de14b", "name": "Club", "status": "active"})).unwrap();
+        assert!(matches!(&service[..], [DirectoryItem::Service(s)] if s.name == "Club"));
+        let term = items(json!({"id": "t1", "name": "Debt", "description": "", "parent_id": null}))
+            .unwrap();
+        assert!(matches!(&term[..], [DirectoryItem::Term(t)] if t.name == "Debt"));
+        let taxonomy = items(
+            json!({"id": "x", "name": "Needs", "description": "", "version": "1",
+            "taxonomy_terms": [{"id": "a", "name": "A", "description": ""}]}),
+        )
+        .unwrap();
+        assert_eq!(taxonomy.len(), 2);
+        let org = items(
+            json!({"id": "o", "name": "Org", "description": "", "website": "https://o.example",
+            "services": [{"id": "s", "name": "S", "status": "active"}]}),
+        )
+        .unwrap();
+        assert!(
+            matches!(&org[1], DirectoryItem::Service(s) if s.organization.as_ref().is_some_and(|o| o.name == "Org"))
+        );
+    }
+
+    #[test]
+    fn says_what_is_wrong() {
+        assert_eq!(
+            items(json!({"id": "x", "name": "Club", "status": "open"})).unwrap_err(),
+            "status: unknown variant `open`, expected one of `active`, `inactive`, `defunct`, `temporarily closed`"
+        );
+        assert!(
+            items(json!({"name": "Club", "status": "active"}))
+                .unwrap_err()
+                .contains("has no id")
+        );
+        assert!(
+            items(json!({"id": "x", "name": "Club", "status": "active", "minimum_age": "twelve"}))
+                .unwrap_err()
+                .starts_with("minimum_age:")
+        );
+        assert!(
+            items(json!({"colour": "blue"}))
+                .unwrap_err()
+                .contains("cannot tell")
+        );
+        assert!(
+            items(json!([1, 2]))
+                .unwrap_err()
+                .contains("not a JSON object")
+        );
+    }
+
+    #[test]
+    fn pages_of_both_versions_split_into_records() {
+        assert_eq!(
+            from_document(json!({"contents": [{}, {}]})).unwrap().len(),
+            2
+        );
+        assert_eq!(
+            from_document(json!({"content": [{}]})).unwrap()[0].position,
+            "item 1"
+        );
+        assert_eq!(from_document(json!({"id": "x"})).unwrap().len(), 1);
+        assert!(from_document(json!(7)).is_err());
+    }
+}
