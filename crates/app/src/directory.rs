@@ -104,7 +104,8 @@ impl App {
         Ok(applied)
     }
 
-    async fn ensure_need_taxonomy(&self) -> AppResult<()> {
+    /// Stores the shipped need taxonomy if it is missing or incomplete.
+    pub async fn ensure_need_taxonomy(&self) -> AppResult<()> {
         let stored: HashSet<Uuid> = self
             .store
             .taxonomy_terms()

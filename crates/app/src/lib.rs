@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit_log;
 pub mod directory;
 pub mod directory_import;
+pub mod directory_search;
 pub mod error;
 pub mod passwords;
 pub mod postcode_import;

@@ -29,7 +29,7 @@ fn examples() -> PathBuf {
 }
 
 fn quiet() -> impl Progress {
-    |_: u64, _: Option<u64>| {}
+    |_: linkwork_app::directory_import::Stage, _: u64, _: Option<u64>| {}
 }
 
 async fn import_file(

@@ -111,8 +111,8 @@ async fn demo(app: &App, scale: u32) -> anyhow::Result<()> {
     let summary = linkwork_demo::generate(app, scale).await?;
     if summary.created {
         println!(
-            "Demo data created: {} organisations, {} users.",
-            summary.organisations, summary.users
+            "Demo data created: {} organisations, {} users, {} directory services.",
+            summary.organisations, summary.users, summary.services
         );
     } else {
         println!("Demo data is already loaded.");

@@ -93,6 +93,16 @@ pub struct DemoArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
+    /// Import community directory data: an Open Referral UK 3.0 JSON file
+    /// (a service, a list, a feed page, an organisation with its services, a
+    /// taxonomy), an ORUK v1 feed file, a folder holding the CSV package, or
+    /// a feed URL whose /services pages are walked. Re-importing updates by
+    /// id; bad records are listed and skipped; a file that cannot be read, or
+    /// an import that is interrupted, changes nothing.
+    Directory {
+        /// A .json file, a folder of CSV files, or an http(s):// feed address.
+        source: String,
+    },
     /// Load a National Statistics Postcode Lookup (NSPL) CSV: each
     /// postcode's location, LSOA and deprivation rank, for distance search
     /// and equity reporting. Re-importing replaces postcodes; a file that

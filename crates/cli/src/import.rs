@@ -5,6 +5,7 @@ use std::fs::File;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use linkwork_app::App;
+use linkwork_app::directory_import::{FeedClient, ImportSource, Stage};
 use linkwork_app::postcode_import::Rejection;
 use linkwork_domain::postcode::ImdEdition;
 
@@ -15,6 +16,7 @@ const REJECTIONS_SHOWN: usize = 50;
 
 pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
     match command {
+        ImportCommand::Directory { source } => directory(app, &source).await,
         ImportCommand::Postcodes { file, imd_edition } => {
             let edition = match imd_edition {
                 ImdEditionArg::Iod2019 => ImdEdition::Iod2019,
@@ -34,6 +36,109 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
             report_rejections(&summary.rejected);
             Ok(())
         }
+    }
+}
+
+async fn directory(app: &App, source: &str) -> anyhow::Result<()> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg:<10} [{elapsed_precise}] {wide_bar} {pos}/{len}",
+        )
+        .expect("valid template"),
+    );
+    let progress = |stage: Stage, done: u64, total: Option<u64>| {
+        bar.set_message(match stage {
+            Stage::Fetching => "Fetching",
+            Stage::Checking => "Checking",
+            Stage::Writing => "Writing",
+        });
+        if let Some(total) = total {
+            bar.set_length(total);
+        }
+        bar.set_position(done);
+    };
+    let client = HttpFeed::new()?;
+    let text;
+    let path = std::path::Path::new(source);
+    let import_source = if source.starts_with("http://") || source.starts_with("https://") {
+        ImportSource::Feed {
+            url: source,
+            client: &client,
+        }
+    } else if path.is_dir() {
+        ImportSource::CsvPackage(path)
+    } else {
+        text = std::fs::read_to_string(path).with_context(|| format!("could not read {source}"))?;
+        ImportSource::Json {
+            name: source,
+            text: &text,
+        }
+    };
+    let summary = app.import_directory(import_source, &progress).await;
+    bar.finish_and_clear();
+    let summary = summary?;
+    let c = summary.counts;
+    println!(
+        "Imported from {source}: {} services new, {} updated, {} rejected; {} organisations, {} taxonomies, {} taxonomy terms.",
+        c.services_created,
+        c.services_updated,
+        summary.rejected.len(),
+        c.organizations,
+        c.taxonomies,
+        c.taxonomy_terms
+    );
+    if !summary.rejected.is_empty() {
+        println!("Rejected:");
+        for r in summary.rejected.iter().take(REJECTIONS_SHOWN) {
+            println!("  {}: {}", r.position, r.reason);
+        }
+        if summary.rejected.len() > REJECTIONS_SHOWN {
+            println!("  … and {} more", summary.rejected.len() - REJECTIONS_SHOWN);
+        }
+    }
+    if !summary.warnings.is_empty() {
+        println!("Warnings ({}):", summary.warnings.len());
+        for w in summary.warnings.iter().take(REJECTIONS_SHOWN) {
+            println!("  {}: {}", w.position, w.message);
+        }
+        if summary.warnings.len() > REJECTIONS_SHOWN {
+            println!("  … and {} more", summary.warnings.len() - REJECTIONS_SHOWN);
+        }
+    }
+    Ok(())
+}
+
+/// Fetches feed pages over HTTP(S).
+struct HttpFeed {
+    client: reqwest::Client,
+}
+
+impl HttpFeed {
+    fn new() -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("linkwork/", env!("CARGO_PKG_VERSION")))
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .context("could not start an HTTP client")?;
+        Ok(HttpFeed { client })
+    }
+}
+
+#[async_trait::async_trait]
+impl FeedClient for HttpFeed {
+    async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
+        let response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("HTTP {status}"));
+        }
+        response.json().await.map_err(|e| format!("not JSON: {e}"))
     }
 }
 

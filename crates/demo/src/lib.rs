@@ -9,21 +9,142 @@ mod ids;
 mod names;
 mod organisations;
 pub mod postcodes;
+pub mod services;
 
 use linkwork_app::App;
 use linkwork_domain::audit::{Actor, AuditAction, EntityRef, NewAuditEvent};
+use linkwork_domain::directory;
 use linkwork_domain::organisation::Organisation;
 use linkwork_domain::postcode::ImdEdition;
 use linkwork_domain::role::{Role, Roles};
 use linkwork_domain::time::now;
 use linkwork_domain::user::{Email, User, UserStatus};
-use linkwork_storage::StorageError;
+use linkwork_storage::{DirectoryItem, StorageError};
 
 pub use organisations::DEMO_ICB_CODE;
 
 /// Every demo account has this password. It is printed with the logins;
 /// demo data is for trying Linkwork out, never for real use.
 pub const DEMO_PASSWORD: &str = "linkwork-demo-2026";
+
+/// Directory organisations that provide the demo services: the demo's
+/// community organisations (linked, so their partners can edit their
+/// listings) and other local providers.
+fn providers(
+    plan: &organisations::Plan,
+    scale: u32,
+) -> Vec<(directory::Organization, Option<linkwork_domain::OrgId>)> {
+    let mut providers: Vec<(directory::Organization, Option<linkwork_domain::OrgId>)> = plan
+        .organisations
+        .iter()
+        .filter(|o| o.kind == linkwork_domain::organisation::OrgKind::Vcse)
+        .map(|o| {
+            let slug: String = o
+                .name
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect();
+            (
+                directory::Organization {
+                    id: uuid::Uuid::new_v5(
+                        &directory::needs::NAMESPACE,
+                        format!("demo-provider:{}", o.id).as_bytes(),
+                    ),
+                    name: o.name.clone(),
+                    description: format!(
+                        "{} is a community organisation supporting people across the area.",
+                        o.name
+                    ),
+                    email: Some(format!("hello@{slug}.example")),
+                    website: Some(format!("https://{slug}.example")),
+                    ..Default::default()
+                },
+                Some(o.id),
+            )
+        })
+        .collect();
+    let others = [
+        "Riverside City Council Adult Learning",
+        "Age Friendly Riverside",
+        "Riverside Leisure Trust",
+        "Citizens Advice Riverside",
+        "Riverside Mind",
+        "Riverside Carers' Centre",
+        "Riverside Food Network",
+        "Riverside Libraries",
+    ];
+    for i in 0..(8 * scale as usize) {
+        let name = if i < others.len() {
+            others[i].to_owned()
+        } else {
+            format!("Community Provider {i}")
+        };
+        let slug: String = name
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        providers.push((
+            directory::Organization {
+                id: uuid::Uuid::new_v5(
+                    &directory::needs::NAMESPACE,
+                    format!("demo-provider:other:{i}").as_bytes(),
+                ),
+                name: name.clone(),
+                description: format!("{name} runs services for local people."),
+                email: Some(format!("info@{slug}.example")),
+                website: Some(format!("https://{slug}.example")),
+                ..Default::default()
+            },
+            None,
+        ));
+    }
+    providers
+}
+
+/// Writes the demo directory: services across every need, linked to their
+/// providers, in one import.
+async fn directory_data(
+    app: &App,
+    plan: &organisations::Plan,
+    scale: u32,
+) -> Result<usize, DemoError> {
+    app.ensure_need_taxonomy().await?;
+    let providers = providers(plan, scale);
+    let orgs: Vec<directory::Organization> = providers.iter().map(|(o, _)| o.clone()).collect();
+    let mut places = services::riverside_places();
+    if scale > 1 {
+        places.extend(postcodes::national_places(2000 * scale as usize));
+    }
+    let services = services::generate(
+        services::SERVICES_PER_SCALE * scale as usize,
+        &orgs,
+        &places,
+    );
+    let count = services.len();
+    let event = NewAuditEvent::new(Actor::System, AuditAction::DirectoryImport, now())
+        .detail(format!("Demo directory: {count} services"));
+    let mut items = orgs
+        .into_iter()
+        .map(DirectoryItem::Organization)
+        .chain(
+            services
+                .into_iter()
+                .map(|s| DirectoryItem::Service(Box::new(s))),
+        )
+        .map(Ok);
+    app.store.import_directory(&mut items, &event).await?;
+    for (org, tenant) in providers.iter().filter(|(_, t)| t.is_some()) {
+        let event = NewAuditEvent::new(Actor::System, AuditAction::OrganizationLink, now())
+            .entity(EntityRef::new("directory_organization", org.id))
+            .detail(format!("{} listings editable by its partners", org.name));
+        app.store
+            .set_organization_tenant(org.id, *tenant, &event)
+            .await?;
+    }
+    Ok(count)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -49,6 +170,7 @@ pub struct DemoSummary {
     pub created: bool,
     pub organisations: usize,
     pub users: usize,
+    pub services: usize,
     /// The named accounts of the first area, one or more per role.
     pub logins: Vec<DemoLogin>,
 }
@@ -69,6 +191,7 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
             created: false,
             organisations: 0,
             users: 0,
+            services: 0,
             logins,
         });
     }
@@ -108,10 +231,12 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
             .detail(format!("Demo account {}", user.email));
         store.create_user(&user, Some(&hash), &event).await?;
     }
+    let services = directory_data(app, &plan, scale).await?;
     Ok(DemoSummary {
         created: true,
         organisations: plan.organisations.len(),
         users: plan.users.len(),
+        services,
         logins,
     })
 }

@@ -104,6 +104,23 @@ mod tests {
     }
 
     #[test]
+    fn national_postcodes_are_valid_unique_and_in_england() {
+        let text = national_nspl(20_000);
+        let mut seen = std::collections::HashSet::new();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(Postcode::parse(f[2]).unwrap().as_str(), f[2]);
+            assert!(seen.insert(f[2].to_owned()));
+            let (lat, lon): (f64, f64) = (f[28].parse().unwrap(), f[29].parse().unwrap());
+            assert!(
+                (50.0..56.0).contains(&lat) && (-4.0..1.0).contains(&lon),
+                "{lat},{lon}"
+            );
+        }
+        assert_eq!(seen.len(), 20_000);
+    }
+
+    #[test]
     fn every_postcode_is_valid_and_unique() {
         let text = generate();
         let mut seen = std::collections::HashSet::new();
@@ -115,4 +132,57 @@ mod tests {
         }
         assert_eq!(seen.len(), (DISTRICTS * POSTCODES_PER_DISTRICT) as usize);
     }
+}
+
+/// Letters allowed second in an outward code.
+const SECOND_LETTERS: &[u8] = b"ABCDEFGHJKLMNOPQRSTUVWXY";
+
+/// A synthetic national lookup of `count` postcodes spread over England,
+/// in the "Z" postcode area (unused by Royal Mail), for benchmarks at
+/// national scale: the real NSPL holds about 2.7 million rows.
+pub fn national_nspl(count: usize) -> String {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED ^ 0xe4_91a4d);
+    let mut out = String::with_capacity(count * 180);
+    out.push_str(HEADER);
+    out.push('\n');
+    for (i, (pcds, lat, lon)) in national_postcodes(&mut rng, count).enumerate() {
+        let rank = (i as u32 * 7919) % 32_844 + 1;
+        let lsoa = format!("E01{:06}", i / 1500);
+        writeln!(
+            out,
+            "{pcds},{pcds},{pcds},202001,,0,400000,400000,1,E00000000,E99999999,,E08000099,E05000000,E40000012,E92000001,E12000003,E14001099,,,,{lsoa},E02000000,,E38000099,,,,{lat:.6},{lon:.6},,,,{rank},E54000099"
+        )
+        .expect("writing to a String cannot fail");
+    }
+    out
+}
+
+/// Postcodes `ZA1 1AA` … with coordinates on a grid over England.
+fn national_postcodes(
+    rng: &mut ChaCha8Rng,
+    count: usize,
+) -> impl Iterator<Item = (String, f64, f64)> + '_ {
+    // 24 second letters × 99 districts, 4,000 inward codes each.
+    (0..count).map(move |i| {
+        let district = i / 4000;
+        let within = i % 4000;
+        let letter = SECOND_LETTERS[district / 99 % SECOND_LETTERS.len()] as char;
+        let number = district % 99 + 1;
+        let sector = within / 400;
+        let a = INWARD_LETTERS[(within / 20) % 20] as char;
+        let b = INWARD_LETTERS[within % 20] as char;
+        // Districts on a grid over England, postcodes scattered within.
+        let (row, col) = (district / 40, district % 40);
+        let lat = 50.6 + (row as f64 % 60.0) * 0.075 + rng.random_range(0.0..0.07);
+        let lon = -3.5 + col as f64 * 0.1 + rng.random_range(0.0..0.09);
+        (format!("Z{letter}{number} {sector}{a}{b}"), lat, lon)
+    })
+}
+
+/// Places across England for services beyond the Riverside demo.
+pub fn national_places(count: usize) -> Vec<crate::services::Place> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED ^ 0xe4_91a4d);
+    national_postcodes(&mut rng, count)
+        .map(|(postcode, lat, lon)| crate::services::Place { postcode, lat, lon })
+        .collect()
 }

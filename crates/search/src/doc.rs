@@ -88,6 +88,8 @@ impl AccessFeature {
 /// A place the service is delivered, for distance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocLocation {
+    /// The service-at-location this place comes from.
+    pub service_at_location: Uuid,
     pub point: GeoPoint,
     /// A short address for results: "Riverside Community Centre, RV1 3BQ".
     pub label: String,
@@ -104,8 +106,8 @@ pub struct Doc {
     pub status: ServiceStatus,
     pub term_ids: Vec<Uuid>,
     pub locations: Vec<DocLocation>,
-    /// Delivered somewhere without coordinates, or online.
-    pub has_unplaced_location: bool,
+    /// Service-at-locations without coordinates (online, or not geocoded).
+    pub unplaced: Vec<Uuid>,
     pub free: bool,
     pub minimum_age: Option<f64>,
     pub maximum_age: Option<f64>,
@@ -175,7 +177,7 @@ impl Doc {
     /// "money".
     pub fn from_service(service: &Service, term_names: impl Fn(Uuid) -> Vec<String>) -> Doc {
         let mut locations = Vec::new();
-        let mut has_unplaced_location = false;
+        let mut unplaced = Vec::new();
         let mut access = 0;
         for sal in &service.service_at_locations {
             let l = &sal.location;
@@ -197,8 +199,12 @@ impl Doc {
                 .collect::<Vec<_>>()
                 .join(", ");
             match point {
-                Some(point) => locations.push(DocLocation { point, label }),
-                None => has_unplaced_location = true,
+                Some(point) => locations.push(DocLocation {
+                    service_at_location: sal.id,
+                    point,
+                    label,
+                }),
+                None => unplaced.push(sal.id),
             }
             for a in &l.accessibility {
                 let text = [a.description.as_deref(), a.details.as_deref()]
@@ -231,7 +237,7 @@ impl Doc {
             status: service.status,
             term_ids: service.term_ids().collect(),
             locations,
-            has_unplaced_location,
+            unplaced,
             free: service.is_free(),
             minimum_age: service.minimum_age,
             maximum_age: service.maximum_age,

@@ -19,6 +19,11 @@ pub enum WebError {
     /// The form's CSRF token was missing or wrong.
     CsrfRejected,
     BadRequest(String),
+    /// A query parameter of an API request is not usable.
+    BadParameter {
+        parameter: &'static str,
+        message: String,
+    },
     /// Input failed validation; the API lists each field's problem.
     Invalid(ValidationErrors),
     Conflict(String),
@@ -43,7 +48,7 @@ impl WebError {
             WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
             WebError::Forbidden | WebError::CsrfRejected => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::BadRequest(_) | WebError::BadParameter { .. } => StatusCode::BAD_REQUEST,
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -60,6 +65,7 @@ impl WebError {
             WebError::NotFound => "not_found",
             WebError::CsrfRejected => "csrf_token_invalid",
             WebError::BadRequest(_) => "bad_request",
+            WebError::BadParameter { .. } => "invalid_parameter",
             WebError::Invalid(_) => "validation_failed",
             WebError::Conflict(_) => "conflict",
             WebError::TooManyRequests(_) => "too_many_requests",
@@ -79,6 +85,7 @@ impl WebError {
                     .into()
             }
             WebError::BadRequest(m) | WebError::Conflict(m) | WebError::TooManyRequests(m) => m.clone(),
+            WebError::BadParameter { parameter, message } => format!("{parameter}: {message}"),
             WebError::Invalid(errors) => errors
                 .errors
                 .first()
@@ -153,6 +160,9 @@ pub struct ApiErrorBody {
 pub struct ApiErrorDetail {
     pub code: &'static str,
     pub message: String,
+    /// The query parameter at fault, for `invalid_parameter`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<&'static str>,
     /// Each invalid field and why, for `validation_failed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<linkwork_domain::validation::FieldError>,
@@ -166,10 +176,15 @@ impl ApiErrorBody {
             WebError::Invalid(errors) => errors.errors.clone(),
             _ => Vec::new(),
         };
+        let parameter = match &info.error {
+            WebError::BadParameter { parameter, .. } => Some(*parameter),
+            _ => None,
+        };
         ApiErrorBody {
             error: ApiErrorDetail {
                 code: info.error.code(),
                 message: info.error.message(),
+                parameter,
                 fields,
                 reference: info.reference.clone(),
             },
@@ -178,3 +193,19 @@ impl ApiErrorBody {
 }
 
 pub type WebResult<T> = Result<T, WebError>;
+
+/// Turns error responses from API handlers into JSON bodies.
+pub async fn render_json_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    match response.extensions().get::<ErrorInfo>().cloned() {
+        Some(info) => (
+            info.error.status(),
+            axum::Json(ApiErrorBody::from_info(&info)),
+        )
+            .into_response(),
+        None => response,
+    }
+}

@@ -7,6 +7,7 @@ mod csrf;
 pub mod error;
 mod forms;
 mod health;
+mod oruk;
 mod page;
 mod pagination;
 mod routes;
@@ -46,6 +47,8 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/{*path}", get(assets::serve))
+        .nest("/api/oruk", oruk::router())
+        .route("/api/oruk/", get(oruk::root))
         .merge(pages)
         .layer(from_fn_with_state(
             state.clone(),
@@ -60,20 +63,38 @@ pub fn router(app: App) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then stops accepting connections and
-/// lets requests in flight finish.
+/// Builds the directory index, then serves until `shutdown` resolves, then
+/// stops accepting connections and lets requests in flight finish.
 pub async fn serve(
     app: App,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    app.load_directory().await.map_err(std::io::Error::other)?;
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let sync = tokio::spawn(follow_directory_changes(app.clone()));
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();
+    sync.abort();
     result
+}
+
+/// Keeps this instance's search index current with changes made anywhere.
+async fn follow_directory_changes(app: App) {
+    let seconds = u64::from(app.settings.directory.sync_interval_seconds.max(1));
+    let mut every = tokio::time::interval(Duration::from_secs(seconds));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match app.sync_directory().await {
+            Ok(0) => {}
+            Ok(changed) => tracing::info!(changed, "directory index updated"),
+            Err(e) => tracing::warn!(error = %e, "directory sync failed"),
+        }
+    }
 }
 
 /// Sweeps expired sessions and old failed sign-ins every few minutes.

@@ -90,7 +90,7 @@ pub async fn walk(
                 _ => item.clone(),
             };
             raws.push(Raw { position, value });
-            progress.read(raws.len() as u64, total);
+            progress.update(super::Stage::Fetching, raws.len() as u64, total);
         }
         let last = body
             .get("last_page")

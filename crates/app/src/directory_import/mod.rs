@@ -56,14 +56,22 @@ pub(crate) struct Raw {
     pub value: Value,
 }
 
-/// Reports progress: records read so far, and the total when known.
-pub trait Progress: Send + Sync {
-    fn read(&self, done: u64, total: Option<u64>);
+/// The stages of an import, for progress reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Fetching,
+    Checking,
+    Writing,
 }
 
-impl<F: Fn(u64, Option<u64>) + Send + Sync> Progress for F {
-    fn read(&self, done: u64, total: Option<u64>) {
-        self(done, total)
+/// Reports progress: the stage, records done, and the total when known.
+pub trait Progress: Send + Sync {
+    fn update(&self, stage: Stage, done: u64, total: Option<u64>);
+}
+
+impl<F: Fn(Stage, u64, Option<u64>) + Send + Sync> Progress for F {
+    fn update(&self, stage: Stage, done: u64, total: Option<u64>) {
+        self(stage, done, total)
     }
 }
 
@@ -115,7 +123,7 @@ impl App {
         let total = raws.len() as u64;
         for (i, raw) in raws.into_iter().enumerate() {
             if i % 1000 == 0 {
-                progress.read(i as u64, Some(total));
+                progress.update(Stage::Checking, i as u64, Some(total));
             }
             let position = raw.position.clone();
             match records::to_items(raw) {
@@ -152,7 +160,7 @@ impl App {
                 Err(reason) => summary.rejected.push(Rejection { position, reason }),
             }
         }
-        progress.read(total, Some(total));
+        progress.update(Stage::Checking, total, Some(total));
         self.keep_stored_lists(&mut items, &absent).await?;
         let detail = format!(
             "{name}: {} records read, {} rejected",
@@ -161,9 +169,16 @@ impl App {
         );
         let event =
             NewAuditEvent::new(Actor::Cli, AuditAction::DirectoryImport, now()).detail(detail);
+        let to_write = items.len() as u64;
+        let mut writing = items.into_iter().enumerate().map(|(i, item)| {
+            if i % 500 == 0 {
+                progress.update(Stage::Writing, i as u64, Some(to_write));
+            }
+            Ok(item)
+        });
         summary.counts = self
             .store
-            .import_directory(&mut items.into_iter().map(Ok), &event)
+            .import_directory(&mut writing, &event)
             .await
             .map_err(|e| match e {
                 StorageError::Aborted(reason) => {

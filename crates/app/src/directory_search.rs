@@ -1,0 +1,161 @@
+//! A link worker's directory search, from the fields of the search form
+//! (or the same names in the JSON API) to a query, checking each field.
+
+use chrono::NaiveTime;
+use linkwork_domain::directory::ServiceStatus;
+use linkwork_domain::directory::schedule::{Weekday, parse_time};
+use linkwork_domain::geo::GeoPoint;
+use linkwork_domain::postcode::{Postcode, parse_outcode};
+use linkwork_domain::validation::ValidationErrors;
+use linkwork_search::{AccessFeature, Query};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::App;
+use crate::error::AppResult;
+
+const MILE_M: f64 = 1609.344;
+/// Distances offered, in miles.
+pub const DISTANCES: &[u32] = &[1, 2, 5, 10, 25];
+pub const PER_PAGE: usize = 20;
+
+/// The search form, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchRequest {
+    pub q: String,
+    pub need: String,
+    pub postcode: String,
+    /// Miles.
+    pub distance: String,
+    pub free: Option<String>,
+    pub day: String,
+    /// `HH:MM`.
+    pub time: String,
+    pub age: String,
+    pub access: Vec<String>,
+    pub language: String,
+    pub include_closed: Option<String>,
+    pub page: Option<usize>,
+}
+
+impl SearchRequest {
+    /// Whether anything was asked (an empty form shows no results yet).
+    pub fn is_empty(&self) -> bool {
+        self.q.trim().is_empty()
+            && self.need.is_empty()
+            && self.postcode.trim().is_empty()
+            && self.free.is_none()
+            && self.day.is_empty()
+            && self.time.trim().is_empty()
+            && self.age.trim().is_empty()
+            && self.access.is_empty()
+            && self.language.trim().is_empty()
+    }
+}
+
+impl App {
+    /// Where a postcode, or a postcode district, is.
+    pub async fn locate(&self, raw: &str) -> AppResult<Option<(GeoPoint, String)>> {
+        if let Ok(postcode) = Postcode::parse(raw) {
+            if let Some(record) = self.store.postcode(&postcode).await? {
+                return Ok(Some((record.point, postcode.to_string())));
+            }
+            // An unknown full postcode still has a known district.
+            return Ok(self
+                .store
+                .outcode_centroid(postcode.outcode())
+                .await?
+                .map(|p| (p, postcode.outcode().to_owned())));
+        }
+        match parse_outcode(raw) {
+            Some(outcode) => Ok(self
+                .store
+                .outcode_centroid(&outcode)
+                .await?
+                .map(|p| (p, outcode))),
+            None => Ok(None),
+        }
+    }
+
+    /// Checks the search form and turns it into a query.
+    pub async fn directory_query(
+        &self,
+        form: &SearchRequest,
+    ) -> AppResult<Result<Query, ValidationErrors>> {
+        let mut errors = ValidationErrors::new();
+        let mut query = Query {
+            text: Some(form.q.trim().to_owned()).filter(|t| !t.is_empty()),
+            page: form.page.unwrap_or(1).max(1),
+            per_page: PER_PAGE,
+            ..Default::default()
+        };
+        if !form.need.is_empty() {
+            match form.need.parse::<Uuid>() {
+                Ok(id) => query.needs.push(id),
+                Err(_) => errors.add("need", "Select a need from the list"),
+            }
+        }
+        let postcode = form.postcode.trim();
+        if !postcode.is_empty() {
+            match self.locate(postcode).await? {
+                Some((point, label)) => {
+                    query.near = Some(point);
+                    query.near_label = Some(label);
+                }
+                None if Postcode::parse(postcode).is_err() && parse_outcode(postcode).is_none() => {
+                    errors.add("postcode", "Enter a real postcode, like LS1 4AP, or a postcode district, like LS1")
+                }
+                None => errors.add("postcode", "We do not know where that postcode is. Check it, or try the first half, like LS1"),
+            }
+        }
+        if !form.distance.is_empty() {
+            match form.distance.parse::<u32>() {
+                Ok(miles) if DISTANCES.contains(&miles) => {
+                    if postcode.is_empty() {
+                        errors.add("postcode", "Enter a postcode to search within a distance");
+                    }
+                    query.within_m = Some(f64::from(miles) * MILE_M);
+                }
+                _ => errors.add("distance", "Select a distance from the list"),
+            }
+        }
+        query.free_only = form.free.is_some();
+        if !form.day.is_empty() {
+            match form.day.parse::<Weekday>() {
+                Ok(day) => query.day = Some(day),
+                Err(_) => errors.add("day", "Select a day of the week"),
+            }
+        }
+        let time = form.time.trim();
+        if !time.is_empty() {
+            match parse_time(time) {
+                Some(t) => query.open_at = Some(t),
+                None => errors.add("time", "Enter a time like 14:30"),
+            }
+        }
+        let age = form.age.trim();
+        if !age.is_empty() {
+            match age.parse::<f64>() {
+                Ok(a) if (0.0..=130.0).contains(&a) => query.age = Some(a),
+                _ => errors.add("age", "Enter an age in years, like 67"),
+            }
+        }
+        for code in &form.access {
+            match AccessFeature::from_code(code) {
+                Some(f) => query.access.push(f),
+                None => errors.add("access", "Select accessibility needs from the list"),
+            }
+        }
+        query.language = Some(form.language.trim().to_owned()).filter(|l| !l.is_empty());
+        if form.include_closed.is_none() {
+            query.statuses = vec![ServiceStatus::Active, ServiceStatus::TemporarilyClosed];
+        }
+        Ok(errors.into_result(query))
+    }
+}
+
+/// The time of day a form shows back, `HH:MM`.
+pub fn show_time(t: NaiveTime) -> String {
+    t.format("%H:%M").to_string()
+}
