@@ -89,51 +89,6 @@ pub fn generate() -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use linkwork_domain::postcode::Postcode;
-
-    #[test]
-    fn committed_file_matches_the_generator() {
-        assert_eq!(
-            RIVERSIDE_NSPL,
-            generate(),
-            "run `cargo run -p linkwork-demo --example write-postcodes` to refresh"
-        );
-    }
-
-    #[test]
-    fn national_postcodes_are_valid_unique_and_in_england() {
-        let text = national_nspl(20_000);
-        let mut seen = std::collections::HashSet::new();
-        for line in text.lines().skip(1) {
-            let f: Vec<&str> = line.split(',').collect();
-            assert_eq!(Postcode::parse(f[2]).unwrap().as_str(), f[2]);
-            assert!(seen.insert(f[2].to_owned()));
-            let (lat, lon): (f64, f64) = (f[28].parse().unwrap(), f[29].parse().unwrap());
-            assert!(
-                (50.0..56.0).contains(&lat) && (-4.0..1.0).contains(&lon),
-                "{lat},{lon}"
-            );
-        }
-        assert_eq!(seen.len(), 20_000);
-    }
-
-    #[test]
-    fn every_postcode_is_valid_and_unique() {
-        let text = generate();
-        let mut seen = std::collections::HashSet::new();
-        for line in text.lines().skip(1) {
-            let pcds = line.split(',').nth(2).unwrap();
-            let parsed = Postcode::parse(pcds).unwrap();
-            assert_eq!(parsed.as_str(), pcds);
-            assert!(seen.insert(pcds.to_owned()));
-        }
-        assert_eq!(seen.len(), (DISTRICTS * POSTCODES_PER_DISTRICT) as usize);
-    }
-}
-
 /// Letters allowed second in an outward code.
 const SECOND_LETTERS: &[u8] = b"ABCDEFGHJKLMNOPQRSTUVWXY";
 
@@ -185,4 +140,49 @@ pub fn national_places(count: usize) -> Vec<crate::services::Place> {
     national_postcodes(&mut rng, count)
         .map(|(postcode, lat, lon)| crate::services::Place { postcode, lat, lon })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linkwork_domain::postcode::Postcode;
+
+    #[test]
+    fn committed_file_matches_the_generator() {
+        assert_eq!(
+            RIVERSIDE_NSPL,
+            generate(),
+            "run `cargo run -p linkwork-demo --example write-postcodes` to refresh"
+        );
+    }
+
+    #[test]
+    fn national_postcodes_are_valid_unique_and_in_england() {
+        let text = national_nspl(20_000);
+        let mut seen = std::collections::HashSet::new();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(Postcode::parse(f[2]).unwrap().as_str(), f[2]);
+            assert!(seen.insert(f[2].to_owned()));
+            let (lat, lon): (f64, f64) = (f[28].parse().unwrap(), f[29].parse().unwrap());
+            assert!(
+                (50.0..56.0).contains(&lat) && (-4.0..1.0).contains(&lon),
+                "{lat},{lon}"
+            );
+        }
+        assert_eq!(seen.len(), 20_000);
+    }
+
+    #[test]
+    fn every_postcode_is_valid_and_unique() {
+        let text = generate();
+        let mut seen = std::collections::HashSet::new();
+        for line in text.lines().skip(1) {
+            let pcds = line.split(',').nth(2).unwrap();
+            let parsed = Postcode::parse(pcds).unwrap();
+            assert_eq!(parsed.as_str(), pcds);
+            assert!(seen.insert(pcds.to_owned()));
+        }
+        assert_eq!(seen.len(), (DISTRICTS * POSTCODES_PER_DISTRICT) as usize);
+    }
 }
