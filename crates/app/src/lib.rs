@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit_log;
 pub mod directory;
+pub mod directory_edit;
 pub mod directory_import;
 pub mod directory_search;
 pub mod error;

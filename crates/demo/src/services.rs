@@ -556,7 +556,7 @@ pub fn generate(count: usize, providers: &[Organization], places: &[Place]) -> V
                     None,
                     "Adults who look after a family member or friend",
                 ),
-                _ if rng.random_bool(0.3) => (Some(50.0), None, "People aged 50 and over"),
+                _ if rng.random_bool(0.3) => (Some(50.0), None, "Older people"),
                 _ => (Some(18.0), None, "Adults"),
             };
             let term = need_id(need).expect("demo needs exist");

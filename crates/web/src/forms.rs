@@ -6,7 +6,7 @@ use linkwork_domain::validation::ValidationErrors;
 /// A text-like input (text, email, password, date …).
 #[derive(Debug, Clone)]
 pub struct Input {
-    pub id: &'static str,
+    pub id: String,
     pub label: String,
     pub hint: String,
     pub value: String,
@@ -18,9 +18,9 @@ pub struct Input {
 }
 
 impl Input {
-    pub fn new(id: &'static str, label: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<String>, label: impl Into<String>) -> Self {
         Input {
-            id,
+            id: id.into(),
             label: label.into(),
             hint: String::new(),
             value: String::new(),
@@ -58,13 +58,13 @@ impl Input {
 
     /// Takes this field's message from `errors`.
     pub fn errors(mut self, errors: &ValidationErrors) -> Self {
-        self.error = errors.for_field(self.id).map(str::to_owned);
+        self.error = errors.for_field(&self.id).map(str::to_owned);
         self
     }
 
     /// `aria-describedby`: the hint, then the error, whichever exist.
     pub fn described_by(&self) -> String {
-        describe(self.id, !self.hint.is_empty(), self.error.is_some())
+        describe(&self.id, !self.hint.is_empty(), self.error.is_some())
     }
 }
 

@@ -48,7 +48,11 @@ pub fn router(app: App) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/static/{*path}", get(assets::serve))
         .nest("/api/oruk", oruk::router())
-        .route("/api/oruk/", get(oruk::root))
+        // Clients often add the trailing slash to the API's base address.
+        .route(
+            "/api/oruk/",
+            get(oruk::root).layer(axum::middleware::from_fn(oruk::open_data_headers)),
+        )
         .merge(pages)
         .layer(from_fn_with_state(
             state.clone(),

@@ -42,7 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/service_at_locations/{id}", get(service_at_location))
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn(render_json_errors))
-        .layer(middleware::from_fn(cacheable))
+        .layer(middleware::from_fn(open_data_headers))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([
             Method::GET,
             Method::HEAD,
@@ -50,11 +50,21 @@ pub fn router() -> Router<AppState> {
         ]))
 }
 
-/// The directory is public data: let clients and proxies cache it briefly
+/// The directory is public data: any site may read it (the profile asks
+/// for `Access-Control-Allow-Origin: *` on every response, not only on
+/// cross-origin requests), and clients and proxies may cache it briefly
 /// (the pages' `no-store` is for personal data).
-async fn cacheable(request: axum::extract::Request, next: middleware::Next) -> Response {
+pub async fn open_data_headers(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
     let mut response = next.run(request).await;
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=60"),
     );

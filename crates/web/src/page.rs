@@ -119,8 +119,13 @@ impl PageCtx {
 
 /// The sections a user's roles give them, in the order they use them.
 fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
-    let sections: [(&str, &str, Option<Permission>); 4] = [
+    let sections: [(&str, &str, Option<Permission>); 5] = [
         ("Home", "/", None),
+        (
+            "Find support",
+            "/directory",
+            Some(Permission::SearchDirectory),
+        ),
         ("Users", "/admin/users", Some(Permission::ManageUsers)),
         (
             "Organisations",

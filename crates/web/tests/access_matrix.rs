@@ -83,6 +83,29 @@ async fn every_role_against_every_route(app: TestApp) {
     let outside = app
         .user("outside@pcn-b.example", t.pcn_b.id, &[Role::LinkWorker])
         .await;
+    // Directory listings: one of the partner's own organisation, one not.
+    let own_org = linkwork_storage_testsuite::organization("Garden Friends");
+    let other_org = linkwork_storage_testsuite::organization("Someone Else");
+    let own_service = linkwork_storage_testsuite::rich_service(&own_org);
+    let other_service = linkwork_storage_testsuite::rich_service(&other_org);
+    let audit = || {
+        linkwork_storage_testsuite::fixtures::event(
+            linkwork_domain::audit::AuditAction::ServiceCreate,
+            linkwork_domain::audit::EntityRef::new("service", "x"),
+        )
+    };
+    app.store()
+        .save_service(&own_service, &audit())
+        .await
+        .unwrap();
+    app.store()
+        .save_service(&other_service, &audit())
+        .await
+        .unwrap();
+    app.store()
+        .set_organization_tenant(own_org.id, Some(t.vcse.id), &audit())
+        .await
+        .unwrap();
 
     use Role::*;
     const ALL: &[Role] = &[
@@ -130,6 +153,38 @@ async fn every_role_against_every_route(app: TestApp) {
             "a community organisation's page",
             format!("/organisations/{}", t.vcse.id),
             &[Partner],
+        ),
+        get(
+            "directory search",
+            "/directory".into(),
+            &[LinkWorker, TeamLead, Referrer, Partner, DirectoryManager],
+        ),
+        get(
+            "a service's page",
+            format!("/directory/services/{}", other_service.id),
+            &[LinkWorker, TeamLead, Referrer, Partner, DirectoryManager],
+        ),
+        get(
+            "editing the partner's own listing",
+            format!("/directory/services/{}/edit", own_service.id),
+            &[Partner, DirectoryManager],
+        ),
+        get(
+            "editing another organisation's listing",
+            format!("/directory/services/{}/edit", other_service.id),
+            &[DirectoryManager],
+        ),
+        get(
+            "adding a listing",
+            "/directory/services/new".into(),
+            &[Partner, DirectoryManager],
+        ),
+        post(
+            "saving another organisation's listing",
+            format!("/directory/services/{}/edit", other_service.id),
+            vec![("name", "Changed".into())],
+            &[DirectoryManager],
+            StatusCode::UNPROCESSABLE_ENTITY,
         ),
         post(
             "change roles in own tenancy",
@@ -223,6 +278,15 @@ async fn every_role_against_every_route(app: TestApp) {
     assert!(invited.is_none());
     let orgs = app.store().list_organisations(None).await.unwrap();
     assert!(!orgs.iter().any(|o| o.name == "Sneaky Surgery"));
+    assert_eq!(
+        app.store()
+            .service(other_service.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        other_service.name
+    );
 }
 
 fn method_name(m: &Method) -> &'static str {

@@ -27,6 +27,22 @@ struct HomePage {
 /// needs.
 const TASKS: &[(Permission, Task)] = &[
     (
+        Permission::SearchDirectory,
+        Task {
+            title: "Find support",
+            href: "/directory",
+            description: "Search local groups and services by need, place, time, cost, accessibility and language.",
+        },
+    ),
+    (
+        Permission::EditOwnListings,
+        Task {
+            title: "Your listings",
+            href: "/directory/services/new",
+            description: "Keep your organisation's groups and services up to date, or add a new one.",
+        },
+    ),
+    (
         Permission::ManageUsers,
         Task {
             title: "Users",

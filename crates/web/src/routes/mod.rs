@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin_users;
 pub mod audit;
+pub mod directory;
 pub mod home;
 pub mod info;
 pub mod login;
@@ -55,6 +56,16 @@ pub fn signed_in() -> Router<AppState> {
         .route("/admin/organisations/new", get(organisations::new_form))
         .route("/organisations/{id}", get(organisations::show))
         .route("/admin/audit", get(audit::list))
+        .route("/directory", get(directory::search))
+        .route(
+            "/directory/services/new",
+            get(directory::new_form).post(directory::new_submit),
+        )
+        .route("/directory/services/{id}", get(directory::show))
+        .route(
+            "/directory/services/{id}/edit",
+            get(directory::edit_form).post(directory::edit_submit),
+        )
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn(crate::session::require_principal))
 }

@@ -61,6 +61,21 @@ impl TestApp {
         Some(Self::with(store, Db::Postgres(db), test_settings()))
     }
 
+    /// An app holding the Riverside demo data (its accounts' password is
+    /// `linkwork_demo::DEMO_PASSWORD`), with the directory index built.
+    pub async fn demo(postgres: bool) -> Option<TestApp> {
+        let app = if postgres {
+            Self::postgres().await?
+        } else {
+            Self::sqlite().await?
+        };
+        linkwork_demo::generate(&app.app, 1)
+            .await
+            .expect("demo data");
+        app.app.load_directory().await.expect("directory index");
+        Some(app)
+    }
+
     pub fn with(store: Arc<dyn Store>, db: Db, settings: Settings) -> TestApp {
         let app = App::new(store, settings).expect("app");
         TestApp {
@@ -102,8 +117,18 @@ impl TestApp {
 
     /// A client already signed in as `email`.
     pub async fn signed_in(&self, email: &str) -> Client {
+        self.signed_in_with(email, PASSWORD).await
+    }
+
+    /// A client signed in as a demo account.
+    pub async fn demo_user(&self, email: &str) -> Client {
+        self.signed_in_with(email, linkwork_demo::DEMO_PASSWORD)
+            .await
+    }
+
+    pub async fn signed_in_with(&self, email: &str, password: &str) -> Client {
         let mut client = self.client();
-        let response = client.login(email, PASSWORD).await;
+        let response = client.login(email, password).await;
         assert_eq!(
             response.status,
             StatusCode::SEE_OTHER,
@@ -262,6 +287,32 @@ impl Client {
         self.post("/login", &[("email", email), ("password", password)])
             .await
     }
+}
+
+/// Generates one test per backend from an async fn taking a `TestApp`
+/// loaded with the demo data.
+#[macro_export]
+macro_rules! on_both_backends_with_demo {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(app) = $crate::support::TestApp::demo(false).await else { return };
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(app) = $crate::support::TestApp::demo(true).await else { return };
+                    super::$name(app).await;
+                }
+            )*
+        }
+    };
 }
 
 /// Generates one test per backend from an async fn taking a `TestApp`.

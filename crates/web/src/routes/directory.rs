@@ -1,0 +1,614 @@
+//! The directory pages: search, a service's page, editing listings, and
+//! linking directory organisations to their partners.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::{Form, Query as MultiQuery};
+use linkwork_app::Principal;
+use linkwork_app::directory_edit::ServiceForm;
+use linkwork_app::directory_search::{DISTANCES, PER_PAGE, SearchRequest};
+use linkwork_domain::directory::schedule::{OpeningRule, Weekday};
+use linkwork_domain::directory::{Organization, Service, ServiceStatus, needs};
+use linkwork_domain::role::Permission;
+use linkwork_domain::validation::ValidationErrors;
+use linkwork_search::AccessFeature;
+use linkwork_storage::Page;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::error::{WebError, WebResult};
+use crate::forms::{Choice, ChoiceField, Input};
+use crate::page::{CurrentUser, PageCtx, render};
+use crate::pagination::Pagination;
+use crate::state::AppState;
+
+/// Needs for a select: each top-level need, then its children indented.
+fn need_choices(selected: &[String]) -> Vec<Choice> {
+    let terms = needs::terms();
+    let mut out = Vec::new();
+    for parent in terms.iter().filter(|t| t.parent_id.is_none()) {
+        out.push(Choice::new(
+            parent.id.to_string(),
+            parent.name.clone(),
+            selected.contains(&parent.id.to_string()),
+        ));
+        for child in terms.iter().filter(|t| t.parent_id == Some(parent.id)) {
+            out.push(Choice::new(
+                child.id.to_string(),
+                format!("– {}", child.name),
+                selected.contains(&child.id.to_string()),
+            ));
+        }
+    }
+    out
+}
+
+fn access_choices(selected: &[String]) -> Vec<Choice> {
+    AccessFeature::ALL
+        .into_iter()
+        .map(|f| Choice::new(f.code(), f.label(), selected.iter().any(|s| s == f.code())))
+        .collect()
+}
+
+const LANGUAGES: &[&str] = &[
+    "Arabic",
+    "Bengali",
+    "British Sign Language",
+    "Chinese",
+    "Gujarati",
+    "Kurdish",
+    "Lithuanian",
+    "Persian",
+    "Polish",
+    "Portuguese",
+    "Punjabi",
+    "Romanian",
+    "Somali",
+    "Spanish",
+    "Tamil",
+    "Tigrinya",
+    "Turkish",
+    "Ukrainian",
+    "Urdu",
+    "Welsh",
+];
+
+/// One result as the page shows it.
+pub struct ResultView {
+    pub id: Uuid,
+    pub name: String,
+    pub organization: String,
+    pub summary: String,
+    pub distance: Option<String>,
+    pub place: Option<String>,
+    pub reasons: Vec<String>,
+    pub free: bool,
+    pub status: ServiceStatus,
+    pub stale: bool,
+    pub opening: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "directory/search.html")]
+struct SearchPage {
+    page: PageCtx,
+    q: Input,
+    need: ChoiceField,
+    postcode: Input,
+    distance: ChoiceField,
+    free: bool,
+    day: ChoiceField,
+    time: Input,
+    age: Input,
+    access: ChoiceField,
+    language: ChoiceField,
+    include_closed: bool,
+    searched: bool,
+    results: Vec<ResultView>,
+    total: usize,
+    pagination: Pagination,
+    can_add: bool,
+}
+
+const MILE_M: f64 = 1609.344;
+
+pub async fn search(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    MultiQuery(form): MultiQuery<SearchRequest>,
+) -> WebResult<Response> {
+    principal.require(Permission::SearchDirectory)?;
+    let searched = !form.is_empty();
+    let (errors, results, total, page_number) = if searched {
+        match state.app.directory_query(&form).await? {
+            Ok(query) => {
+                let found = state.app.search_directory(&query);
+                let views = state.app.with_directory_index(|index| {
+                    found
+                        .hits
+                        .iter()
+                        .filter_map(|hit| {
+                            let doc = index.doc(hit.id)?;
+                            Some(ResultView {
+                                id: doc.id,
+                                name: doc.name.clone(),
+                                organization: doc.organization.clone(),
+                                summary: doc.summary.clone(),
+                                distance: hit
+                                    .distance_m
+                                    .map(|m| format!("{:.1} miles", m / MILE_M)),
+                                place: hit
+                                    .nearest_location
+                                    .and_then(|i| doc.locations.get(i))
+                                    .map(|l| l.label.clone()),
+                                reasons: hit.reasons.clone(),
+                                free: doc.free,
+                                status: doc.status,
+                                stale: state.app.is_stale(doc.last_modified),
+                                opening: doc.rules.iter().map(OpeningRule::describe).collect(),
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                });
+                (ValidationErrors::new(), views, found.total, query.page)
+            }
+            Err(errors) => (errors, Vec::new(), 0, 1),
+        }
+    } else {
+        (ValidationErrors::new(), Vec::new(), 0, 1)
+    };
+    let mut query_string = serde_urlencoded::to_string(
+        [
+            ("q", form.q.as_str()),
+            ("need", form.need.as_str()),
+            ("postcode", form.postcode.as_str()),
+            ("distance", form.distance.as_str()),
+            ("day", form.day.as_str()),
+            ("time", form.time.as_str()),
+            ("age", form.age.as_str()),
+            ("language", form.language.as_str()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    for (flag, on) in [
+        ("free", form.free.is_some()),
+        ("include_closed", form.include_closed.is_some()),
+    ] {
+        if on {
+            query_string.push_str(&format!("&{flag}=yes"));
+        }
+    }
+    for a in &form.access {
+        query_string.push_str(&format!(
+            "&access={}",
+            serde_urlencoded::to_string([("", a)])
+                .unwrap_or_default()
+                .trim_start_matches('=')
+        ));
+    }
+    let listed: Page<()> = Page {
+        items: Vec::new(),
+        total: total as u64,
+        page: page_number as u32,
+        per_page: PER_PAGE as u32,
+    };
+    let days = Weekday::ALL
+        .into_iter()
+        .map(|d| Choice::new(d.code(), d.name(), form.day.eq_ignore_ascii_case(d.code())))
+        .collect();
+    let distances = DISTANCES
+        .iter()
+        .map(|m| {
+            Choice::new(
+                m.to_string(),
+                format!("Within {m} mile{}", if *m == 1 { "" } else { "s" }),
+                form.distance == m.to_string(),
+            )
+        })
+        .collect();
+    render(&SearchPage {
+        page: page.title("Find support").errors(&errors),
+        q: Input::new("q", "What are you looking for?")
+            .hint("For example: gardening, debt advice, choir")
+            .value(form.q.clone())
+            .errors(&errors),
+        need: ChoiceField::new(
+            "need",
+            "Need",
+            need_choices(std::slice::from_ref(&form.need)),
+        )
+        .placeholder("Any need")
+        .errors(&errors),
+        postcode: Input::new("postcode", "Near postcode")
+            .hint("A full postcode or the first half, like RV1")
+            .width("nhsuk-input--width-10")
+            .value(form.postcode.clone())
+            .errors(&errors),
+        distance: ChoiceField::new("distance", "Distance", distances)
+            .placeholder("Any distance")
+            .errors(&errors),
+        free: form.free.is_some(),
+        day: ChoiceField::new("day", "Open on", days)
+            .placeholder("Any day")
+            .errors(&errors),
+        time: Input::new("time", "At time")
+            .hint("For example, 14:00")
+            .width("nhsuk-input--width-5")
+            .value(form.time.clone())
+            .errors(&errors),
+        age: Input::new("age", "Person's age")
+            .width("nhsuk-input--width-3")
+            .value(form.age.clone())
+            .errors(&errors),
+        access: ChoiceField::new("access", "Accessibility", access_choices(&form.access))
+            .errors(&errors),
+        language: ChoiceField::new(
+            "language",
+            "Language",
+            LANGUAGES
+                .iter()
+                .map(|l| Choice::new(*l, *l, form.language.eq_ignore_ascii_case(l)))
+                .collect(),
+        )
+        .placeholder("Any language")
+        .errors(&errors),
+        include_closed: form.include_closed.is_some(),
+        searched,
+        results,
+        total,
+        pagination: Pagination::new(&listed, "/directory", &query_string),
+        can_add: principal.can(Permission::EditAnyListing)
+            || principal.can(Permission::EditOwnListings),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "directory/service.html")]
+struct ServicePage {
+    page: PageCtx,
+    service: Service,
+    opening: Vec<String>,
+    needs: Vec<String>,
+    stale: bool,
+    can_edit: bool,
+}
+
+fn service_id(raw: &str) -> WebResult<Uuid> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> WebResult<Response> {
+    principal.require(Permission::SearchDirectory)?;
+    let service = state.app.directory_service(service_id(&id)?).await?;
+    let needs: Vec<String> = state.app.with_directory_index(|index| {
+        service
+            .term_ids()
+            .filter_map(|t| index.term(t).map(|t| t.name.clone()))
+            .collect()
+    });
+    let notice = match q.done.as_deref() {
+        Some("saved") => Some("Your changes have been saved.".to_owned()),
+        Some("created") => Some("The service has been added to the directory.".to_owned()),
+        _ => None,
+    };
+    render(&ServicePage {
+        page: page.title(service.name.clone()).notice(notice),
+        opening: service
+            .schedules
+            .iter()
+            .filter_map(|s| OpeningRule::from_schedule(s).ok())
+            .map(|r| r.describe())
+            .collect(),
+        needs,
+        stale: state.app.is_stale(service.last_modified),
+        can_edit: state.app.can_edit_service(&principal, &service).await?,
+        service,
+    })
+}
+
+/// One day's row of the opening times table.
+pub struct HoursRow {
+    pub day: &'static str,
+    pub opens: Input,
+    pub closes: Input,
+}
+
+#[derive(Template)]
+#[template(path = "directory/edit.html")]
+struct EditPage {
+    page: PageCtx,
+    action: String,
+    heading: String,
+    organization: Option<ChoiceField>,
+    name: Input,
+    description: Input,
+    status: ChoiceField,
+    needs: ChoiceField,
+    eligibility_description: Input,
+    minimum_age: Input,
+    maximum_age: Input,
+    application_process: Input,
+    wait_time: Input,
+    fees: Input,
+    free: bool,
+    url: Input,
+    email: Input,
+    phone: Input,
+    location_name: Input,
+    address_1: Input,
+    city: Input,
+    postcode: Input,
+    access: ChoiceField,
+    languages: Input,
+    hours: Vec<HoursRow>,
+    cancel: String,
+}
+
+fn edit_page(
+    page: PageCtx,
+    form: &ServiceForm,
+    errors: &ValidationErrors,
+    action: String,
+    heading: String,
+    organizations: Option<&[Organization]>,
+    cancel: String,
+) -> EditPage {
+    let statuses = ServiceStatus::ALL
+        .into_iter()
+        .map(|s| Choice::new(s.code(), s.label(), form.status == s.code()))
+        .collect();
+    let hours = Weekday::ALL
+        .into_iter()
+        .map(|day| {
+            let (opens, closes) = form.hours(day);
+            let code = day.code().to_lowercase();
+            HoursRow {
+                day: day.name(),
+                opens: Input::new(format!("opens_{code}"), "Opens")
+                    .width("nhsuk-input--width-5")
+                    .value(opens)
+                    .errors(errors),
+                closes: Input::new(format!("closes_{code}"), "Closes")
+                    .width("nhsuk-input--width-5")
+                    .value(closes)
+                    .errors(errors),
+            }
+        })
+        .collect();
+    EditPage {
+        page: page.title(heading.clone()).errors(errors),
+        action,
+        heading,
+        organization: organizations.map(|orgs| {
+            ChoiceField::new(
+                "organization_id",
+                "Organisation that runs it",
+                orgs.iter()
+                    .map(|o| {
+                        Choice::new(
+                            o.id.to_string(),
+                            o.name.clone(),
+                            form.organization_id == o.id.to_string(),
+                        )
+                    })
+                    .collect(),
+            )
+            .placeholder("Select an organisation")
+            .errors(errors)
+        }),
+        name: Input::new("name", "Name of the service")
+            .value(form.name.clone())
+            .errors(errors),
+        description: Input::new("description", "What it offers")
+            .hint("In plain English: what happens, and what it is like to go")
+            .value(form.description.clone())
+            .errors(errors),
+        status: ChoiceField::new("status", "Is it running?", statuses).errors(errors),
+        needs: ChoiceField::new("needs", "Needs it helps with", need_choices(&form.needs))
+            .hint("Select all that apply")
+            .errors(errors),
+        eligibility_description: Input::new("eligibility_description", "Who it is for")
+            .value(form.eligibility_description.clone())
+            .errors(errors),
+        minimum_age: Input::new("minimum_age", "Youngest age")
+            .width("nhsuk-input--width-3")
+            .value(form.minimum_age.clone())
+            .errors(errors),
+        maximum_age: Input::new("maximum_age", "Oldest age")
+            .width("nhsuk-input--width-3")
+            .value(form.maximum_age.clone())
+            .errors(errors),
+        application_process: Input::new("application_process", "How to get it")
+            .hint("For example: drop in, phone to book, or by referral")
+            .value(form.application_process.clone())
+            .errors(errors),
+        wait_time: Input::new("wait_time", "Usual wait")
+            .hint("For example: No waiting list")
+            .value(form.wait_time.clone())
+            .errors(errors),
+        fees: Input::new("fees", "Cost")
+            .hint("For example: £3 per session, free for carers")
+            .value(form.fees.clone())
+            .errors(errors),
+        free: form.free.is_some(),
+        url: Input::new("url", "Website")
+            .kind("url")
+            .value(form.url.clone())
+            .errors(errors),
+        email: Input::new("email", "Email address")
+            .kind("email")
+            .value(form.email.clone())
+            .errors(errors),
+        phone: Input::new("phone", "Phone number")
+            .kind("tel")
+            .width("nhsuk-input--width-20")
+            .value(form.phone.clone())
+            .errors(errors),
+        location_name: Input::new("location_name", "Name of the place")
+            .hint("For example: Millbrook Community Centre")
+            .value(form.location_name.clone())
+            .errors(errors),
+        address_1: Input::new("address_1", "Address line 1")
+            .value(form.address_1.clone())
+            .errors(errors),
+        city: Input::new("city", "Town or city")
+            .width("nhsuk-input--width-20")
+            .value(form.city.clone())
+            .errors(errors),
+        postcode: Input::new("postcode", "Postcode")
+            .width("nhsuk-input--width-10")
+            .value(form.postcode.clone())
+            .errors(errors),
+        access: ChoiceField::new("access", "Accessibility", access_choices(&form.access))
+            .errors(errors),
+        languages: Input::new("languages", "Languages")
+            .hint("Separate languages with commas, for example: English, Polish")
+            .value(form.languages.clone())
+            .errors(errors),
+        hours,
+        cancel,
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let service = state.app.directory_service(service_id(&id)?).await?;
+    if !state.app.can_edit_service(&principal, &service).await? {
+        return Err(WebError::Forbidden);
+    }
+    let form = ServiceForm::from_service(&service);
+    render(&edit_page(
+        page,
+        &form,
+        &ValidationErrors::new(),
+        format!("/directory/services/{}/edit", service.id),
+        format!("Change {}", service.name),
+        None,
+        format!("/directory/services/{}", service.id),
+    ))
+}
+
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<ServiceForm>,
+) -> WebResult<Response> {
+    let id = service_id(&id)?;
+    match state.app.update_listing(&principal, id, &form).await? {
+        Ok(saved) => Ok(
+            Redirect::to(&format!("/directory/services/{}?done=saved", saved.id)).into_response(),
+        ),
+        Err(errors) => {
+            let name = state.app.directory_service(id).await?.name;
+            let body = edit_page(
+                page,
+                &form,
+                &errors,
+                format!("/directory/services/{id}/edit"),
+                format!("Change {name}"),
+                None,
+                format!("/directory/services/{id}"),
+            );
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&body)?).into_response())
+        }
+    }
+}
+
+/// The directory organisations a user may add listings for.
+async fn editable_organizations(
+    state: &AppState,
+    principal: &Principal,
+) -> WebResult<Vec<Organization>> {
+    let store = &state.app.store;
+    let orgs = if principal.can(Permission::EditAnyListing) {
+        store.directory_organizations(None).await
+    } else if principal.can(Permission::EditOwnListings) {
+        store
+            .directory_organizations(Some(principal.user.org_id))
+            .await
+    } else {
+        return Err(WebError::Forbidden);
+    };
+    Ok(orgs.map_err(linkwork_app::AppError::from)?)
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+) -> WebResult<Response> {
+    let orgs = editable_organizations(&state, &principal).await?;
+    let mut form = ServiceForm {
+        status: "active".into(),
+        city: "".into(),
+        ..Default::default()
+    };
+    if let [only] = orgs.as_slice() {
+        form.organization_id = only.id.to_string();
+    }
+    render(&edit_page(
+        page,
+        &form,
+        &ValidationErrors::new(),
+        "/directory/services/new".into(),
+        "Add a service".into(),
+        Some(&orgs),
+        "/directory".into(),
+    ))
+}
+
+pub async fn new_submit(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Form(form): Form<ServiceForm>,
+) -> WebResult<Response> {
+    let orgs = editable_organizations(&state, &principal).await?;
+    if !form.organization_id.is_empty()
+        && !orgs
+            .iter()
+            .any(|o| o.id.to_string() == form.organization_id)
+    {
+        return Err(WebError::Forbidden);
+    }
+    match state.app.create_listing(&principal, &form).await? {
+        Ok(saved) => Ok(
+            Redirect::to(&format!("/directory/services/{}?done=created", saved.id)).into_response(),
+        ),
+        Err(errors) => {
+            let body = edit_page(
+                page,
+                &form,
+                &errors,
+                "/directory/services/new".into(),
+                "Add a service".into(),
+                Some(&orgs),
+                "/directory".into(),
+            );
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&body)?).into_response())
+        }
+    }
+}
