@@ -430,3 +430,70 @@ fn postcodes_import_with_rejections_listed_and_bad_files_change_nothing() {
     assert!(text(&missing.stderr).contains("could not open /no/such/file.csv"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn directory_import_reports_and_a_killed_import_changes_nothing() {
+    let dir = temp_dir("directory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let small = dir.join("small.json");
+    std::fs::write(
+        &small,
+        r#"[{"id": "11111111-1111-4111-8111-111111111111", "name": "Lunch Club", "status": "active"},
+            {"id": "22222222-2222-4222-8222-222222222222", "name": "Choir", "status": "singing"}]"#,
+    )
+    .unwrap();
+    let out = run(
+        &mut linkwork(&dir, &["import", "directory", small.to_str().unwrap()]),
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("1 services new, 0 updated, 1 rejected"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("item 2: status: unknown variant `singing`"),
+        "{stdout}"
+    );
+    let again = run(
+        &mut linkwork(&dir, &["import", "directory", small.to_str().unwrap()]),
+        "",
+    );
+    assert!(text(&again.stdout).contains("0 services new, 1 updated, 1 rejected"));
+
+    // A large import killed part-way leaves the directory as it was.
+    let big = dir.join("big.json");
+    std::fs::write(&big, linkwork_demo::directory_feed(30_000)).unwrap();
+    let db = dir.join("linkwork.db");
+    let count = || -> u64 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            use linkwork_storage::DirectoryStore;
+            linkwork_storage_sqlite::SqliteStore::open(&db)
+                .await
+                .unwrap()
+                .service_count()
+                .await
+                .unwrap()
+        })
+    };
+    assert_eq!(count(), 1);
+    let mut child = linkwork(&dir, &["import", "directory", big.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import was still running when killed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(count(), 1, "nothing from the killed import remains");
+    let _ = std::fs::remove_dir_all(&dir);
+}

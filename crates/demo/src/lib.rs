@@ -103,6 +103,26 @@ fn providers(
     providers
 }
 
+/// `count` services as an Open Referral UK 3.0 JSON array, spread over
+/// England (postcodes of `postcodes::national_nspl`), for import tests and
+/// benchmarks.
+pub fn directory_feed(count: usize) -> String {
+    let providers: Vec<directory::Organization> = (0..(count / 40).max(1))
+        .map(|i| directory::Organization {
+            id: uuid::Uuid::new_v5(
+                &directory::needs::NAMESPACE,
+                format!("feed-provider:{i}").as_bytes(),
+            ),
+            name: format!("Community Provider {i}"),
+            description: "Runs services for local people.".into(),
+            ..Default::default()
+        })
+        .collect();
+    let places = postcodes::national_places((count * 2).max(1000));
+    let services = services::generate(count, &providers, &places);
+    serde_json::to_string(&services).expect("services serialise")
+}
+
 /// Writes the demo directory: services across every need, linked to their
 /// providers, in one import.
 async fn directory_data(

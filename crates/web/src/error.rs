@@ -151,13 +151,16 @@ impl IntoResponse for WebError {
 }
 
 /// The JSON body of an API error.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiErrorBody {
     pub error: ApiErrorDetail,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiErrorDetail {
+    /// Stable: unauthenticated, forbidden, not_found, invalid_parameter,
+    /// validation_failed, conflict, too_many_requests, service_unavailable,
+    /// internal_error …
     pub code: &'static str,
     pub message: String,
     /// The query parameter at fault, for `invalid_parameter`.
@@ -165,6 +168,7 @@ pub struct ApiErrorDetail {
     pub parameter: Option<&'static str>,
     /// Each invalid field and why, for `validation_failed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
     pub fields: Vec<linkwork_domain::validation::FieldError>,
     /// Quote this when reporting a problem.
     pub reference: String,

@@ -1,6 +1,7 @@
 //! Linkwork's web server: server-rendered pages in the NHS.UK design
 //! system, usable without JavaScript, and the JSON APIs.
 
+mod api;
 mod assets;
 mod client;
 mod csrf;
@@ -36,6 +37,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The whole application as one router.
 pub fn router(app: App) -> Router {
     let state = AppState::new(app);
+    // The session-authenticated JSON API: sessions, but no forms (so no
+    // CSRF tokens) and JSON errors.
+    let api = Router::new()
+        .nest("/api/v1", api::router())
+        .layer(from_fn_with_state(state.clone(), session::load_principal));
     let pages = routes::public()
         .merge(routes::signed_in())
         .layer(from_fn_with_state(state.clone(), csrf::protect))
@@ -53,6 +59,7 @@ pub fn router(app: App) -> Router {
             "/api/oruk/",
             get(oruk::root).layer(axum::middleware::from_fn(oruk::open_data_headers)),
         )
+        .merge(api)
         .merge(pages)
         .layer(from_fn_with_state(
             state.clone(),

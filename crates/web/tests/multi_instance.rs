@@ -60,3 +60,61 @@ async fn two_instances_on_one_postgres_share_sessions_and_throttling() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+/// A listing changed through one instance is found by search on another
+/// instance sharing the PostgreSQL database once it follows the change log
+/// (every `directory.sync_interval_seconds`, 2 by default, when serving).
+#[tokio::test]
+async fn a_directory_change_on_one_instance_is_found_on_another() {
+    let Some(first) = TestApp::demo(true).await else {
+        return;
+    };
+    let Db::Postgres(db) = &first.db else {
+        unreachable!()
+    };
+    let second_store: Arc<dyn Store> = Arc::new(PostgresStore::connect(db.url(), 5).await.unwrap());
+    let second = linkwork_app::App::new(second_store, test_settings()).unwrap();
+    second.load_directory().await.unwrap();
+    let search = |app: &linkwork_app::App| {
+        let q = linkwork_search::Query {
+            text: Some("zumba".into()),
+            per_page: 10,
+            ..Default::default()
+        };
+        app.search_directory(&q).total
+    };
+    assert_eq!(search(&second), 0);
+
+    let mut manager = first.demo_user("directory@riverside.example").await;
+    let service = first.store().all_services().await.unwrap().remove(0);
+    let form = manager
+        .get(&format!("/directory/services/{}/edit", service.id))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    let need = linkwork_domain::directory::needs::need_id("sport")
+        .unwrap()
+        .to_string();
+    let saved = manager
+        .post(
+            &format!("/directory/services/{}/edit", service.id),
+            &[
+                ("name", "Zumba Gold"),
+                ("description", "Gentle dance fitness"),
+                ("status", "active"),
+                ("needs", &need),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        search(&first.app),
+        1,
+        "the instance that saved it sees it at once"
+    );
+    assert_eq!(second.sync_directory().await.unwrap(), 1);
+    assert_eq!(
+        search(&second),
+        1,
+        "the other instance after following the change log"
+    );
+}

@@ -1,0 +1,172 @@
+//! Linkwork's own JSON API under `/api/v1`, for other systems and for
+//! scripts, described by an OpenAPI document generated from this code
+//! (`/api/v1/openapi.json`). Signed-in users' sessions authenticate it;
+//! errors are JSON with a stable `code`.
+
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use axum_extra::extract::Query as MultiQuery;
+use linkwork_app::Principal;
+use linkwork_app::directory_search::SearchRequest;
+use linkwork_domain::directory::schedule::OpeningRule;
+use linkwork_domain::role::Permission;
+use serde::Serialize;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use uuid::Uuid;
+
+use crate::error::{WebError, WebResult, render_json_errors};
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Linkwork API",
+        version = "1",
+        description = "Linkwork's JSON API. The community directory is also published openly, to the Open Referral UK 3.0 profile, at /api/oruk."
+    ),
+    paths(directory_search),
+    components(schemas(
+        SearchResults,
+        SearchResult,
+        crate::error::ApiErrorBody,
+        crate::error::ApiErrorDetail
+    ))
+)]
+pub struct ApiDoc;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/directory/search", get(directory_search))
+        .route_layer(middleware::from_fn(require_principal))
+        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .fallback(|| async { WebError::NotFound })
+        .layer(middleware::from_fn(render_json_errors))
+}
+
+/// API calls without a session get a 401, not a redirect.
+async fn require_principal(request: Request, next: Next) -> Response {
+    if request.extensions().get::<Principal>().is_some() {
+        next.run(request).await
+    } else {
+        WebError::Unauthenticated.into_response()
+    }
+}
+
+/// The same fields as the directory search form.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Describes the query for the OpenAPI document only.
+struct SearchParams {
+    /// Free text; words may be misspelt.
+    q: Option<String>,
+    /// A taxonomy term id (a need); its child terms match too.
+    need: Option<Uuid>,
+    /// A postcode or postcode district to measure distance from.
+    postcode: Option<String>,
+    /// Miles from the postcode: 1, 2, 5, 10 or 25.
+    distance: Option<u32>,
+    /// Any value: free of charge only.
+    free: Option<String>,
+    /// A day the service runs: MO … SU, or the day's name.
+    day: Option<String>,
+    /// A time it is open, `HH:MM`.
+    time: Option<String>,
+    /// The person's age; services whose age range includes it.
+    age: Option<f64>,
+    /// Accessibility needs (repeat): step-free, hearing-loop, accessible-toilet, parking, quiet-space.
+    access: Option<Vec<String>>,
+    /// A language, by name or ISO 639-1 code.
+    language: Option<String>,
+    /// Any value: include services that are no longer running.
+    include_closed: Option<String>,
+    page: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResults {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub results: Vec<SearchResult>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResult {
+    pub id: Uuid,
+    pub name: String,
+    pub organization: String,
+    pub summary: String,
+    /// `active`, `inactive`, `defunct` or `temporarily closed`.
+    pub status: String,
+    pub free: bool,
+    /// Not updated for longer than the directory's staleness limit.
+    pub possibly_out_of_date: bool,
+    /// Metres to the nearest place it runs, when searching near a postcode.
+    pub distance_m: Option<f64>,
+    /// That place's name and address.
+    pub place: Option<String>,
+    /// Plain-English opening times.
+    pub opening: Vec<String>,
+    /// Why it matched the search, in plain English.
+    pub reasons: Vec<String>,
+}
+
+/// Search the community directory as a link worker does.
+#[utoipa::path(
+    get,
+    path = "/api/v1/directory/search",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Matching services, best first (or nearest first without search words)", body = SearchResults),
+        (status = 401, description = "Not signed in", body = crate::error::ApiErrorBody),
+        (status = 403, description = "The user's roles do not include directory search", body = crate::error::ApiErrorBody),
+        (status = 422, description = "A field is not valid; `fields` says which and why", body = crate::error::ApiErrorBody),
+    )
+)]
+async fn directory_search(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    MultiQuery(form): MultiQuery<SearchRequest>,
+) -> WebResult<Json<SearchResults>> {
+    principal.require(Permission::SearchDirectory)?;
+    let query = state
+        .app
+        .directory_query(&form)
+        .await?
+        .map_err(WebError::Invalid)?;
+    let found = state.app.search_directory(&query);
+    let results = state.app.with_directory_index(|index| {
+        found
+            .hits
+            .iter()
+            .filter_map(|hit| {
+                let doc = index.doc(hit.id)?;
+                Some(SearchResult {
+                    id: doc.id,
+                    name: doc.name.clone(),
+                    organization: doc.organization.clone(),
+                    summary: doc.summary.clone(),
+                    status: doc.status.code().to_owned(),
+                    free: doc.free,
+                    possibly_out_of_date: state.app.is_stale(doc.last_modified),
+                    distance_m: hit.distance_m.map(|m| m.round()),
+                    place: hit
+                        .nearest_location
+                        .and_then(|i| doc.locations.get(i))
+                        .map(|l| l.label.clone()),
+                    opening: doc.rules.iter().map(OpeningRule::describe).collect(),
+                    reasons: hit.reasons.clone(),
+                })
+            })
+            .collect()
+    });
+    Ok(Json(SearchResults {
+        total: found.total,
+        page: query.page,
+        per_page: query.per_page,
+        results,
+    }))
+}
