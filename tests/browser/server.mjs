@@ -30,6 +30,24 @@ export const DEMO_USERS = {
     organisation: 'Riverside North Primary Care Network',
     role: 'Link worker',
   },
+  directoryManager: {
+    email: 'directory@riverside.example',
+    name: 'Gareth Owen',
+    organisation: 'NHS Riverside Integrated Care Board',
+    role: 'Directory manager',
+  },
+  partner: {
+    email: 'partner.befrienders@riverside.example',
+    name: 'Margaret Wilson',
+    organisation: 'Riverside Befrienders',
+    role: 'Community partner',
+  },
+  commissioner: {
+    email: 'commissioner@riverside.example',
+    name: 'Priya Shah',
+    organisation: 'NHS Riverside Integrated Care Board',
+    role: 'Commissioner',
+  },
 };
 
 /** The Linkwork binary to test: LINKWORK_BIN, else the debug build. */

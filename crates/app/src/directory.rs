@@ -213,3 +213,45 @@ impl App {
         Ok(saved)
     }
 }
+
+impl App {
+    /// Links a directory organisation to the Linkwork organisation whose
+    /// partners may then edit its listings (`None` unlinks). Directory
+    /// managers only.
+    pub async fn link_directory_organization(
+        &self,
+        principal: &Principal,
+        organization: Uuid,
+        partner: Option<linkwork_domain::OrgId>,
+    ) -> AppResult<()> {
+        principal.require(Permission::EditAnyListing)?;
+        let org = self
+            .store
+            .directory_organization(organization)
+            .await?
+            .ok_or(AppError::NotFound("directory organisation"))?;
+        let detail = match partner {
+            Some(p) => {
+                let partner_org = self.store.organisation(p).await?.ok_or_else(|| {
+                    AppError::Invalid(linkwork_domain::validation::ValidationErrors::single(
+                        "partner",
+                        "Select an organisation that exists",
+                    ))
+                })?;
+                format!(
+                    "{}: listings editable by partners of {}",
+                    org.name, partner_org.name
+                )
+            }
+            None => format!("{}: no partner organisation", org.name),
+        };
+        let event = NewAuditEvent::new(principal.actor(), AuditAction::OrganizationLink, now())
+            .entity(EntityRef::new("directory_organization", org.id))
+            .detail(detail)
+            .ip(principal.ip.clone());
+        Ok(self
+            .store
+            .set_organization_tenant(org.id, partner, &event)
+            .await?)
+    }
+}

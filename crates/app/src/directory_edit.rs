@@ -128,7 +128,7 @@ impl ServiceForm {
                     access_text
                         .to_lowercase()
                         .contains(&f.label().to_lowercase())
-                        || crate_recognises(&access_text, *f)
+                        || recognises(&access_text, *f)
                 })
                 .map(|f| f.code().to_owned())
                 .collect(),
@@ -157,7 +157,7 @@ impl ServiceForm {
 }
 
 /// Whether the search index would recognise `feature` in this text.
-fn crate_recognises(text: &str, feature: AccessFeature) -> bool {
+fn recognises(text: &str, feature: AccessFeature) -> bool {
     let probe = Service {
         service_at_locations: vec![ServiceAtLocation {
             location: Location {
@@ -428,9 +428,7 @@ impl App {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" ");
-            !AccessFeature::ALL
-                .iter()
-                .any(|f| crate_recognises(&text, *f))
+            !AccessFeature::ALL.iter().any(|f| recognises(&text, *f))
         });
         for f in features {
             location.accessibility.push(Accessibility {

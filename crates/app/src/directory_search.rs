@@ -1,7 +1,6 @@
 //! A link worker's directory search, from the fields of the search form
 //! (or the same names in the JSON API) to a query, checking each field.
 
-use chrono::NaiveTime;
 use linkwork_domain::directory::ServiceStatus;
 use linkwork_domain::directory::schedule::{Weekday, parse_time};
 use linkwork_domain::geo::GeoPoint;
@@ -153,9 +152,4 @@ impl App {
         }
         Ok(errors.into_result(query))
     }
-}
-
-/// The time of day a form shows back, `HH:MM`.
-pub fn show_time(t: NaiveTime) -> String {
-    t.format("%H:%M").to_string()
 }

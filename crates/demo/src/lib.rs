@@ -288,21 +288,46 @@ mod tests {
     fn the_conformance_settings_name_records_the_demo_has() {
         let settings = include_str!("../../../schemathesis.toml");
         let plan = crate::organisations::plan(1);
-        let providers: Vec<_> = crate::providers(&plan, 1).into_iter().map(|(o, _)| o).collect();
-        let services = crate::services::generate(crate::services::SERVICES_PER_SCALE, &providers, &crate::services::riverside_places());
+        let providers: Vec<_> = crate::providers(&plan, 1)
+            .into_iter()
+            .map(|(o, _)| o)
+            .collect();
+        let services = crate::services::generate(
+            crate::services::SERVICES_PER_SCALE,
+            &providers,
+            &crate::services::riverside_places(),
+        );
         let taxonomy = linkwork_domain::directory::needs::taxonomy();
         let terms = linkwork_domain::directory::needs::terms();
         for (dictionary, exists) in [
-            ("service_ids", &(|id: &str| services.iter().any(|s| s.id.to_string() == id)) as &dyn Fn(&str) -> bool),
-            ("service_at_location_ids", &|id: &str| services.iter().any(|s| s.service_at_locations.iter().any(|l| l.id.to_string() == id))),
+            (
+                "service_ids",
+                &(|id: &str| services.iter().any(|s| s.id.to_string() == id))
+                    as &dyn Fn(&str) -> bool,
+            ),
+            ("service_at_location_ids", &|id: &str| {
+                services.iter().any(|s| {
+                    s.service_at_locations
+                        .iter()
+                        .any(|l| l.id.to_string() == id)
+                })
+            }),
             ("taxonomy_ids", &|id: &str| taxonomy.id.to_string() == id),
-            ("taxonomy_term_ids", &|id: &str| terms.iter().any(|t| t.id.to_string() == id)),
+            ("taxonomy_term_ids", &|id: &str| {
+                terms.iter().any(|t| t.id.to_string() == id)
+            }),
         ] {
-            let line = settings.lines().find(|l| l.starts_with(dictionary)).unwrap_or_else(|| panic!("{dictionary} in schemathesis.toml"));
+            let line = settings
+                .lines()
+                .find(|l| l.starts_with(dictionary))
+                .unwrap_or_else(|| panic!("{dictionary} in schemathesis.toml"));
             let ids: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
             assert!(!ids.is_empty(), "{dictionary}");
             for id in ids {
-                assert!(exists(id), "{dictionary}: {id} is not in the demo data; update schemathesis.toml");
+                assert!(
+                    exists(id),
+                    "{dictionary}: {id} is not in the demo data; update schemathesis.toml"
+                );
             }
         }
     }

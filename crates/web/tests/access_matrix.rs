@@ -175,6 +175,18 @@ async fn every_role_against_every_route(app: TestApp) {
             &[DirectoryManager],
         ),
         get(
+            "directory organisations",
+            "/directory/organisations".into(),
+            &[DirectoryManager],
+        ),
+        post(
+            "linking a directory organisation to a partner",
+            format!("/directory/organisations/{}/partner", other_org.id),
+            vec![("partner", t.vcse.id.to_string())],
+            &[DirectoryManager],
+            StatusCode::SEE_OTHER,
+        ),
+        get(
             "adding a listing",
             "/directory/services/new".into(),
             &[Partner, DirectoryManager],

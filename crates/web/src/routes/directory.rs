@@ -612,3 +612,87 @@ pub async fn new_submit(
         }
     }
 }
+
+/// A directory organisation and the partner organisation linked to it.
+pub struct OrganizationRow {
+    pub organization: Organization,
+    pub partner: ChoiceField,
+}
+
+#[derive(Template)]
+#[template(path = "directory/organisations.html")]
+struct OrganisationsPage {
+    page: PageCtx,
+    rows: Vec<OrganizationRow>,
+}
+
+pub async fn organisations(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Query(q): Query<DoneQuery>,
+) -> WebResult<Response> {
+    principal.require(Permission::EditAnyListing)?;
+    let store = &state.app.store;
+    let orgs = store
+        .directory_organizations(None)
+        .await
+        .map_err(linkwork_app::AppError::from)?;
+    let partners: Vec<linkwork_domain::organisation::Organisation> = store
+        .list_organisations(None)
+        .await
+        .map_err(linkwork_app::AppError::from)?
+        .into_iter()
+        .filter(|o| o.kind == linkwork_domain::organisation::OrgKind::Vcse)
+        .collect();
+    let mut rows = Vec::with_capacity(orgs.len());
+    for organization in orgs {
+        let linked = store
+            .organization_tenant(organization.id)
+            .await
+            .map_err(linkwork_app::AppError::from)?;
+        let choices = partners
+            .iter()
+            .map(|p| Choice::new(p.id.to_string(), p.name.clone(), linked == Some(p.id)))
+            .collect();
+        rows.push(OrganizationRow {
+            partner: ChoiceField::new(
+                "partner",
+                format!("Partner for {}", organization.name),
+                choices,
+            )
+            .placeholder("No partner"),
+            organization,
+        });
+    }
+    let notice = (q.done.as_deref() == Some("linked")).then(|| "Saved.".to_owned());
+    render(&OrganisationsPage {
+        page: page.title("Directory organisations").notice(notice),
+        rows,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    partner: String,
+}
+
+pub async fn link_organisation(
+    State(state): State<AppState>,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<LinkForm>,
+) -> WebResult<Response> {
+    let partner = match form.partner.trim() {
+        "" => None,
+        raw => Some(raw.parse().map_err(|_| {
+            WebError::BadRequest("Select a partner organisation from the list".into())
+        })?),
+    };
+    state
+        .app
+        .link_directory_organization(&principal, service_id(&id)?, partner)
+        .await?;
+    Ok(Redirect::to("/directory/organisations?done=linked").into_response())
+}

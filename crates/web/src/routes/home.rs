@@ -35,6 +35,14 @@ const TASKS: &[(Permission, Task)] = &[
         },
     ),
     (
+        Permission::EditAnyListing,
+        Task {
+            title: "Directory organisations",
+            href: "/directory/organisations",
+            description: "Link each organisation in the directory to the community partner who keeps its listings current.",
+        },
+    ),
+    (
         Permission::EditOwnListings,
         Task {
             title: "Your listings",

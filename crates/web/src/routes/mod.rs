@@ -57,6 +57,11 @@ pub fn signed_in() -> Router<AppState> {
         .route("/organisations/{id}", get(organisations::show))
         .route("/admin/audit", get(audit::list))
         .route("/directory", get(directory::search))
+        .route("/directory/organisations", get(directory::organisations))
+        .route(
+            "/directory/organisations/{id}/partner",
+            post(directory::link_organisation),
+        )
         .route(
             "/directory/services/new",
             get(directory::new_form).post(directory::new_submit),
