@@ -268,17 +268,20 @@ impl App {
         if free && service.fees.as_deref().is_some_and(|f| f.contains('£')) {
             errors.add("fees", "A free service cannot have a price in its fees");
         }
-        service.cost_options.retain(|c| c.amount != Some(0.0));
         if free {
             service
                 .cost_options
                 .retain(|c| c.amount.is_none_or(|a| a <= 0.0));
-            service.cost_options.push(CostOption {
-                id: Uuid::new_v4(),
-                option: Some("Everyone".into()),
-                amount: Some(0.0),
-                ..Default::default()
-            });
+            if !service.cost_options.iter().any(|c| c.amount == Some(0.0)) {
+                service.cost_options.push(CostOption {
+                    id: Uuid::new_v4(),
+                    option: Some("Everyone".into()),
+                    amount: Some(0.0),
+                    ..Default::default()
+                });
+            }
+        } else {
+            service.cost_options.retain(|c| c.amount != Some(0.0));
         }
         service.url = optional(&form.url);
         if let Some(url) = &service.url
@@ -407,9 +410,11 @@ impl App {
         address.address_1 = form.address_1.trim().to_owned();
         address.city = form.city.trim().to_owned();
         if let Some((pc, point)) = located {
+            // A new postcode moves the place on the map to it; an unchanged
+            // one keeps the exact position the listing had.
+            let moved = address.postal_code != pc;
             address.postal_code = pc;
-            // A postcode the lookup does not know leaves the map position as it was.
-            if let Some(point) = point {
+            if let Some(point) = point.filter(|_| moved || location.latitude.is_none()) {
                 location.latitude = Some(point.lat);
                 location.longitude = Some(point.lon);
             }
@@ -421,21 +426,32 @@ impl App {
                 None => errors.add("access", "Select accessibility from the list"),
             }
         }
-        // Free-text notes that name no listed feature are kept.
-        location.accessibility.retain(|a| {
-            let text = [a.description.as_deref(), a.details.as_deref()]
+        // Notes stay as written unless they describe a feature now unticked;
+        // a newly ticked feature gets a note of its own.
+        let text_of = |a: &Accessibility| {
+            [a.description.as_deref(), a.details.as_deref()]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
-                .join(" ");
-            !AccessFeature::ALL.iter().any(|f| recognises(&text, *f))
+                .join(" ")
+        };
+        location.accessibility.retain(|a| {
+            AccessFeature::ALL
+                .iter()
+                .all(|f| !recognises(&text_of(a), *f) || features.contains(f))
         });
         for f in features {
-            location.accessibility.push(Accessibility {
-                id: Uuid::new_v4(),
-                description: Some(f.label().to_owned()),
-                ..Default::default()
-            });
+            if !location
+                .accessibility
+                .iter()
+                .any(|a| recognises(&text_of(a), f))
+            {
+                location.accessibility.push(Accessibility {
+                    id: Uuid::new_v4(),
+                    description: Some(f.label().to_owned()),
+                    ..Default::default()
+                });
+            }
         }
         Ok(())
     }
@@ -546,17 +562,37 @@ fn apply_hours(service: &mut Service, form: &ServiceForm, errors: &mut Validatio
         })
         .cloned()
         .collect();
-    service.schedules = groups
-        .into_iter()
-        .map(|(opens, closes, days)| Schedule {
-            id: Uuid::new_v4(),
-            freq: Some("WEEKLY".into()),
-            interval: Some(1.0),
-            byday: Some(days.iter().map(|d| d.code()).collect::<Vec<_>>().join(",")),
-            opens_at: Some(opens),
-            closes_at: Some(closes),
-            ..Default::default()
+    // A schedule whose days and hours are unchanged is kept as it was
+    // (its id, notes and place), so saving an untouched form changes nothing.
+    let unchanged = |days: &[Weekday], opens: &str, closes: &str| {
+        service.schedules.iter().find(|s| {
+            OpeningRule::from_schedule(s).is_ok_and(|r| {
+                !r.monthly
+                    && r.days == days
+                    && r.opens.map(|t| t.format("%H:%M:%S").to_string()).as_deref() == Some(opens)
+                    && r.closes
+                        .map(|t| t.format("%H:%M:%S").to_string())
+                        .as_deref()
+                        == Some(closes)
+            })
         })
-        .chain(monthly)
+    };
+    let weekly: Vec<Schedule> = groups
+        .into_iter()
+        .map(|(opens, closes, days)| {
+            unchanged(&days, &opens, &closes)
+                .cloned()
+                .unwrap_or_else(|| Schedule {
+                    id: Uuid::new_v4(),
+                    service_at_location_id: service.service_at_locations.first().map(|s| s.id),
+                    freq: Some("WEEKLY".into()),
+                    interval: Some(1.0),
+                    byday: Some(days.iter().map(|d| d.code()).collect::<Vec<_>>().join(",")),
+                    opens_at: Some(opens),
+                    closes_at: Some(closes),
+                    ..Default::default()
+                })
+        })
         .collect();
+    service.schedules = weekly.into_iter().chain(monthly).collect();
 }

@@ -213,6 +213,29 @@ async fn search_finds_imported_services_and_follows_changes(app: App) {
     assert_eq!(app.sync_directory().await.unwrap(), 0, "nothing new");
 }
 
+async fn saving_an_untouched_edit_form_changes_nothing(app: App) {
+    app.ensure_need_taxonomy().await.unwrap();
+    let org = linkwork_storage_testsuite::organization("Riverside Befrienders");
+    let service = linkwork_storage_testsuite::rich_service(&org);
+    let event = linkwork_domain::audit::NewAuditEvent::new(
+        linkwork_domain::audit::Actor::Cli,
+        linkwork_domain::audit::AuditAction::ServiceCreate,
+        linkwork_domain::time::now(),
+    );
+    app.store.save_service(&service, &event).await.unwrap();
+    let stored = app.store.service(service.id).await.unwrap().unwrap();
+    let form = linkwork_app::directory_edit::ServiceForm::from_service(&stored);
+    let mut edited = stored.clone();
+    app.apply_service_form(&mut edited, &form)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        edited, stored,
+        "nothing a user entered is lost or renumbered"
+    );
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -238,5 +261,6 @@ both!(
     the_profile_s_examples_import_and_reimport_without_duplicates,
     broken_records_are_listed_and_the_rest_import,
     unreadable_files_change_nothing,
-    search_finds_imported_services_and_follows_changes
+    search_finds_imported_services_and_follows_changes,
+    saving_an_untouched_edit_form_changes_nothing
 );
