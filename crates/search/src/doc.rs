@@ -99,6 +99,8 @@ pub struct DocLocation {
 pub struct Doc {
     pub id: Uuid,
     pub name: String,
+    /// The name in lower case, for sorting by name.
+    pub sort_key: String,
     pub organization_id: Option<Uuid>,
     pub organization: String,
     /// The first sentence or so of the description.
@@ -232,6 +234,7 @@ impl Doc {
         Doc {
             id: service.id,
             name: service.name.clone(),
+            sort_key: service.name.to_lowercase(),
             organization_id: service.organization_id,
             summary: summary(service.description.as_deref().unwrap_or_default()),
             status: service.status,
@@ -274,13 +277,29 @@ impl Doc {
             .filter(|f| self.has_access(*f))
     }
 
-    /// Nearest location to `point`: (index, metres).
-    pub fn nearest(&self, point: &GeoPoint) -> Option<(usize, f64)> {
-        self.locations
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (i, l.point.distance_m(point)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
+    /// Nearest location to `point` within `max_m` metres (any distance when
+    /// `None`): (index, metres). Measured on a flat projection, which is
+    /// within a fraction of a percent of the true distance at the scale of a
+    /// search, after a cheap bounding-box test rules most places out.
+    pub fn nearest_within(&self, point: &GeoPoint, max_m: Option<f64>) -> Option<(usize, f64)> {
+        const METRES_PER_DEGREE: f64 = 111_195.0;
+        let cos_lat = point.lat.to_radians().cos();
+        let mut best: Option<(usize, f64)> = None;
+        for (i, l) in self.locations.iter().enumerate() {
+            let dy = (l.point.lat - point.lat) * METRES_PER_DEGREE;
+            if max_m.is_some_and(|m| dy.abs() > m) {
+                continue;
+            }
+            let dx = (l.point.lon - point.lon) * METRES_PER_DEGREE * cos_lat;
+            if max_m.is_some_and(|m| dx.abs() > m) {
+                continue;
+            }
+            let d = (dx * dx + dy * dy).sqrt();
+            if max_m.is_none_or(|m| d <= m) && best.is_none_or(|(_, b)| d < b) {
+                best = Some((i, d));
+            }
+        }
+        best
     }
 
     /// Whether someone of `age` is within the service's age range.

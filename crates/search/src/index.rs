@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::doc::{Doc, Field};
 use crate::query::{Hit, Order, Query, Results};
-use crate::text::{edit_distance, tokens, typo_allowance};
+use crate::text::{edit_distance_chars, tokens, typo_allowance};
 
 /// One document's occurrences of a stem.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +29,37 @@ const FUZZY_FACTOR: f32 = 0.6;
 /// removed documents.
 const COMPACT_AT: f64 = 0.25;
 const MILE_M: f64 = 1609.344;
+/// Metres in a degree of latitude.
+const METRES_PER_DEGREE: f64 = 111_195.0;
+/// The side of a map square, in degrees (about 5.5 km north to south).
+const SQUARE_DEGREES: f64 = 0.05;
+
+/// The letters a–z a word uses, as bits (other characters share one bit).
+fn letters(word: &str) -> u32 {
+    word.chars().fold(0, |m, c| {
+        let bit = if c.is_ascii_lowercase() {
+            c as u32 - 'a' as u32
+        } else {
+            26
+        };
+        m | (1 << bit)
+    })
+}
+
+/// BM25's inverse document frequency. Postings of replaced documents
+/// count until the next compaction (at most a quarter of them), a
+/// difference ranking does not notice.
+fn idf(n: f32, df: usize) -> f32 {
+    let df = df as f32;
+    ((n - df + 0.5) / (df + 0.5) + 1.0).ln().max(0.01)
+}
+
+fn square(lat: f64, lon: f64) -> (i32, i32) {
+    (
+        (lat / SQUARE_DEGREES).floor() as i32,
+        (lon / SQUARE_DEGREES).floor() as i32,
+    )
+}
 
 #[derive(Default)]
 pub struct SearchIndex {
@@ -38,6 +69,13 @@ pub struct SearchIndex {
     lengths: Vec<f32>,
     slot_of: HashMap<Uuid, u32>,
     postings: HashMap<String, Vec<Posting>>,
+    /// The stems by length in chars, so typo matching only looks at stems
+    /// of a similar length.
+    stems_by_length: Vec<Vec<(String, u32)>>,
+    /// Slots by taxonomy term, and by map square: where a search without
+    /// words starts, instead of every service.
+    by_term: HashMap<Uuid, Vec<u32>>,
+    by_square: HashMap<(i32, i32), Vec<u32>>,
     /// The word most often written for each stem, to explain matches.
     surface: HashMap<String, String>,
     live: usize,
@@ -82,12 +120,14 @@ impl SearchIndex {
         self.terms.get(&id)
     }
 
-    /// A term and all its descendants.
-    fn with_descendants(&self, roots: &[Uuid]) -> HashSet<Uuid> {
-        let mut found: HashSet<Uuid> = HashSet::new();
+    /// A term and all its descendants: a handful of ids, which a linear
+    /// scan checks faster than hashing each document's terms.
+    fn with_descendants(&self, roots: &[Uuid]) -> Vec<Uuid> {
+        let mut found: Vec<Uuid> = Vec::new();
         let mut stack: Vec<Uuid> = roots.to_vec();
         while let Some(id) = stack.pop() {
-            if found.insert(id) {
+            if !found.contains(&id) {
+                found.push(id);
                 stack.extend(self.children.get(&id).into_iter().flatten().copied());
             }
         }
@@ -124,11 +164,32 @@ impl SearchIndex {
             }
         }
         for (stem, (weight, fields)) in per_stem {
-            self.postings.entry(stem).or_default().push(Posting {
+            let postings = self.postings.entry(stem).or_insert_with_key(|stem| {
+                let len = stem.chars().count();
+                if self.stems_by_length.len() <= len {
+                    self.stems_by_length.resize(len + 1, Vec::new());
+                }
+                self.stems_by_length[len].push((stem.clone(), letters(stem)));
+                Vec::new()
+            });
+            postings.push(Posting {
                 slot,
                 weight,
                 fields,
             });
+        }
+        for term in &doc.term_ids {
+            self.by_term.entry(*term).or_default().push(slot);
+        }
+        let mut squares: Vec<(i32, i32)> = doc
+            .locations
+            .iter()
+            .map(|l| square(l.point.lat, l.point.lon))
+            .collect();
+        squares.sort_unstable();
+        squares.dedup();
+        for sq in squares {
+            self.by_square.entry(sq).or_default().push(slot);
         }
         self.slot_of.insert(doc.id, slot);
         self.docs.push(Some(doc));
@@ -169,93 +230,349 @@ impl SearchIndex {
         }
     }
 
-    /// Stems in the index within the typo allowance of `stem`.
+    /// Stems in the index within the typo allowance of `stem`. Numbers are
+    /// never "nearly" another number.
     fn near_stems(&self, stem: &str) -> Vec<String> {
-        let max = typo_allowance(stem.chars().count());
-        if max == 0 {
+        let chars: Vec<char> = stem.chars().collect();
+        let max = typo_allowance(chars.len());
+        if max == 0 || chars.iter().any(char::is_ascii_digit) {
             return Vec::new();
         }
-        self.postings
-            .keys()
-            .filter(|candidate| edit_distance(stem, candidate, max).is_some())
-            .cloned()
+        let mask = letters(stem);
+        let lengths = chars.len().saturating_sub(max)..=chars.len() + max;
+        lengths
+            .filter_map(|len| self.stems_by_length.get(len))
+            .flatten()
+            // Each edit adds or removes at most two letters from the set of
+            // letters used: a one-instruction test that rules out most stems
+            // before the full comparison.
+            .filter(|(_, m)| (m ^ mask).count_ones() as usize <= 2 * max)
+            .filter(|(candidate, _)| edit_distance_chars(&chars, candidate, max).is_some())
+            .map(|(candidate, _)| candidate.clone())
             .collect()
     }
 
-    /// Text scores per slot, with the reasons for each.
-    fn text_scores(&self, text: &str) -> HashMap<u32, (f32, usize, Vec<String>)> {
+    /// The stems each query word matches: itself when the index has it,
+    /// else the stems within its typo allowance (worth less).
+    fn expand(&self, text: &str) -> Vec<QueryWord> {
+        let mut seen = HashSet::new();
+        tokens(text)
+            .into_iter()
+            .filter(|t| seen.insert(t.stem.clone()))
+            .map(|t| {
+                let exact = self.postings.contains_key(&t.stem);
+                let stems = if exact {
+                    vec![t.stem.clone()]
+                } else {
+                    self.near_stems(&t.stem)
+                };
+                QueryWord {
+                    word: t.word,
+                    stems,
+                    exact,
+                }
+            })
+            .collect()
+    }
+
+    /// BM25 scores of every document matching any word, in slot order of
+    /// first match. Scores are kept in dense arrays (one entry per slot):
+    /// cheaper than maps at this size, and nothing is formatted here, since
+    /// only the page shown needs explaining.
+    fn text_scores(&self, words: &[QueryWord]) -> Vec<(u32, f32)> {
         let n = self.live.max(1) as f32;
-        let avg_len = (self.total_length / self.live.max(1) as f64) as f32;
-        let mut scores: HashMap<u32, (f32, usize, Vec<String>)> = HashMap::new();
-        let query_tokens = tokens(text);
-        let mut seen_stems = HashSet::new();
-        for token in query_tokens
-            .iter()
-            .filter(|t| seen_stems.insert(t.stem.clone()))
-        {
-            let exact = self.postings.contains_key(&token.stem);
-            let candidates: Vec<(String, f32)> = if exact {
-                vec![(token.stem.clone(), 1.0)]
-            } else {
-                self.near_stems(&token.stem)
-                    .into_iter()
-                    .map(|s| (s, FUZZY_FACTOR))
-                    .collect()
-            };
-            let mut best_for_token: HashMap<u32, (f32, String)> = HashMap::new();
-            for (stem, factor) in &candidates {
+        let avg_len = ((self.total_length / self.live.max(1) as f64) as f32).max(1.0);
+        let slots = self.docs.len();
+        let mut total = vec![0f32; slots];
+        let mut matched = vec![0u16; slots];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut best = vec![0f32; slots];
+        for word in words {
+            let factor = if word.exact { 1.0 } else { FUZZY_FACTOR };
+            let mut word_touched: Vec<u32> = Vec::new();
+            for stem in &word.stems {
                 let postings = &self.postings[stem];
-                let df = postings
-                    .iter()
-                    .filter(|p| self.docs[p.slot as usize].is_some())
-                    .count() as f32;
-                let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
+                let idf = idf(n, postings.len());
                 for p in postings {
-                    if self.docs[p.slot as usize].is_none() {
+                    let slot = p.slot as usize;
+                    if self.docs[slot].is_none() {
                         continue;
                     }
-                    let len = self.lengths[p.slot as usize];
                     let tf = p.weight;
+                    let len = self.lengths[slot];
                     let score = factor * idf * (tf * (K1 + 1.0))
-                        / (tf + K1 * (1.0 - B + B * len / avg_len.max(1.0)));
-                    let fields: Vec<&str> = Field::ALL
-                        .iter()
-                        .filter(|f| p.fields & f.bit() != 0)
-                        .map(|f| f.describe())
-                        .collect();
-                    let word = self
-                        .surface
-                        .get(stem)
-                        .cloned()
-                        .unwrap_or_else(|| stem.clone());
-                    let reason = if exact {
-                        format!("“{}” in {}", token.word, join_and(&fields))
-                    } else {
-                        format!(
-                            "“{word}” in {} (close to “{}”)",
-                            join_and(&fields),
-                            token.word
-                        )
-                    };
-                    let entry = best_for_token.entry(p.slot).or_insert((0.0, String::new()));
-                    if score > entry.0 {
-                        *entry = (score, reason);
+                        / (tf + K1 * (1.0 - B + B * len / avg_len));
+                    if best[slot] == 0.0 {
+                        word_touched.push(p.slot);
                     }
+                    best[slot] = best[slot].max(score);
                 }
             }
-            for (slot, (score, reason)) in best_for_token {
-                let entry = scores.entry(slot).or_insert((0.0, 0, Vec::new()));
-                entry.0 += score;
-                entry.1 += 1;
-                entry.2.push(reason);
+            for slot in word_touched {
+                let i = slot as usize;
+                if matched[i] == 0 {
+                    touched.push(slot);
+                }
+                total[i] += best[i];
+                matched[i] += 1;
+                best[i] = 0.0;
             }
         }
         // Reward results that match more of the words asked for.
-        let asked = seen_stems.len().max(1) as f32;
-        for entry in scores.values_mut() {
-            entry.0 *= entry.1 as f32 / asked;
+        let asked = words.len().max(1) as f32;
+        touched
+            .into_iter()
+            .map(|slot| {
+                (
+                    slot,
+                    total[slot as usize] * f32::from(matched[slot as usize]) / asked,
+                )
+            })
+            .collect()
+    }
+
+    /// The same scores for a known, smaller set of candidates: each looks its
+    /// words up in the postings (sorted by slot) instead of walking them,
+    /// which wins when a need or a distance has already narrowed the search.
+    fn text_scores_among(&self, words: &[QueryWord], slots: &[u32]) -> Vec<(u32, f32)> {
+        let n = self.live.max(1) as f32;
+        let avg_len = ((self.total_length / self.live.max(1) as f64) as f32).max(1.0);
+        let asked = words.len().max(1) as f32;
+        let stems: Vec<Vec<(&Vec<Posting>, f32)>> = words
+            .iter()
+            .map(|w| {
+                let factor = if w.exact { 1.0 } else { FUZZY_FACTOR };
+                w.stems
+                    .iter()
+                    .map(|s| (&self.postings[s], factor * idf(n, self.postings[s].len())))
+                    .collect()
+            })
+            .collect();
+        slots
+            .iter()
+            .filter_map(|&slot| {
+                let len = self.lengths[slot as usize];
+                let mut total = 0.0;
+                let mut matched = 0u16;
+                for word in &stems {
+                    let best = word
+                        .iter()
+                        .filter_map(|(postings, weight)| {
+                            let i = postings.binary_search_by_key(&slot, |p| p.slot).ok()?;
+                            let tf = postings[i].weight;
+                            Some(
+                                weight * (tf * (K1 + 1.0))
+                                    / (tf + K1 * (1.0 - B + B * len / avg_len)),
+                            )
+                        })
+                        .fold(0.0f32, f32::max);
+                    if best > 0.0 {
+                        total += best;
+                        matched += 1;
+                    }
+                }
+                (matched > 0).then(|| (slot, total * f32::from(matched) / asked))
+            })
+            .collect()
+    }
+
+    /// Why `doc` matched: the words (and where), then each filter.
+    fn explain(
+        &self,
+        slot: u32,
+        doc: &Doc,
+        words: &[QueryWord],
+        query: &Query,
+        needs: Option<&Vec<Uuid>>,
+        distance_m: Option<f64>,
+    ) -> Vec<String> {
+        let mut reasons = Vec::new();
+        for word in words {
+            let found = word.stems.iter().find_map(|stem| {
+                let postings = &self.postings[stem];
+                let i = postings.binary_search_by_key(&slot, |p| p.slot).ok()?;
+                Some((stem, postings[i].fields))
+            });
+            if let Some((stem, fields)) = found {
+                let places: Vec<&str> = Field::ALL
+                    .iter()
+                    .filter(|f| fields & f.bit() != 0)
+                    .map(|f| f.describe())
+                    .collect();
+                if word.exact {
+                    reasons.push(format!("“{}” in {}", word.word, join_and(&places)));
+                } else {
+                    let written = self.surface.get(stem).map(String::as_str).unwrap_or(stem);
+                    reasons.push(format!(
+                        "“{written}” in {} (close to “{}”)",
+                        join_and(&places),
+                        word.word
+                    ));
+                }
+            }
         }
-        scores
+        if let Some(needs) = needs
+            && let Some(term) = doc.term_ids.iter().find(|t| needs.contains(t))
+        {
+            let name = self
+                .terms
+                .get(term)
+                .map(|t| t.name.as_str())
+                .unwrap_or("a need searched for");
+            reasons.push(format!("Helps with {name}"));
+        }
+        if let Some(d) = distance_m {
+            let from = query
+                .near_label
+                .as_deref()
+                .map(|l| format!(" from {l}"))
+                .unwrap_or_default();
+            reasons.push(format!("{}{from}", describe_distance(d)));
+        }
+        if query.free_only {
+            reasons.push("Free".into());
+        }
+        if let Some(rule) = doc
+            .rules
+            .iter()
+            .find(|r| has_time_filter(query) && rule_matches(r, query))
+        {
+            reasons.push(format!("Open {}", rule.describe().to_lowercase()));
+        }
+        if let Some(age) = query.age {
+            reasons.push(format!("For people aged {age}"));
+        }
+        reasons.extend(query.access.iter().map(|f| f.label().to_owned()));
+        if let Some(language) = &query.language {
+            reasons.push(format!(
+                "In {}",
+                linkwork_domain::directory::language_name(language)
+            ));
+        }
+        reasons
+    }
+
+    /// Whether `doc` passes every filter; its distance when measured.
+    fn passes(
+        &self,
+        doc: &Doc,
+        query: &Query,
+        needs: Option<&Vec<Uuid>>,
+        language: Option<&str>,
+    ) -> Option<Option<(usize, f64)>> {
+        // Distance first: near a place it rules out most of the country.
+        let near = match &query.near {
+            None => None,
+            Some(point) => match doc.nearest_within(point, query.within_m) {
+                Some(found) => Some(found),
+                None if query.within_m.is_some() => return None,
+                None => None,
+            },
+        };
+        if !query.statuses.is_empty() && !query.statuses.contains(&doc.status) {
+            return None;
+        }
+        if let Some(needs) = needs
+            && !doc.term_ids.iter().any(|t| needs.contains(t))
+        {
+            return None;
+        }
+        if let Some(taxonomy) = query.taxonomy
+            && !doc.term_ids.iter().any(|t| {
+                self.terms
+                    .get(t)
+                    .is_some_and(|t| t.taxonomy_id == Some(taxonomy))
+            })
+        {
+            return None;
+        }
+        if query.organization.is_some() && doc.organization_id != query.organization {
+            return None;
+        }
+        if query.free_only && !doc.free {
+            return None;
+        }
+        if has_time_filter(query) && !doc.rules.iter().any(|r| rule_matches(r, query)) {
+            return None;
+        }
+        if let Some(age) = query.age
+            && !doc.accepts_age(age)
+        {
+            return None;
+        }
+        if let Some(min) = query.minimum_age_at_least
+            && doc.minimum_age.is_none_or(|m| m < min)
+        {
+            return None;
+        }
+        if let Some(max) = query.maximum_age_at_most
+            && doc.maximum_age.is_none_or(|m| m > max)
+        {
+            return None;
+        }
+        if !query.access.iter().all(|f| doc.has_access(*f)) {
+            return None;
+        }
+        if let Some(language) = language
+            && !doc.languages.iter().any(|l| l == language)
+        {
+            return None;
+        }
+        if let Some(after) = query.modified_after
+            && doc.last_modified.is_none_or(|m| m < after)
+        {
+            return None;
+        }
+        Some(near)
+    }
+
+    /// The services a need or a distance allows, found from the indexes of
+    /// terms and map squares without looking at any service: the services
+    /// with the needs asked for and in the squares within the distance.
+    /// (Later filters check each candidate fully.) Dense bitmaps, not
+    /// sorting, remove duplicates and intersect the two.
+    fn narrowed(&self, query: &Query, needs: Option<&[Uuid]>) -> Option<Vec<u32>> {
+        let slots = self.docs.len();
+        let area: Option<(Vec<bool>, Vec<u32>)> = match (&query.near, query.within_m) {
+            (Some(point), Some(max)) => {
+                let lat_span = max / METRES_PER_DEGREE;
+                let lon_span = max / (METRES_PER_DEGREE * point.lat.to_radians().cos().max(0.01));
+                let (lat0, lon0) = square(point.lat - lat_span, point.lon - lon_span);
+                let (lat1, lon1) = square(point.lat + lat_span, point.lon + lon_span);
+                let mut inside = vec![false; slots];
+                let mut list = Vec::new();
+                for sq in (lat0..=lat1).flat_map(|a| (lon0..=lon1).map(move |b| (a, b))) {
+                    for &slot in self.by_square.get(&sq).into_iter().flatten() {
+                        if !inside[slot as usize] {
+                            inside[slot as usize] = true;
+                            list.push(slot);
+                        }
+                    }
+                }
+                Some((inside, list))
+            }
+            _ => None,
+        };
+        let mut found = match (needs, area) {
+            (Some(needs), area) => {
+                let mut seen = vec![false; slots];
+                let mut list = Vec::new();
+                for &slot in needs.iter().filter_map(|n| self.by_term.get(n)).flatten() {
+                    let in_area = area
+                        .as_ref()
+                        .is_none_or(|(inside, _)| inside[slot as usize]);
+                    if in_area && !seen[slot as usize] {
+                        seen[slot as usize] = true;
+                        list.push(slot);
+                    }
+                }
+                list
+            }
+            (None, Some((_, list))) => list,
+            (None, None) => return None,
+        };
+        found.retain(|s| self.docs[*s as usize].is_some());
+        Some(found)
     }
 
     pub fn search(&self, query: &Query) -> Results {
@@ -264,168 +581,123 @@ impl SearchIndex {
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty());
-        let text_scores = text.map(|t| self.text_scores(t));
+        let words = text.map(|t| self.expand(t)).unwrap_or_default();
         let needs = (!query.needs.is_empty()).then(|| self.with_descendants(&query.needs));
         let language = query
             .language
             .as_deref()
             .map(|l| linkwork_domain::directory::language_name(l).to_lowercase());
 
-        let candidates: Box<dyn Iterator<Item = u32>> = match &text_scores {
-            Some(scores) => Box::new(scores.keys().copied().collect::<Vec<_>>().into_iter()),
-            None => {
-                Box::new((0..self.docs.len() as u32).filter(|s| self.docs[*s as usize].is_some()))
-            }
-        };
-        let mut hits: Vec<Hit> = Vec::new();
-        for slot in candidates {
-            let Some(doc) = self.docs[slot as usize].as_ref() else {
-                continue;
-            };
-            let mut reasons = Vec::new();
-            let (score, text_reasons) = match &text_scores {
-                Some(scores) => {
-                    let (score, _, reasons) = &scores[&slot];
-                    (*score, reasons.clone())
-                }
-                None => (0.0, Vec::new()),
-            };
-            reasons.extend(text_reasons);
-            if !query.statuses.is_empty() && !query.statuses.contains(&doc.status) {
-                continue;
-            }
-            if let Some(needs) = &needs {
-                let Some(term) = doc.term_ids.iter().find(|t| needs.contains(t)) else {
-                    continue;
-                };
-                let name = self
-                    .terms
-                    .get(term)
-                    .map(|t| t.name.as_str())
-                    .unwrap_or("a need searched for");
-                reasons.push(format!("Helps with {name}"));
-            }
-            if let Some(taxonomy) = query.taxonomy
-                && !doc.term_ids.iter().any(|t| {
-                    self.terms
-                        .get(t)
-                        .is_some_and(|t| t.taxonomy_id == Some(taxonomy))
-                })
-            {
-                continue;
-            }
-            if query.organization.is_some() && doc.organization_id != query.organization {
-                continue;
-            }
-            let mut distance_m = None;
-            let mut nearest_location = None;
-            if let Some(point) = &query.near {
-                match doc.nearest(point) {
-                    Some((i, d)) => {
-                        if query.within_m.is_some_and(|max| d > max) {
-                            continue;
-                        }
-                        distance_m = Some(d);
-                        nearest_location = Some(i);
-                        let from = query
-                            .near_label
-                            .as_deref()
-                            .map(|l| format!(" from {l}"))
-                            .unwrap_or_default();
-                        reasons.push(format!("{}{from}", describe_distance(d)));
+        let narrowed = self.narrowed(query, needs.as_deref());
+        let candidates: Vec<(u32, f32)> = match (text, narrowed) {
+            (Some(_), Some(set)) => {
+                let postings: usize = words
+                    .iter()
+                    .flat_map(|w| &w.stems)
+                    .map(|s| self.postings[s].len())
+                    .sum();
+                // A lookup costs about as much as walking a dozen postings.
+                if set.len() * words.len() * 12 < postings {
+                    self.text_scores_among(&words, &set)
+                } else {
+                    // Drop the candidates outside the set before looking
+                    // at any of them.
+                    let mut allowed = vec![false; self.docs.len()];
+                    for s in &set {
+                        allowed[*s as usize] = true;
                     }
-                    None if query.within_m.is_some() => continue,
-                    None => {}
+                    self.text_scores(&words)
+                        .into_iter()
+                        .filter(|(s, _)| allowed[*s as usize])
+                        .collect()
                 }
             }
-            if query.free_only {
-                if !doc.free {
-                    continue;
-                }
-                reasons.push("Free".into());
-            }
-            if query.day.is_some()
-                || query.open_at.is_some()
-                || query.opens_from.is_some()
-                || query.closes_by.is_some()
-            {
-                let Some(rule) = doc.rules.iter().find(|r| rule_matches(r, query)) else {
-                    continue;
-                };
-                reasons.push(format!("Open {}", rule.describe().to_lowercase()));
-            }
-            if let Some(age) = query.age {
-                if !doc.accepts_age(age) {
-                    continue;
-                }
-                reasons.push(format!("For people aged {age}"));
-            }
-            if let Some(min) = query.minimum_age_at_least
-                && doc.minimum_age.is_none_or(|m| m < min)
-            {
-                continue;
-            }
-            if let Some(max) = query.maximum_age_at_most
-                && doc.maximum_age.is_none_or(|m| m > max)
-            {
-                continue;
-            }
-            if !query.access.iter().all(|f| doc.has_access(*f)) {
-                continue;
-            }
-            reasons.extend(query.access.iter().map(|f| f.label().to_owned()));
-            if let Some(language) = &language {
-                if !doc.languages.contains(language) {
-                    continue;
-                }
-                reasons.push(format!(
-                    "In {}",
-                    linkwork_domain::directory::language_name(language)
-                ));
-            }
-            if let Some(after) = query.modified_after
-                && doc.last_modified.is_none_or(|m| m < after)
-            {
-                continue;
-            }
-            hits.push(Hit {
-                id: doc.id,
-                score,
-                distance_m,
-                nearest_location,
-                reasons,
-            });
-        }
-
-        let by_name = |a: &Hit, b: &Hit| {
-            let name = |h: &Hit| {
-                self.doc(h.id)
-                    .map(|d| d.name.to_lowercase())
-                    .unwrap_or_default()
-            };
-            name(a).cmp(&name(b)).then(a.id.cmp(&b.id))
+            (Some(_), None) => self.text_scores(&words),
+            (None, Some(set)) => set.into_iter().map(|s| (s, 0.0)).collect(),
+            (None, None) => (0..self.docs.len() as u32)
+                .filter(|s| self.docs[*s as usize].is_some())
+                .map(|s| (s, 0.0))
+                .collect(),
         };
-        let by_distance = |a: &Hit, b: &Hit| {
-            a.distance_m
-                .unwrap_or(f64::MAX)
-                .total_cmp(&b.distance_m.unwrap_or(f64::MAX))
+        let mut found: Vec<Found> = candidates
+            .into_iter()
+            .filter_map(|(slot, score)| {
+                let doc = self.docs[slot as usize].as_ref()?;
+                let near = self.passes(doc, query, needs.as_ref(), language.as_deref())?;
+                Some(Found { slot, score, near })
+            })
+            .collect();
+
+        let distance = |f: &Found| f.near.map(|(_, d)| d).unwrap_or(f64::MAX);
+        let name = |f: &Found| {
+            self.docs[f.slot as usize]
+                .as_ref()
+                .map(|d| d.sort_key.as_str())
+                .unwrap_or_default()
+        };
+        let by_name = |a: &Found, b: &Found| name(a).cmp(name(b)).then(a.slot.cmp(&b.slot));
+        let by_distance = |a: &Found, b: &Found| {
+            distance(a)
+                .total_cmp(&distance(b))
                 .then_with(|| by_name(a, b))
         };
-        match query.order {
-            Order::Name => hits.sort_by(by_name),
-            Order::Distance => hits.sort_by(by_distance),
-            Order::Auto if text.is_some() => {
-                hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| by_distance(a, b)));
-            }
-            Order::Auto if query.near.is_some() => hits.sort_by(by_distance),
-            Order::Auto => hits.sort_by(by_name),
-        }
-        let total = hits.len();
+        let by_score =
+            |a: &Found, b: &Found| b.score.total_cmp(&a.score).then_with(|| by_distance(a, b));
+        let order: &dyn Fn(&Found, &Found) -> std::cmp::Ordering = match query.order {
+            Order::Name => &by_name,
+            Order::Distance => &by_distance,
+            Order::Auto if text.is_some() => &by_score,
+            Order::Auto if query.near.is_some() => &by_distance,
+            Order::Auto => &by_name,
+        };
+        let total = found.len();
         let per_page = query.per_page.max(1);
-        let start = (query.page.max(1) - 1).saturating_mul(per_page);
-        let hits = hits.into_iter().skip(start).take(per_page).collect();
+        let start = (query.page.max(1) - 1).saturating_mul(per_page).min(total);
+        let end = start.saturating_add(per_page).min(total);
+        // Only the results up to the page shown need to be in order.
+        if end < total && end > 0 {
+            found.select_nth_unstable_by(end - 1, order);
+            found.truncate(end);
+        }
+        found.sort_by(order);
+        let hits = found[start..end.min(found.len())]
+            .iter()
+            .filter_map(|f| {
+                let doc = self.docs[f.slot as usize].as_ref()?;
+                // Shown distances are exact great-circle distances.
+                let exact = f.near.and_then(|(i, _)| {
+                    Some(doc.locations.get(i)?.point.distance_m(query.near.as_ref()?))
+                });
+                Some(Hit {
+                    id: doc.id,
+                    score: f.score,
+                    distance_m: exact,
+                    nearest_location: f.near.map(|(i, _)| i),
+                    reasons: self.explain(f.slot, doc, &words, query, needs.as_ref(), exact),
+                })
+            })
+            .collect();
         Results { hits, total }
     }
+}
+
+/// A query word and the stems it matches.
+struct QueryWord {
+    word: String,
+    stems: Vec<String>,
+    exact: bool,
+}
+
+/// A document that passed, before it is explained.
+struct Found {
+    slot: u32,
+    score: f32,
+    /// Nearest location and its (approximate) distance, near a place.
+    near: Option<(usize, f64)>,
+}
+
+fn has_time_filter(q: &Query) -> bool {
+    q.day.is_some() || q.open_at.is_some() || q.opens_from.is_some() || q.closes_by.is_some()
 }
 
 /// One schedule satisfying every time condition asked for.

@@ -45,22 +45,39 @@ pub fn typo_allowance(len: usize) -> usize {
     }
 }
 
+/// Words longer than this are compared exactly only (no stem is this long
+/// in English; it keeps the typo check on the stack).
+const MAX_FUZZY_CHARS: usize = 40;
+
 /// Optimal string alignment distance (Levenshtein plus adjacent
-/// transpositions), or `None` if it exceeds `max`. Works on chars.
-pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
+/// transpositions) between `a` (already split into chars, as the query word
+/// is once per search) and `b`, or `None` if it exceeds `max`. Runs on the
+/// stack: it is called for every vocabulary word of a similar length.
+pub fn edit_distance_chars(a: &[char], b: &str, max: usize) -> Option<usize> {
+    let mut b_buf = ['\0'; MAX_FUZZY_CHARS];
+    let mut b_len = 0;
+    for c in b.chars() {
+        if b_len == MAX_FUZZY_CHARS {
+            return None;
+        }
+        b_buf[b_len] = c;
+        b_len += 1;
+    }
+    let b = &b_buf[..b_len];
+    if a.len() > MAX_FUZZY_CHARS || a.len().abs_diff(b.len()) > max {
         return None;
     }
     let width = b.len() + 1;
-    let mut prev2 = vec![0usize; width];
-    let mut prev: Vec<usize> = (0..width).collect();
-    let mut cur = vec![0usize; width];
+    let mut prev2 = [0usize; MAX_FUZZY_CHARS + 1];
+    let mut prev = [0usize; MAX_FUZZY_CHARS + 1];
+    let mut cur = [0usize; MAX_FUZZY_CHARS + 1];
+    for (j, p) in prev.iter_mut().enumerate().take(width) {
+        *p = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
-        for j in 1..=b.len() {
+        for j in 1..width {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
@@ -82,6 +99,11 @@ pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+        let a: Vec<char> = a.chars().collect();
+        edit_distance_chars(&a, b, max)
+    }
 
     fn stems(text: &str) -> Vec<String> {
         tokens(text).into_iter().map(|t| t.stem).collect()
