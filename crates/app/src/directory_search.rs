@@ -54,8 +54,20 @@ impl SearchRequest {
 }
 
 impl App {
-    /// Where a postcode, or a postcode district, is.
+    /// Where a postcode, or a postcode district, is. Answers are kept for a
+    /// few minutes: searches near the same places repeat all day, and the
+    /// lookup only changes when a new postcode file is imported.
     pub async fn locate(&self, raw: &str) -> AppResult<Option<(GeoPoint, String)>> {
+        let key = raw.trim().to_ascii_uppercase();
+        if let Some(found) = self.located.get(&key) {
+            return Ok(found);
+        }
+        let found = self.locate_uncached(raw).await?;
+        self.located.put(key, found.clone());
+        Ok(found)
+    }
+
+    async fn locate_uncached(&self, raw: &str) -> AppResult<Option<(GeoPoint, String)>> {
         if let Ok(postcode) = Postcode::parse(raw) {
             if let Some(record) = self.store.postcode(&postcode).await? {
                 return Ok(Some((record.point, postcode.to_string())));
@@ -151,5 +163,43 @@ impl App {
             query.statuses = vec![ServiceStatus::Active, ServiceStatus::TemporarilyClosed];
         }
         Ok(errors.into_result(query))
+    }
+}
+
+/// A small cache of postcode locations that forgets entries after a while
+/// and everything when full (simple, and enough for the places a team
+/// searches near).
+#[derive(Default)]
+pub struct LocationCache {
+    entries: std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, Option<(GeoPoint, String)>)>,
+    >,
+}
+
+impl LocationCache {
+    const CAPACITY: usize = 10_000;
+    const TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
+    fn get(&self, key: &str) -> Option<Option<(GeoPoint, String)>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < Self::TTL)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put(&self, key: String, value: Option<(GeoPoint, String)>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.insert(key, (std::time::Instant::now(), value));
+    }
+
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }

@@ -34,6 +34,7 @@ pub struct App {
     pub settings: Arc<Settings>,
     hasher: Arc<PasswordHasher>,
     directory: Arc<directory::DirectoryIndex>,
+    located: Arc<directory_search::LocationCache>,
 }
 
 impl App {
@@ -44,6 +45,7 @@ impl App {
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),
             directory: Arc::default(),
+            located: Arc::default(),
         })
     }
 

@@ -168,6 +168,7 @@ impl App {
                 other => other.into(),
             })?;
         drop(rows);
+        self.located.clear();
         Ok(PostcodeImportSummary { imported, rejected })
     }
 }
