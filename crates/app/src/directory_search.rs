@@ -169,18 +169,19 @@ impl App {
 /// A small cache of postcode locations that forgets entries after a while
 /// and everything when full (simple, and enough for the places a team
 /// searches near).
+/// A place found for a postcode: where it is, and how to name it.
+type Located = Option<(GeoPoint, String)>;
+
 #[derive(Default)]
 pub struct LocationCache {
-    entries: std::sync::Mutex<
-        std::collections::HashMap<String, (std::time::Instant, Option<(GeoPoint, String)>)>,
-    >,
+    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Located)>>,
 }
 
 impl LocationCache {
     const CAPACITY: usize = 10_000;
     const TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
-    fn get(&self, key: &str) -> Option<Option<(GeoPoint, String)>> {
+    fn get(&self, key: &str) -> Option<Located> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key)
@@ -188,7 +189,7 @@ impl LocationCache {
             .map(|(_, v)| v.clone())
     }
 
-    fn put(&self, key: String, value: Option<(GeoPoint, String)>) {
+    fn put(&self, key: String, value: Located) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= Self::CAPACITY {
             entries.clear();
