@@ -1,10 +1,12 @@
 //! Linkwork's domain: the types the whole system speaks and the rules that
 //! hold regardless of storage or transport. Nothing here does IO.
 
+pub mod api_token;
 pub mod audit;
 pub mod calendar;
 pub mod codes;
 pub mod consent;
+pub mod coverage;
 pub mod ethnicity;
 pub mod geo;
 pub mod ids;

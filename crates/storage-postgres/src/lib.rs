@@ -3,7 +3,10 @@
 
 mod audit;
 mod organisations;
+mod people;
 mod postcodes;
+mod reference;
+mod referrals;
 mod rows;
 mod sessions;
 mod users;

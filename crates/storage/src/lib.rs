@@ -8,8 +8,10 @@
 
 mod error;
 mod page;
+mod referrals;
 mod traits;
 
 pub use error::{StorageError, StorageResult};
 pub use page::{Page, PageRequest};
+pub use referrals::*;
 pub use traits::*;

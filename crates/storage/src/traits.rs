@@ -8,7 +8,10 @@ use linkwork_domain::session::{CredentialToken, Session};
 use linkwork_domain::user::{Email, User, UserStatus};
 use linkwork_domain::{AuditEventId, OrgId, Timestamp, UserId};
 
-use crate::{Page, PageRequest, StorageResult};
+use crate::{
+    ApiTokenStore, Page, PageRequest, PersonStore, RateLimitStore, ReferenceDataStore,
+    ReferralStore, StorageResult,
+};
 
 /// Whether the database answers.
 #[async_trait]
@@ -208,6 +211,11 @@ pub trait Store:
     + LoginThrottleStore
     + AuditStore
     + PostcodeStore
+    + PersonStore
+    + ReferralStore
+    + ReferenceDataStore
+    + ApiTokenStore
+    + RateLimitStore
     + 'static
 {
 }
@@ -221,6 +229,11 @@ impl<T> Store for T where
         + LoginThrottleStore
         + AuditStore
         + PostcodeStore
+        + PersonStore
+        + ReferralStore
+        + ReferenceDataStore
+        + ApiTokenStore
+        + RateLimitStore
         + 'static
 {
 }
