@@ -42,6 +42,20 @@ pub fn uk_date(at: Timestamp) -> NaiveDate {
     (at + offset).date_naive()
 }
 
+/// The instant a UK day starts (local midnight), for "received before
+/// this day" comparisons. Local midnight is GMT on the day the clocks go
+/// forward (they change at 01:00 UTC) and BST on the day they go back.
+pub fn uk_start_of_day(date: NaiveDate) -> Timestamp {
+    let year = date.year();
+    let summer = date > last_sunday(year, 3) && date <= last_sunday(year, 10);
+    let midnight = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"));
+    if summer {
+        midnight - Duration::hours(1)
+    } else {
+        midnight
+    }
+}
+
 /// Monday to Friday, less the given non-working days (bank holidays).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkingCalendar {
@@ -106,6 +120,25 @@ mod tests {
         assert_eq!(last_sunday(2026, 10), date(2026, 10, 25));
         assert_eq!(uk_date(utc(2026, 10, 24, 23, 30)), date(2026, 10, 25));
         assert_eq!(uk_date(utc(2026, 10, 25, 23, 30)), date(2026, 10, 25));
+    }
+
+    #[test]
+    fn days_start_at_local_midnight() {
+        assert_eq!(uk_start_of_day(date(2026, 1, 15)), utc(2026, 1, 15, 0, 0));
+        assert_eq!(uk_start_of_day(date(2026, 7, 15)), utc(2026, 7, 14, 23, 0));
+        assert_eq!(uk_start_of_day(date(2026, 3, 29)), utc(2026, 3, 29, 0, 0));
+        assert_eq!(
+            uk_start_of_day(date(2026, 10, 25)),
+            utc(2026, 10, 24, 23, 0)
+        );
+        for d in [
+            date(2026, 3, 29),
+            date(2026, 7, 15),
+            date(2026, 10, 25),
+            date(2026, 10, 26),
+        ] {
+            assert_eq!(uk_date(uk_start_of_day(d)), d, "{d}");
+        }
     }
 
     #[test]
