@@ -9,6 +9,7 @@ mod forms;
 mod health;
 mod page;
 mod pagination;
+mod referral_forms;
 mod routes;
 mod security;
 mod session;

@@ -136,23 +136,7 @@ impl App {
             return Ok(IntakeOutcome::AlreadyReceived(Box::new(existing)));
         }
 
-        let needs = self.store.needs().await?;
-        let person = PersonDetails::validate(
-            &submission.person,
-            PersonRules {
-                nhs_number_required: route.requires_nhs_number(),
-                today: self.today(),
-            },
-        );
-        let referral = submission.referral.validate(route, &needs);
-        let (person, details) = match (person, referral) {
-            (Ok(p), Ok(r)) => (p, r),
-            (p, r) => {
-                let mut errors = p.err().unwrap_or_default();
-                errors.errors.extend(r.err().unwrap_or_default().errors);
-                return Err(errors.into());
-            }
-        };
+        let (person, details) = self.check_submission(route, submission).await?;
         let practice = match person.gp_practice_id {
             Some(id) => Some(self.require_gp_practice(id).await?),
             None => None,
@@ -208,6 +192,32 @@ impl App {
             submitter, submission, person, details, existing, shares, pcn, practice,
         )
         .await
+    }
+
+    /// Checks a submission's person and referral together, so every
+    /// problem is reported at once. Writes nothing.
+    pub async fn check_submission(
+        &self,
+        route: ReferralRoute,
+        submission: &Submission,
+    ) -> AppResult<(PersonDetails, ReferralDetails)> {
+        let needs = self.store.needs().await?;
+        let person = PersonDetails::validate(
+            &submission.person,
+            PersonRules {
+                nhs_number_required: route.requires_nhs_number(),
+                today: self.today(),
+            },
+        );
+        let referral = submission.referral.validate(route, &needs);
+        match (person, referral) {
+            (Ok(p), Ok(r)) => Ok((p, r)),
+            (p, r) => {
+                let mut errors = p.err().unwrap_or_default();
+                errors.errors.extend(r.err().unwrap_or_default().errors);
+                Err(errors.into())
+            }
+        }
     }
 
     async fn already_received(&self, submission: &Submission) -> AppResult<Option<Referral>> {

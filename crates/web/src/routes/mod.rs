@@ -7,6 +7,7 @@ pub mod home;
 pub mod info;
 pub mod login;
 pub mod organisations;
+pub mod refer;
 
 use axum::Router;
 use axum::middleware;
@@ -25,6 +26,8 @@ pub fn public() -> Router<AppState> {
         )
         .route("/accessibility", get(info::accessibility))
         .route("/privacy", get(info::privacy))
+        .route("/refer", get(refer::show).post(refer::submit))
+        .route("/refer/confirmation/{reference}", get(refer::confirmation))
 }
 
 /// Pages for signed-in users. Each handler checks the permission and the
