@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
 
 use crate::Timestamp;
 
@@ -21,11 +21,11 @@ fn last_sunday(year: i32, month: u32) -> NaiveDate {
     last - Duration::days(i64::from(last.weekday().num_days_from_sunday()))
 }
 
-/// The date in the UK at `at`. British Summer Time (UTC+1) runs from 01:00
-/// UTC on the last Sunday of March to 01:00 UTC on the last Sunday of
-/// October; the rest of the year is GMT. Written out rather than pulling
-/// in a time-zone database for one zone with a fixed rule.
-pub fn uk_date(at: Timestamp) -> NaiveDate {
+/// The date and time on UK clocks at `at`. British Summer Time (UTC+1)
+/// runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
+/// last Sunday of October; the rest of the year is GMT. Written out rather
+/// than pulling in a time-zone database for one zone with a fixed rule.
+pub fn uk_datetime(at: Timestamp) -> NaiveDateTime {
     let year = at.year();
     let change = |month| {
         Utc.from_utc_datetime(
@@ -39,7 +39,12 @@ pub fn uk_date(at: Timestamp) -> NaiveDate {
     } else {
         Duration::zero()
     };
-    (at + offset).date_naive()
+    (at + offset).naive_utc()
+}
+
+/// The date in the UK at `at`.
+pub fn uk_date(at: Timestamp) -> NaiveDate {
+    uk_datetime(at).date()
 }
 
 /// The instant a UK day starts (local midnight), for "received before

@@ -10,6 +10,7 @@ mod health;
 mod page;
 mod pagination;
 mod referral_forms;
+mod referral_views;
 mod routes;
 mod security;
 mod session;

@@ -100,8 +100,9 @@ pub enum IntakeOutcome {
     Created(Box<Referral>),
     /// The same submission arrived before: its referral, unchanged.
     AlreadyReceived(Box<Referral>),
-    /// The professional form must say whether one of these is the person.
-    PossibleDuplicates(Vec<Person>),
+    /// The professional form must say whether one of these is the person;
+    /// with the problem, if its last answer was not acceptable.
+    PossibleDuplicates(Vec<Person>, Option<&'static str>),
 }
 
 /// Attempts at a unique reference before giving up (a clash is a one in
@@ -157,12 +158,18 @@ impl App {
         let existing = match (submitter, submission.duplicate) {
             (_, _) if matches.is_empty() => None,
             (Submitter::User(_), DuplicateChoice::Unasked) => {
-                return Ok(IntakeOutcome::PossibleDuplicates(matches));
+                return Ok(IntakeOutcome::PossibleDuplicates(matches, None));
             }
             (Submitter::User(_), DuplicateChoice::UseExisting(id)) => {
-                Some(matches.into_iter().find(|m| m.id == id).ok_or_else(|| {
-                    ValidationErrors::single("duplicate", "Choose one of the records shown")
-                })?)
+                match matches.iter().position(|m| m.id == id) {
+                    Some(i) => matches.into_iter().nth(i),
+                    None => {
+                        return Ok(IntakeOutcome::PossibleDuplicates(
+                            matches,
+                            Some("Choose one of the records shown, or say this is someone else"),
+                        ));
+                    }
+                }
             }
             (Submitter::User(_), DuplicateChoice::CreateNew) => {
                 if person.nhs_number.is_some()
@@ -170,11 +177,10 @@ impl App {
                         .iter()
                         .any(|m| m.details.nhs_number == person.nhs_number)
                 {
-                    return Err(ValidationErrors::single(
-                        "duplicate",
-                        "The team already has a record with this NHS number: use that record",
-                    )
-                    .into());
+                    return Ok(IntakeOutcome::PossibleDuplicates(
+                        matches,
+                        Some("The team already has a record with this NHS number: use that record"),
+                    ));
                 }
                 None
             }
