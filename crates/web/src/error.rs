@@ -144,20 +144,31 @@ impl IntoResponse for WebError {
 }
 
 /// The JSON body of an API error.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiErrorBody {
     pub error: ApiErrorDetail,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiErrorDetail {
     pub code: &'static str,
     pub message: String,
     /// Each invalid field and why, for `validation_failed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<FieldErrorSchema>)]
     pub fields: Vec<linkwork_domain::validation::FieldError>,
     /// Quote this when reporting a problem.
     pub reference: String,
+}
+
+/// How `FieldError` appears in the OpenAPI document (the domain type
+/// cannot implement utoipa's trait itself).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct FieldErrorSchema {
+    /// The property, e.g. `person.nhs_number`.
+    field: String,
+    message: String,
 }
 
 impl ApiErrorBody {

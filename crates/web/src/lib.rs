@@ -1,6 +1,7 @@
 //! Linkwork's web server: server-rendered pages in the NHS.UK design
 //! system, usable without JavaScript, and the JSON APIs.
 
+mod api;
 mod assets;
 mod client;
 mod csrf;
@@ -49,6 +50,7 @@ pub fn router(app: App) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/static/{*path}", get(assets::serve))
         .merge(pages)
+        .nest("/api/v1", api::router(state.clone()))
         .layer(from_fn_with_state(
             state.clone(),
             client::record_client_addr,
