@@ -6,6 +6,7 @@ mod assets;
 mod client;
 mod csrf;
 pub mod error;
+mod fhir;
 mod forms;
 mod health;
 mod page;
@@ -51,6 +52,7 @@ pub fn router(app: App) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .merge(pages)
         .nest("/api/v1", api::router(state.clone()))
+        .nest("/fhir", fhir::router(state.clone()))
         .layer(from_fn_with_state(
             state.clone(),
             client::record_client_addr,

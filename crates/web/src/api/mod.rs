@@ -92,7 +92,11 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 /// Puts the `ApiClient` for the request's bearer token in its extensions,
 /// or refuses it.
-async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let token = request
         .headers()
         .get(header::AUTHORIZATION)
