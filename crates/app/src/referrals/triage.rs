@@ -343,13 +343,14 @@ impl App {
         input: &DecisionInput,
         assign_to: &str,
     ) -> AppResult<Referral> {
+        // The record first: to anyone off its team it does not exist.
+        let mut referral = self.referral_to_change(p, id, expected_version).await?;
         p.require(match target {
             ReferralStatus::Accepted | ReferralStatus::Declined | ReferralStatus::Redirected => {
                 Permission::TriageReferrals
             }
             _ => Permission::WorkWithPeople,
         })?;
-        let mut referral = self.referral_to_change(p, id, expected_version).await?;
         let decision = match target {
             ReferralStatus::Accepted => Decision::Accept {
                 assign_to: self.assignee(p, referral.pcn_id, assign_to).await?,
@@ -389,8 +390,8 @@ impl App {
         expected_version: i64,
         assign_to: &str,
     ) -> AppResult<Referral> {
-        p.require(Permission::WorkWithPeople)?;
         let mut referral = self.referral_to_change(p, id, expected_version).await?;
+        p.require(Permission::WorkWithPeople)?;
         let to = self.assignee(p, referral.pcn_id, assign_to).await?;
         let to_id = to.as_ref().map(|(id, _)| *id);
         let needed = match (referral.assigned_to, to_id) {
@@ -415,8 +416,8 @@ impl App {
         expected_version: i64,
         input: &ContactAttemptInput,
     ) -> AppResult<Referral> {
-        p.require(Permission::WorkWithPeople)?;
         let mut referral = self.referral_to_change(p, id, expected_version).await?;
+        p.require(Permission::WorkWithPeople)?;
         let attempt = input.validate(self.today())?;
         let change = referral.record_contact_attempt(&attempt, now())?;
         self.save_change(p, referral, change, AuditAction::ReferralContactAttempt)
@@ -430,8 +431,8 @@ impl App {
         expected_version: i64,
         input: &NextActionInput,
     ) -> AppResult<Referral> {
-        p.require(Permission::WorkWithPeople)?;
         let mut referral = self.referral_to_change(p, id, expected_version).await?;
+        p.require(Permission::WorkWithPeople)?;
         let (due, note) = input.validate(self.today())?;
         let change = referral.set_next_action(due, note)?;
         self.save_change(p, referral, change, AuditAction::ReferralNextAction)
