@@ -30,6 +30,12 @@ export const DEMO_USERS = {
     organisation: 'Riverside North Primary Care Network',
     role: 'Link worker',
   },
+  teamLead: {
+    email: 'teamlead.north@riverside.example',
+    name: 'Joanne Clarke',
+    organisation: 'Riverside North Primary Care Network',
+    role: 'Team lead',
+  },
 };
 
 /** The Linkwork binary to test: LINKWORK_BIN, else the debug build. */

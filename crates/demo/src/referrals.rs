@@ -58,8 +58,8 @@ struct Network {
     practices: Vec<OrgId>,
     workers: Vec<(UserId, String)>,
     /// Users of the network's practices, and of the area's hospital and
-    /// council, who make professional referrals.
-    referrers: Vec<(UserId, OrgId, String)>,
+    /// council, who make professional referrals, with their job titles.
+    referrers: Vec<(UserId, OrgId, String, &'static str)>,
     partners: Vec<OrgId>,
     /// Postcode districts the network covers, in the demo lookup.
     districts: Vec<u32>,
@@ -129,7 +129,14 @@ fn networks(plan: &Plan) -> Vec<Network> {
                     u.roles.contains(&Role::Referrer)
                         && (practices.contains(&u.org_id) || area_referrers.contains(&u.org_id))
                 })
-                .map(|u| (u.id, u.org_id, u.name.clone()))
+                .map(|u| {
+                    let role = match orgs.iter().find(|o| o.id == u.org_id).map(|o| o.kind) {
+                        Some(OrgKind::NhsTrust) => "Discharge coordinator",
+                        Some(OrgKind::LocalAuthority) => "Social worker",
+                        _ => "GP",
+                    };
+                    (u.id, u.org_id, u.name.clone(), role)
+                })
                 .collect();
             // Riverside's two networks split the twelve districts; other
             // areas borrow the same lookup so every person has an area.
@@ -411,12 +418,12 @@ impl Generator {
         let referrers = &self.networks[network].referrers;
         let referrer = match route {
             ReferralRoute::Professional => {
-                let (user, org, name) = pick(&mut self.rng, referrers).clone();
+                let (user, org, name, role) = pick(&mut self.rng, referrers).clone();
                 Referrer {
                     org_id: Some(org),
                     user_id: Some(user),
                     name,
-                    role: Some("GP".into()),
+                    role: Some(role.into()),
                     phone: Some("01632 960 001".into()),
                     ..Default::default()
                 }

@@ -128,7 +128,11 @@ fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
         ),
         ("Caseload", "/caseload", Some(Permission::WorkWithPeople)),
         ("People", "/people", Some(Permission::WorkWithPeople)),
-        ("Referrals", "/referrals", Some(Permission::MakeReferrals)),
+        (
+            "Your referrals",
+            "/referrals/sent",
+            Some(Permission::MakeReferrals),
+        ),
         ("Users", "/admin/users", Some(Permission::ManageUsers)),
         (
             "Organisations",

@@ -250,7 +250,7 @@ async fn every_role_against_every_route(app: TestApp) {
         )),
         get(
             "referrals made",
-            "/referrals".into(),
+            "/referrals/sent".into(),
             &[LinkWorker, TeamLead, Referrer],
         ),
         get(

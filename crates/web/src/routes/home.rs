@@ -62,7 +62,7 @@ const TASKS: &[(Permission, Task)] = &[
         Permission::MakeReferrals,
         Task {
             title: "Referrals you have made",
-            href: "/referrals",
+            href: "/referrals/sent",
             description: "See what happened to the referrals your organisation made.",
         },
     ),

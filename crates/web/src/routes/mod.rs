@@ -77,7 +77,7 @@ pub fn signed_in() -> Router<AppState> {
         )
         .route("/people/{id}/consents", post(people::record_consent))
         .route("/caseload", get(worklists::caseload))
-        .route("/referrals", get(referrals::sent))
+        .route("/referrals/sent", get(referrals::sent))
         .route(
             "/referrals/new",
             get(referrals::new_form).post(referrals::create),

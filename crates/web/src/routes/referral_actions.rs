@@ -277,7 +277,8 @@ async fn action_page(
                 .into_iter()
                 .map(|o| {
                     let choice = Choice::new(o.code(), o.label(), form.outcome == o.code());
-                    if o == AttemptOutcome::Reached {
+                    if o == AttemptOutcome::Reached && r.referral.status == ReferralStatus::Accepted
+                    {
                         choice.hint("This is the first contact: the referral moves to in progress")
                     } else {
                         choice
@@ -296,7 +297,10 @@ async fn action_page(
             _ => ("due", "When is it due? (optional)"),
         };
         DateField::new(id, "due", label)
-            .hint("For example, 27 3 2026")
+            .hint(format!(
+                "For example, {}",
+                (app.today() + chrono::Duration::days(7)).format("%-d %-m %Y")
+            ))
             .value(&form.due_day, &form.due_month, &form.due_year)
             .errors(errors)
     });

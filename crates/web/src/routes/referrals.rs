@@ -219,7 +219,7 @@ pub async fn sent(
     render(&SentPage {
         page: page.title("Referrals you have made"),
         organisation,
-        pagination: Pagination::new(&results, "/referrals", ""),
+        pagination: Pagination::new(&results, "/referrals/sent", ""),
         total: results.total,
         rows: results
             .items
@@ -318,16 +318,17 @@ pub fn parse_referral_id(raw: &str) -> WebResult<ReferralId> {
     raw.parse().map_err(|_| WebError::NotFound)
 }
 
-/// What the referral page says after an action.
+/// What the referral page says after an action (`done` is the action's
+/// path, as `referral_actions` redirects with it).
 fn notice(done: Option<&str>, r: &ReferralRecord) -> Option<String> {
     Some(match done? {
         "created" => format!("Referral sent. Its reference is {}.", r.referral.reference),
-        "accepted" => "Referral accepted onto the waiting list.".into(),
-        "declined" => "Referral declined.".into(),
-        "redirected" => "Referral redirected.".into(),
+        "accept" => "Referral accepted onto the waiting list.".into(),
+        "decline" => "Referral declined.".into(),
+        "redirect" => "Referral redirected.".into(),
         "unable-to-contact" => "Referral closed: unable to contact.".into(),
-        "withdrawn" => "Referral withdrawn.".into(),
-        "discharged" => "Person discharged.".into(),
+        "withdraw" => "Referral withdrawn.".into(),
+        "discharge" => "Person discharged.".into(),
         "contact" => "Contact attempt recorded.".into(),
         "next-action" => "Next action saved.".into(),
         "assign" => match &r.assigned {
