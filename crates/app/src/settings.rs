@@ -222,6 +222,16 @@ impl Settings {
             .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
     }
 
+    /// The address Linkwork puts in the links it hands out: `public_url`,
+    /// or the listening address when none is set; no trailing slash.
+    pub fn public_base_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
     /// The SQLite file inside the data directory.
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("linkwork.db")

@@ -243,12 +243,7 @@ async fn user(app: &App, command: UserCommand) -> anyhow::Result<()> {
                 .issue_reset_link(Caller::Operator, credentials.user.id)
                 .await
                 .map_err(explain)?;
-            let base = app
-                .settings
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", app.settings.listen));
-            println!("{}/account/setup/{token}", base.trim_end_matches('/'));
+            println!("{}/account/setup/{token}", app.settings.public_base_url());
             Ok(())
         }
     }

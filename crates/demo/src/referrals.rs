@@ -20,8 +20,8 @@ use linkwork_domain::organisation::{OrgKind, Organisation};
 use linkwork_domain::person::{ContactMethod, Person, PersonDetails, Sex};
 use linkwork_domain::postcode::{ImdEdition, Postcode};
 use linkwork_domain::referral::{
-    DeclineReason, EventKind, Outcome, Referral, ReferralEvent, ReferralReference, ReferralRoute,
-    ReferralStatus, Referrer, Urgency,
+    Change, DeclineReason, EventKind, Outcome, Referral, ReferralEvent, ReferralReference,
+    ReferralRoute, ReferralStatus, Referrer, Urgency,
 };
 use linkwork_domain::role::Role;
 use linkwork_domain::time::now;
@@ -366,17 +366,17 @@ impl Generator {
         summary: String,
         reason: Option<String>,
     ) -> ReferralEvent {
-        ReferralEvent {
-            id: ReferralEventId(ids::uuid(&mut self.rng)),
-            referral_id: referral.id,
-            at,
-            actor_user_id: by.0,
-            actor_label: by.1.to_owned(),
+        let change = Change {
             kind,
             from_status: from,
             to_status: to,
             summary,
             reason,
+        };
+        ReferralEvent {
+            // Demo history ids come from the seed too.
+            id: ReferralEventId(ids::uuid(&mut self.rng)),
+            ..change.into_event(referral.id, at, by.0, by.1)
         }
     }
 

@@ -432,6 +432,31 @@ pub struct Change {
     pub reason: Option<String>,
 }
 
+impl Change {
+    /// The history entry for this change to `referral_id`, made at `at`
+    /// by the named actor.
+    pub fn into_event(
+        self,
+        referral_id: ReferralId,
+        at: Timestamp,
+        actor_user_id: Option<UserId>,
+        actor_label: impl Into<String>,
+    ) -> ReferralEvent {
+        ReferralEvent {
+            id: ReferralEventId::new(),
+            referral_id,
+            at,
+            actor_user_id,
+            actor_label: actor_label.into(),
+            kind: self.kind,
+            from_status: self.from_status,
+            to_status: self.to_status,
+            summary: self.summary,
+            reason: self.reason,
+        }
+    }
+}
+
 /// A triage decision or closing action, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {

@@ -46,17 +46,10 @@ fn self_referral<'a>() -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-/// The form's one-time key, from the page last loaded.
-fn form_key(body: &str) -> String {
-    let marker = "name=\"form_key\" value=\"";
-    let start = body.find(marker).expect("a form key") + marker.len();
-    body[start..start + 43].to_owned()
-}
-
 async fn post_form(client: &mut Client, fields: &[(&str, &str)]) -> support::Reply {
     let page = client.get("/refer").await;
     assert_eq!(page.status, StatusCode::OK);
-    let key = form_key(&page.body);
+    let key = page.form_key().expect("a form key");
     let mut all = fields.to_vec();
     all.push(("form_key", &key));
     client.post("/refer", &all).await
@@ -234,7 +227,7 @@ async fn the_same_form_sent_twice_makes_one_referral(app: TestApp) {
     setup(&app).await;
     let mut client = app.client();
     let page = client.get("/refer").await;
-    let key = form_key(&page.body);
+    let key = page.form_key().expect("a form key");
     let mut fields = self_referral();
     fields.push(("form_key", &key));
     let first = client.post("/refer", &fields).await;

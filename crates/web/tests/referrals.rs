@@ -63,17 +63,11 @@ fn referral_fields<'a>(nhs_number: &'a str, given: &'a str) -> Vec<(&'a str, &'a
     ]
 }
 
-fn form_key(body: &str) -> String {
-    let marker = "name=\"form_key\" value=\"";
-    let start = body.find(marker).expect("a form key") + marker.len();
-    body[start..start + 43].to_owned()
-}
-
 /// Loads the form and posts it; `extra` adds or overrides fields.
 async fn refer(client: &mut Client, fields: &[(&str, &str)]) -> support::Reply {
     let page = client.get("/referrals/new").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let key = form_key(&page.body);
+    let key = page.form_key().expect("a form key");
     let mut all = fields.to_vec();
     all.push(("form_key", &key));
     client.post("/referrals/new", &all).await
@@ -233,7 +227,7 @@ async fn a_known_person_is_offered_instead_of_duplicated(app: TestApp) {
 
     // Same NHS number: the form asks, and nothing is written yet.
     let page = gp.get("/referrals/new").await;
-    let key = form_key(&page.body);
+    let key = page.form_key().expect("a form key");
     let mut fields = referral_fields("9434765919", "Samantha");
     fields.push(("form_key", &key));
     let asked = gp.post("/referrals/new", &fields).await;

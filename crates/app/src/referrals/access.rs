@@ -1,6 +1,6 @@
 //! Who may see a referral or a person, and how much.
 
-use linkwork_domain::audit::{AuditAction, EntityRef, NewAuditEvent};
+use linkwork_domain::audit::{Actor, AuditAction, EntityRef, NewAuditEvent};
 use linkwork_domain::codes::Need;
 use linkwork_domain::consent::Consent;
 use linkwork_domain::organisation::Organisation;
@@ -89,19 +89,20 @@ impl App {
         Err(AppError::NotFound("referral"))
     }
 
-    /// Records that `p` saw a person's details.
+    /// Records that `actor` (from `ip`) saw a person's details.
     pub(crate) async fn audit_person_view(
         &self,
-        p: &Principal,
+        actor: Actor,
+        ip: Option<String>,
         person_id: linkwork_domain::PersonId,
         pcn_id: OrgId,
         detail: String,
     ) -> AppResult<()> {
-        let event = NewAuditEvent::new(p.actor(), AuditAction::PersonView, now())
+        let event = NewAuditEvent::new(actor, AuditAction::PersonView, now())
             .entity(EntityRef::new("person", person_id))
             .org(pcn_id)
             .detail(detail)
-            .ip(p.ip.clone());
+            .ip(ip);
         Ok(self.store.record(&event).await?)
     }
 
@@ -143,7 +144,8 @@ impl App {
             .filter_map(|code| all_needs.iter().find(|n| &n.code == code).cloned())
             .collect();
         self.audit_person_view(
-            p,
+            p.actor(),
+            p.ip.clone(),
             person.id,
             referral.pcn_id,
             format!(

@@ -192,15 +192,14 @@ impl App {
             .organisation(referral.pcn_id)
             .await?
             .ok_or(AppError::NotFound("organisation"))?;
-        let event = NewAuditEvent::new(client.actor(), AuditAction::PersonView, now())
-            .entity(EntityRef::new("person", person.id))
-            .org(referral.pcn_id)
-            .detail(format!(
-                "Referral {} status, through the API",
-                referral.reference
-            ))
-            .ip(client.ip.clone());
-        self.store.record(&event).await?;
+        self.audit_person_view(
+            client.actor(),
+            client.ip.clone(),
+            person.id,
+            referral.pcn_id,
+            format!("Referral {} status, through the API", referral.reference),
+        )
+        .await?;
         Ok((referral, person, history, pcn))
     }
 }

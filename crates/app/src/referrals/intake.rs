@@ -11,13 +11,13 @@ use linkwork_domain::consent::{Consent, ConsentKind};
 use linkwork_domain::organisation::{OrgKind, Organisation};
 use linkwork_domain::person::{Person, PersonDetails, PersonInput, PersonRules};
 use linkwork_domain::referral::{
-    EventKind, Referral, ReferralDetails, ReferralEvent, ReferralInput, ReferralReference,
+    Change, EventKind, Referral, ReferralDetails, ReferralEvent, ReferralInput, ReferralReference,
     ReferralRoute, ReferralStatus, Referrer,
 };
 use linkwork_domain::role::Permission;
 use linkwork_domain::time::now;
 use linkwork_domain::validation::ValidationErrors;
-use linkwork_domain::{ConsentId, OrgId, PersonId, ReferralEventId, ReferralId, Timestamp};
+use linkwork_domain::{ConsentId, OrgId, PersonId, ReferralId, Timestamp};
 use linkwork_storage::{NewReferral, ReferralPerson, StorageError};
 use rand::RngCore;
 
@@ -314,15 +314,7 @@ impl App {
     ) -> AppResult<IntakeOutcome> {
         let route = submitter.route();
         let at = now();
-        let code = self
-            .store
-            .clinical_code(CodePurpose::Referral)
-            .await?
-            .ok_or_else(|| {
-                AppError::Conflict(
-                    "The referral clinical code is missing: run `linkwork codes list`".into(),
-                )
-            })?;
+        let code = self.clinical_code(CodePurpose::Referral).await?;
 
         // A referral never changes the record it matches; what it says
         // differently about reaching the person is kept with the referral.
@@ -552,12 +544,7 @@ fn received_event(
     actor_user_id: Option<linkwork_domain::UserId>,
     at: Timestamp,
 ) -> ReferralEvent {
-    ReferralEvent {
-        id: ReferralEventId::new(),
-        referral_id: referral.id,
-        at,
-        actor_user_id,
-        actor_label: actor_label.to_owned(),
+    Change {
         kind: EventKind::Received,
         from_status: None,
         to_status: Some(ReferralStatus::Received),
@@ -568,4 +555,5 @@ fn received_event(
         ),
         reason: None,
     }
+    .into_event(referral.id, at, actor_user_id, actor_label)
 }

@@ -63,8 +63,14 @@ impl App {
             .await?
             .items;
         let consents = self.store.consents(id).await?;
-        self.audit_person_view(p, id, person.pcn_id, "Person's record".into())
-            .await?;
+        self.audit_person_view(
+            p.actor(),
+            p.ip.clone(),
+            id,
+            person.pcn_id,
+            "Person's record".into(),
+        )
+        .await?;
         Ok(PersonRecord {
             person,
             pcn,

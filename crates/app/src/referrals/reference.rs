@@ -118,6 +118,18 @@ impl App {
         Ok(self.store.clinical_codes().await?)
     }
 
+    /// The code for `purpose`; a missing one is a broken deployment (the
+    /// migration seeds both), reported as such.
+    pub async fn clinical_code(&self, purpose: CodePurpose) -> AppResult<ClinicalCode> {
+        self.store.clinical_code(purpose).await?.ok_or_else(|| {
+            AppError::Conflict(format!(
+                "The {} clinical code is missing: set it with `linkwork codes set {}`",
+                purpose.code(),
+                purpose.code()
+            ))
+        })
+    }
+
     /// Corrects a clinical code (operator only). Referrals keep the code
     /// they were recorded with.
     pub async fn set_clinical_code(

@@ -6,14 +6,13 @@ use linkwork_domain::audit::{AuditAction, EntityRef, NewAuditEvent};
 use linkwork_domain::codes::CodePurpose;
 use linkwork_domain::organisation::Organisation;
 use linkwork_domain::referral::{
-    Change, ContactAttemptInput, Decision, DecisionInput, NextActionInput, Referral, ReferralEvent,
-    ReferralStatus,
+    Change, ContactAttemptInput, Decision, DecisionInput, NextActionInput, Referral, ReferralStatus,
 };
 use linkwork_domain::role::{Permission, Role};
 use linkwork_domain::time::now;
 use linkwork_domain::user::{User, UserStatus};
 use linkwork_domain::validation::ValidationErrors;
-use linkwork_domain::{OrgId, ReferralEventId, ReferralId, UserId};
+use linkwork_domain::{OrgId, ReferralId, UserId};
 use linkwork_storage::{
     Page, PageRequest, ReferralFilter, ReferralListItem, ReferralOrder, UserFilter,
 };
@@ -308,22 +307,17 @@ impl App {
         let expected = referral.version;
         referral.version += 1;
         referral.updated_at = at;
-        let event = ReferralEvent {
-            id: ReferralEventId::new(),
-            referral_id: referral.id,
+        let summary = change.summary.clone();
+        let event = change.into_event(
+            referral.id,
             at,
-            actor_user_id: Some(p.user.id),
-            actor_label: p.user.display_name.clone(),
-            kind: change.kind,
-            from_status: change.from_status,
-            to_status: change.to_status,
-            summary: change.summary.clone(),
-            reason: change.reason.clone(),
-        };
+            Some(p.user.id),
+            p.user.display_name.clone(),
+        );
         let audit = NewAuditEvent::new(p.actor(), action, at)
             .entity(EntityRef::new("referral", referral.id))
             .org(referral.pcn_id)
-            .detail(format!("{}: {}", referral.reference, change.summary))
+            .detail(format!("{}: {summary}", referral.reference))
             .ip(p.ip.clone());
         self.store
             .update_referral(&referral, expected, &event, &audit)
@@ -357,15 +351,7 @@ impl App {
             },
             other => input.validate(other)?,
         };
-        let declined = self
-            .store
-            .clinical_code(CodePurpose::Declined)
-            .await?
-            .ok_or_else(|| {
-                AppError::Conflict(
-                    "The declined clinical code is missing: run `linkwork codes list`".into(),
-                )
-            })?;
+        let declined = self.clinical_code(CodePurpose::Declined).await?;
         let change = referral.decide(
             decision,
             now(),

@@ -2,7 +2,7 @@
 //! cookies, so no CSRF), errors as JSON with stable codes, and an OpenAPI
 //! document generated from the handlers at `/api/v1/openapi.json`.
 
-mod referrals;
+pub(crate) mod referrals;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use linkwork_app::AppError;
 use linkwork_app::referrals::{IntakeOutcome, Submission, Submitter};
+use linkwork_domain::OrgId;
 use linkwork_domain::organisation::{OrgKind, Organisation};
 use linkwork_domain::person::{DateParts, PersonInput};
 use linkwork_domain::referral::{Referral, ReferralInput, ReferralRoute};
@@ -238,14 +239,17 @@ fn api_errors(mut errors: ValidationErrors) -> WebError {
     WebError::Invalid(errors)
 }
 
-/// The id of the GP practice with this ODS code.
-pub(crate) async fn practice_by_code(
+/// The organisation of `kind` with this ODS code (none without a code),
+/// or a validation error on `field`. Shared with FHIR, which names
+/// organisations the same way.
+pub(crate) async fn organisation_by_ods(
     state: &AppState,
     code: Option<&str>,
+    kind: OrgKind,
     field: &'static str,
-) -> WebResult<String> {
+) -> WebResult<Option<OrgId>> {
     let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
-        return Ok(String::new());
+        return Ok(None);
     };
     match state
         .app
@@ -254,10 +258,10 @@ pub(crate) async fn practice_by_code(
         .await
         .map_err(AppError::from)?
     {
-        Some(org) if org.kind == OrgKind::GpPractice => Ok(org.id.to_string()),
+        Some(org) if org.kind == kind => Ok(Some(org.id)),
         _ => Err(WebError::Invalid(ValidationErrors::single(
             field,
-            format!("No GP practice has the ODS code {code:?}"),
+            format!("No {} has the ODS code {code:?}", kind.label()),
         ))),
     }
 }
@@ -404,12 +408,19 @@ pub async fn create(
     body: Bytes,
 ) -> WebResult<Response> {
     let request: ReferralRequest = parse_json(&headers, &body)?;
-    let practice = practice_by_code(
+    let practice = organisation_by_ods(
         &state,
         request.person.gp_practice_ods_code.as_deref(),
-        "person.gp_practice_ods_code",
+        OrgKind::GpPractice,
+        "gp_practice",
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        WebError::Invalid(errors) => api_errors(errors),
+        other => other,
+    })?
+    .map(|id| id.to_string())
+    .unwrap_or_default();
     let key = idempotency_key(&headers, &format!("api:{}", client.token.org_id))?;
     let submission = request.submission(practice, key);
     let outcome = state

@@ -27,6 +27,7 @@ use linkwork_domain::referral::{ReferralInput, ReferralRoute};
 pub use format::Format;
 use format::{Resource, xml_to_value};
 
+use crate::api::referrals::organisation_by_ods;
 use crate::api::{self, Client};
 use crate::error::{ErrorInfo, WebError};
 use crate::routes::referrals::parse_referral_id;
@@ -288,30 +289,6 @@ fn read_body(headers: &HeaderMap, body: &Bytes) -> Result<serde_json::Value, Fhi
     }
 }
 
-/// An organisation of `kind` by its ODS code, or a 422 naming `expression`.
-async fn organisation_by_ods(
-    state: &AppState,
-    code: Option<&str>,
-    kind: OrgKind,
-    expression: &str,
-) -> Result<Option<linkwork_domain::OrgId>, FhirError> {
-    let Some(code) = code else { return Ok(None) };
-    match state
-        .app
-        .store
-        .organisation_by_code(code)
-        .await
-        .map_err(AppError::from)?
-    {
-        Some(org) if org.kind == kind => Ok(Some(org.id)),
-        _ => Err(FhirError::invalid(
-            "code-invalid",
-            format!("No {} has the ODS code {code:?}", kind.label()),
-            expression,
-        )),
-    }
-}
-
 /// `POST /fhir/ServiceRequest`: a referral from another system.
 async fn create_service_request(
     State(state): State<AppState>,
@@ -322,26 +299,20 @@ async fn create_service_request(
 ) -> Result<Response, FhirError> {
     let value = read_body(&headers, &body)?;
     let needs = state.app.active_needs().await?;
-    let code = state
-        .app
-        .clinical_codes()
-        .await?
-        .into_iter()
-        .find(|c| c.purpose == CodePurpose::Referral)
-        .ok_or_else(|| WebError::internal("the referral clinical code is missing"))?;
+    let code = state.app.clinical_code(CodePurpose::Referral).await?;
     let parsed = service_request::read(&value, &needs, &code)?;
     let gp_practice = organisation_by_ods(
         &state,
         parsed.gp_practice_ods.as_deref(),
         OrgKind::GpPractice,
-        "Patient.generalPractitioner",
+        "gp_practice",
     )
     .await?;
     let network = organisation_by_ods(
         &state,
         parsed.performer_ods.as_deref(),
         OrgKind::Pcn,
-        "ServiceRequest.performer",
+        "network",
     )
     .await?;
     let mut person = parsed.person;
@@ -422,13 +393,7 @@ async fn read_service_request(
         .api_referral(&client, parse_referral_id(&id)?)
         .await?;
     let needs = state.app.all_needs().await?;
-    let code = state
-        .app
-        .clinical_codes()
-        .await?
-        .into_iter()
-        .find(|c| c.purpose == CodePurpose::Referral)
-        .ok_or_else(|| WebError::internal("the referral clinical code is missing"))?;
+    let code = state.app.clinical_code(CodePurpose::Referral).await?;
     Ok(respond(
         StatusCode::OK,
         format,
@@ -455,21 +420,10 @@ async fn read_task(
         .app
         .api_referral(&client, parse_referral_id(&id)?)
         .await?;
-    let declined = state
-        .app
-        .clinical_codes()
-        .await?
-        .into_iter()
-        .find(|c| c.purpose == CodePurpose::Declined);
+    let declined = state.app.clinical_code(CodePurpose::Declined).await?;
     Ok(respond(
         StatusCode::OK,
         format,
-        &resources::task(
-            &referral,
-            &person,
-            &pcn,
-            &client.organisation,
-            declined.as_ref(),
-        ),
+        &resources::task(&referral, &person, &pcn, &client.organisation, &declined),
     ))
 }

@@ -199,7 +199,7 @@ pub fn task(
     person: &Person,
     pcn: &Organisation,
     referrer_org: &Organisation,
-    declined: Option<&ClinicalCode>,
+    declined: &ClinicalCode,
 ) -> Resource {
     let focus = format!("ServiceRequest/{}", referral.id);
     let outcome = referral.outcome.as_ref();
@@ -222,9 +222,13 @@ pub fn task(
         object(vec![
             (
                 "coding",
-                declined
-                    .filter(|_| person_declined)
-                    .map(|c| Node::List(vec![coding(&c.system, &c.code, &c.display)])),
+                person_declined.then(|| {
+                    Node::List(vec![coding(
+                        &declined.system,
+                        &declined.code,
+                        &declined.display,
+                    )])
+                }),
             ),
             ("text", Some(Node::str(text))),
         ])

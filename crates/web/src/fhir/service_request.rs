@@ -592,6 +592,7 @@ fn locate(field: &str, message: &str) -> (String, String) {
         "town" => at("Patient.address.city"),
         "postcode" => at("Patient.address.postalCode"),
         "gp_practice" => at("Patient.generalPractitioner"),
+        "network" => at("ServiceRequest.performer"),
         "phone" => at("Patient.telecom"),
         "email" => at("Patient.telecom.where(system='email').value"),
         "language" => at("Patient.communication.language"),

@@ -156,14 +156,7 @@ pub async fn issue(
                 name: issued.token.name,
                 organisation,
                 secret: issued.secret,
-                base_url: state
-                    .app
-                    .settings
-                    .public_url
-                    .clone()
-                    .unwrap_or_else(|| format!("http://{}", state.app.settings.listen))
-                    .trim_end_matches('/')
-                    .to_owned(),
+                base_url: state.app.settings.public_base_url(),
             })
         }
         Err(AppError::Invalid(errors)) => {

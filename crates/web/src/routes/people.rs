@@ -22,7 +22,7 @@ use crate::page::{CurrentUser, PageCtx, render};
 use crate::pagination::Pagination;
 use crate::referral_forms::{Asker, PersonFields, ReferralForm, yes_no};
 use crate::referral_views::{ReferralRow, long_date, short_date};
-use crate::routes::referrals::{ConsentRow, consent_rows};
+use crate::routes::referrals::{ConsentRow, DoneQuery, consent_rows};
 use crate::state::AppState;
 
 const PER_PAGE: u32 = 25;
@@ -102,11 +102,6 @@ struct PersonPage {
     kind: ChoiceField,
     partner: ChoiceField,
     given: ChoiceField,
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 async fn person_page(

@@ -217,11 +217,7 @@ async fn action_page(
         _ => None,
     };
     let decline_reason = if action == Action::Decline {
-        let declined = app
-            .clinical_codes()
-            .await?
-            .into_iter()
-            .find(|c| c.purpose == CodePurpose::Declined);
+        let declined = app.clinical_code(CodePurpose::Declined).await?;
         Some(
             ChoiceField::new(
                 "decline_reason",
@@ -234,10 +230,10 @@ async fn action_page(
                             reason.label(),
                             form.decline_reason == reason.code(),
                         );
-                        match (&declined, reason) {
-                            (Some(code), DeclineReason::PersonDeclined) => choice.hint(format!(
+                        match reason {
+                            DeclineReason::PersonDeclined => choice.hint(format!(
                                 "Recorded for the GP record as SNOMED CT {} ({})",
-                                code.code, code.display
+                                declined.code, declined.display
                             )),
                             _ => choice,
                         }

@@ -309,9 +309,10 @@ struct ReferrerStatusPage {
     outcome: Vec<(&'static str, String)>,
 }
 
+/// `?done=…`, what a page says was just done.
 #[derive(Debug, Deserialize, Default)]
 pub struct DoneQuery {
-    done: Option<String>,
+    pub done: Option<String>,
 }
 
 pub fn parse_referral_id(raw: &str) -> WebResult<ReferralId> {
