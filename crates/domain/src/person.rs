@@ -565,10 +565,11 @@ impl PersonDetails {
         needs
     }
 
-    /// What `given` says differently from this record about how to reach
-    /// the person, for a referral matched to an existing record: the record
-    /// is not changed by a referral, but the team should see the difference.
-    pub fn contact_differences(&self, given: &PersonDetails) -> Vec<String> {
+    /// What `given` says that this record does not: an NHS number it lacks,
+    /// and other ways to reach the person. For a referral matched to an
+    /// existing record: a referral does not change the record, but the
+    /// team should see the difference.
+    pub fn differences_from_record(&self, given: &PersonDetails) -> Vec<String> {
         let mut out = Vec::new();
         let mut compare = |label: &str, ours: Option<String>, theirs: Option<String>| {
             if let Some(theirs) = theirs
@@ -577,6 +578,13 @@ impl PersonDetails {
                 out.push(format!("{label}: {theirs}"));
             }
         };
+        if self.nhs_number.is_none() {
+            compare(
+                "NHS number",
+                None,
+                given.nhs_number.as_ref().map(ToString::to_string),
+            );
+        }
         compare("Phone", self.phone.clone(), given.phone.clone());
         compare(
             "Email",
@@ -822,16 +830,22 @@ mod tests {
     }
 
     #[test]
-    fn differences_in_contact_details_are_listed() {
+    fn differences_from_the_record_are_listed() {
         let record = PersonDetails::validate(&good_input(), rules(true)).unwrap();
         let mut input = good_input();
         input.phone = "01632 960 001".into();
         input.email = "sam@example.org".into();
         let given = PersonDetails::validate(&input, rules(true)).unwrap();
         assert_eq!(
-            record.contact_differences(&given),
+            record.differences_from_record(&given),
             ["Phone: 01632 960 001", "Email: sam@example.org"]
         );
-        assert!(record.contact_differences(&record).is_empty());
+        assert!(record.differences_from_record(&record).is_empty());
+        let mut without_number = record.clone();
+        without_number.nhs_number = None;
+        assert_eq!(
+            without_number.differences_from_record(&record),
+            ["NHS number: 943 476 5919"]
+        );
     }
 }

@@ -229,6 +229,68 @@ async fn retries_with_an_idempotency_key_make_one_referral(app: TestApp) {
     assert_ne!(a["id"], c_body["id"]);
 }
 
+async fn people_the_network_knows_are_linked_not_duplicated(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let (_, first) = call(
+        &mut c,
+        "POST",
+        "/api/v1/referrals",
+        Some(&s.token),
+        Some(referral()),
+        &[],
+    )
+    .await;
+    let person_of = |body: &Value| {
+        let id: linkwork_domain::ReferralId = body["id"].as_str().unwrap().parse().unwrap();
+        let store = app.store();
+        async move { store.referral(id).await.unwrap().unwrap() }
+    };
+    let first = person_of(&first).await;
+
+    // The same NHS number, a new phone number: the same person, the record
+    // unchanged, the new number noted on the referral.
+    let mut again = referral();
+    again["person"]["phone"] = json!("01632 960 999");
+    let (_, second) = call(
+        &mut c,
+        "POST",
+        "/api/v1/referrals",
+        Some(&s.token),
+        Some(again),
+        &[],
+    )
+    .await;
+    let second = person_of(&second).await;
+    assert_eq!(second.person_id, first.person_id);
+    assert!(
+        second
+            .details
+            .as_deref()
+            .unwrap()
+            .contains("Phone: 01632 960 999"),
+        "{:?}",
+        second.details
+    );
+    let record = app.store().person(first.person_id).await.unwrap().unwrap();
+    assert_eq!(record.details.phone.as_deref(), Some("07700 900 123"));
+
+    // Same name, date of birth and postcode but another NHS number: someone
+    // else.
+    let mut other = referral();
+    other["person"]["nhs_number"] = json!("999 000 0018");
+    let (_, third) = call(
+        &mut c,
+        "POST",
+        "/api/v1/referrals",
+        Some(&s.token),
+        Some(other),
+        &[],
+    )
+    .await;
+    assert_ne!(person_of(&third).await.person_id, first.person_id);
+}
+
 async fn bad_requests_get_specific_json_errors(app: TestApp) {
     let s = setup(&app).await;
     let mut c = app.client();
@@ -450,6 +512,7 @@ async fn the_api_describes_itself(app: TestApp) {
 on_both_backends!(
     a_system_sends_a_referral_and_follows_its_status,
     retries_with_an_idempotency_key_make_one_referral,
+    people_the_network_knows_are_linked_not_duplicated,
     bad_requests_get_specific_json_errors,
     revoked_tokens_stop_working_and_tokens_are_audited,
     the_api_describes_itself,

@@ -185,12 +185,20 @@ impl App {
                 None
             }
             // Other routes cannot be asked: the same NHS number is the same
-            // person; otherwise the most recently updated match.
+            // person; otherwise the most recently updated match by name,
+            // date of birth and postcode, unless it has a different NHS
+            // number (then it is someone else).
             _ => {
-                let by_number = matches.iter().position(|m| {
+                let same_number = |m: &Person| {
                     person.nhs_number.is_some() && m.details.nhs_number == person.nhs_number
-                });
-                matches.into_iter().nth(by_number.unwrap_or(0))
+                };
+                let compatible =
+                    |m: &Person| person.nhs_number.is_none() || m.details.nhs_number.is_none();
+                let chosen = matches
+                    .iter()
+                    .position(same_number)
+                    .or_else(|| matches.iter().position(compatible));
+                chosen.and_then(|i| matches.into_iter().nth(i))
             }
         };
 
@@ -321,10 +329,10 @@ impl App {
         let mut free_text = referral_details.details.clone();
         let person = match existing {
             Some(record) => {
-                let differences = record.details.contact_differences(&details);
+                let differences = record.details.differences_from_record(&details);
                 if !differences.is_empty() {
                     let note = format!(
-                        "Contact details given with this referral that differ from the record: {}.",
+                        "Details given with this referral that the record does not have: {}.",
                         differences.join("; ")
                     );
                     free_text = Some(match free_text {
