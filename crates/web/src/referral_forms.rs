@@ -66,6 +66,25 @@ pub struct ReferralForm {
 }
 
 impl ReferralForm {
+    /// The form's one-time key, if it is one this server made (what
+    /// `random_token` makes), else a new one: the key the page carries.
+    pub fn form_key_or_new(&self) -> String {
+        self.valid_form_key()
+            .map(str::to_owned)
+            .unwrap_or_else(linkwork_app::secrets::random_token)
+    }
+
+    /// The posted key, if it has the shape of one this server made; a
+    /// made-up key is ignored rather than stored.
+    pub fn valid_form_key(&self) -> Option<&str> {
+        let key = self.form_key.as_str();
+        (key.len() == 43
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then_some(key)
+    }
+
     pub fn person_input(&self) -> PersonInput {
         let ticked = |code: &str| self.communication.iter().any(|c| c == code);
         PersonInput {

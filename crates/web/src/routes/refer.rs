@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use linkwork_app::AppError;
 use linkwork_app::referrals::{IntakeOutcome, Submission, Submitter};
-use linkwork_app::secrets::random_token;
 use linkwork_domain::referral::{ReferralReference, ReferralRoute};
 use linkwork_domain::validation::ValidationErrors;
 
@@ -40,14 +39,6 @@ struct DonePage {
     target_days: u32,
 }
 
-/// The form keys clients may send back: what `random_token` makes.
-fn valid_form_key(key: &str) -> bool {
-    key.len() == 43
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 async fn form_page(
     state: &AppState,
     page: PageCtx,
@@ -57,16 +48,11 @@ async fn form_page(
     let app = &state.app;
     let practices = app.gp_practices().await?;
     let needs = app.active_needs().await?;
-    let form_key = if valid_form_key(&form.form_key) {
-        form.form_key.clone()
-    } else {
-        random_token()
-    };
     Ok(ReferPage {
         page: page
             .title("Refer yourself or someone you know")
             .errors(errors),
-        form_key,
+        form_key: form.form_key_or_new(),
         referral_for: ChoiceField::new(
             "referral_for",
             "Who is the referral for?",
@@ -130,7 +116,7 @@ pub async fn submit(
     let submission = Submission {
         person: form.person_input(),
         referral: form.referral_input(),
-        idempotency_key: valid_form_key(&form.form_key).then(|| format!("refer:{}", form.form_key)),
+        idempotency_key: form.valid_form_key().map(|key| format!("refer:{key}")),
         ..Default::default()
     };
     let result = match route {

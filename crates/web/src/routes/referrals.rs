@@ -10,7 +10,6 @@ use axum_extra::extract::Form;
 use linkwork_app::referrals::{
     Audience, DuplicateChoice, IntakeOutcome, ReferralRecord, Submission, Submitter,
 };
-use linkwork_app::secrets::random_token;
 use linkwork_app::{AppError, Principal};
 use linkwork_domain::consent::{self, Consent};
 use linkwork_domain::organisation::{OrgKind, Organisation};
@@ -82,11 +81,7 @@ async fn new_page(
     let duplicate = (!matches.is_empty()).then(|| duplicate_choices(matches, form).errors(errors));
     Ok(NewReferralPage {
         page: page.title("Make a referral").errors(errors),
-        form_key: if form.form_key.is_empty() {
-            random_token()
-        } else {
-            form.form_key.clone()
-        },
+        form_key: form.form_key_or_new(),
         duplicate,
         person: PersonFields::new(form, errors, &practices, Asker::Professional, true),
         referral: ReferralFields::new(form, errors, &needs, &partners, Asker::Professional),
@@ -137,8 +132,9 @@ pub async fn create(
         person: form.person_input(),
         referral: form.referral_input(),
         share_with: form.share_with.clone(),
-        idempotency_key: (!form.form_key.is_empty())
-            .then(|| format!("form:{}:{}", principal.user.id, form.form_key)),
+        idempotency_key: form
+            .valid_form_key()
+            .map(|key| format!("form:{}:{key}", principal.user.id)),
         duplicate,
         ..Default::default()
     };
@@ -397,17 +393,13 @@ fn actions(r: &ReferralRecord, p: &Principal, required_attempts: u32) -> Vec<Act
         open_case,
     );
     add("next-action", "Set the next action", false, open_case);
-    let reassign = referral.assigned_to.is_none() || p.can(Permission::ReassignCases);
-    add(
-        "assign",
-        if referral.assigned_to.is_some() {
-            "Reassign"
-        } else {
-            "Assign a link worker"
-        },
-        false,
-        open_case && reassign && (triage || referral.assigned_to.is_some()),
-    );
+    // As the service allows: assigning needs triage, moving a case from
+    // one link worker to another needs a team lead.
+    let (label, may_assign) = match referral.assigned_to {
+        Some(_) => ("Reassign", p.can(Permission::ReassignCases)),
+        None => ("Assign a link worker", triage),
+    };
+    add("assign", label, false, open_case && may_assign);
     add(
         "decline",
         "Decline",
