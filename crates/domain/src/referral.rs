@@ -1055,7 +1055,15 @@ impl ReferralInput {
             if referrer_name.is_none() {
                 e.add("referrer_name", "Enter your name");
             }
-            if referrer_phone.is_none()
+            // A person referring by hand must leave a way to reach them;
+            // another system's referrals come from an organisation the team
+            // can already reach (the API token's).
+            let by_hand = matches!(
+                route,
+                ReferralRoute::Professional | ReferralRoute::Community
+            );
+            if by_hand
+                && referrer_phone.is_none()
                 && referrer_email.is_none()
                 && e.for_field("referrer_email").is_none()
             {
@@ -1401,6 +1409,18 @@ mod tests {
         .unwrap();
         assert_eq!(self_referral.needs, ["debt", "loneliness"]);
         assert_eq!(self_referral.urgency, Urgency::Routine);
+        let from_a_system = ReferralInput {
+            needs: vec!["debt".into()],
+            consent_referral: true,
+            consent_contact: "yes".into(),
+            referrer_name: "Discharge team".into(),
+            ..Default::default()
+        }
+        .validate(ReferralRoute::Fhir, &needs());
+        assert!(
+            from_a_system.is_ok(),
+            "systems need not give the referrer's phone"
+        );
         let unknown = ReferralInput {
             needs: vec!["astrology".into()],
             ..Default::default()

@@ -582,7 +582,9 @@ pub fn read(body: &Value, needs: &[Need], code: &ClinicalCode) -> Result<Parsed,
 fn locate(field: &str, message: &str) -> (String, String) {
     let at = |path: &str| (path.to_owned(), message.to_owned());
     match field {
-        "nhs_number" => at(&format!("Patient.identifier.where(system='{NHS_NUMBER_SYSTEM}').value")),
+        "nhs_number" => at(&format!(
+            "Patient.identifier.where(system='{NHS_NUMBER_SYSTEM}').value"
+        )),
         "given_name" => at("Patient.name.given"),
         "family_name" => at("Patient.name.family"),
         "date_of_birth" => at("Patient.birthDate"),
@@ -599,14 +601,9 @@ fn locate(field: &str, message: &str) -> (String, String) {
         "needs" => at("ServiceRequest.reasonCode"),
         "details" => at("ServiceRequest.note"),
         "urgency" => at("ServiceRequest.priority"),
-        "referrer_phone" => (
-            "ServiceRequest.requester".into(),
-            "The requester needs a phone number or email address (telecom on the referenced Practitioner, \
-             PractitionerRole or Organization) so the team can ask about the referral"
-                .into(),
-        ),
-        "referrer_email" => at("ServiceRequest.requester"),
-        "referrer_name" | "referrer_role" => at("ServiceRequest.requester"),
+        "referrer_name" | "referrer_role" | "referrer_phone" | "referrer_email" => {
+            at("ServiceRequest.requester")
+        }
         other => at(other),
     }
 }
