@@ -48,6 +48,12 @@ export const DEMO_USERS = {
     organisation: 'NHS Riverside Integrated Care Board',
     role: 'Commissioner',
   },
+  teamLead: {
+    email: 'teamlead.north@riverside.example',
+    name: 'Joanne Clarke',
+    organisation: 'Riverside North Primary Care Network',
+    role: 'Team lead',
+  },
 };
 
 /** The Linkwork binary to test: LINKWORK_BIN, else the debug build. */

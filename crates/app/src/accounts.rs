@@ -305,7 +305,9 @@ impl App {
             .await?;
         let window = Duration::minutes(i64::from(self.settings.login.window_minutes));
         let pruned = self.store.prune_login_failures(at - window).await?;
-        tracing::debug!(removed, pruned, "housekeeping");
+        // The public referral form's limit counts the last hour.
+        let hits = self.store.prune_hits(at - Duration::hours(1)).await?;
+        tracing::debug!(removed, pruned, hits, "housekeeping");
         Ok(())
     }
 }

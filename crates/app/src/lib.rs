@@ -13,6 +13,7 @@ pub mod error;
 pub mod passwords;
 pub mod postcode_import;
 pub mod principal;
+pub mod referrals;
 pub mod secrets;
 pub mod settings;
 

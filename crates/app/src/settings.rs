@@ -69,6 +69,7 @@ pub struct Settings {
     pub login: LoginSettings,
     pub password_hashing: PasswordHashing,
     pub directory: DirectorySettings,
+    pub referrals: ReferralSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -123,6 +124,25 @@ pub struct PasswordHashing {
     pub parallelism: u32,
 }
 
+/// Waiting-time targets and the public referral form's limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReferralSettings {
+    /// A link worker should first contact a referred person within this
+    /// many working days of the referral arriving; the waiting list
+    /// highlights referrals past it.
+    pub first_contact_target_working_days: u32,
+    /// Attempts to reach the person that must fail before a referral can
+    /// be closed as "unable to contact".
+    pub contact_attempts_before_unable_to_contact: u32,
+    /// Submissions of the public referral form (`/refer`) accepted from one
+    /// client address in an hour.
+    pub public_submissions_per_address_per_hour: u32,
+    /// Days that are not working days besides weekends (bank holidays), as
+    /// "YYYY-MM-DD".
+    pub non_working_days: Vec<chrono::NaiveDate>,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -138,6 +158,50 @@ impl Default for Settings {
             login: LoginSettings::default(),
             password_hashing: PasswordHashing::default(),
             directory: DirectorySettings::default(),
+            referrals: ReferralSettings::default(),
+        }
+    }
+}
+
+/// Bank holidays in England and Wales, 2025 to 2027 (gov.uk), the
+/// default non-working days.
+const ENGLAND_AND_WALES_BANK_HOLIDAYS: [(i32, u32, u32); 24] = [
+    (2025, 1, 1),
+    (2025, 4, 18),
+    (2025, 4, 21),
+    (2025, 5, 5),
+    (2025, 5, 26),
+    (2025, 8, 25),
+    (2025, 12, 25),
+    (2025, 12, 26),
+    (2026, 1, 1),
+    (2026, 4, 3),
+    (2026, 4, 6),
+    (2026, 5, 4),
+    (2026, 5, 25),
+    (2026, 8, 31),
+    (2026, 12, 25),
+    (2026, 12, 28),
+    (2027, 1, 1),
+    (2027, 3, 26),
+    (2027, 3, 29),
+    (2027, 5, 3),
+    (2027, 5, 31),
+    (2027, 8, 30),
+    (2027, 12, 27),
+    (2027, 12, 28),
+];
+
+impl Default for ReferralSettings {
+    fn default() -> Self {
+        ReferralSettings {
+            first_contact_target_working_days: 5,
+            contact_attempts_before_unable_to_contact: 3,
+            public_submissions_per_address_per_hour: 10,
+            non_working_days: ENGLAND_AND_WALES_BANK_HOLIDAYS
+                .iter()
+                .filter_map(|&(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d))
+                .collect(),
         }
     }
 }
@@ -178,6 +242,16 @@ impl Settings {
         self.public_url
             .as_deref()
             .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+    }
+
+    /// The address Linkwork puts in the links it hands out: `public_url`,
+    /// or the listening address when none is set; no trailing slash.
+    pub fn public_base_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     /// The SQLite file inside the data directory.

@@ -50,6 +50,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(AuditCommand::Export { from, to, output }) => {
             export_audit(&app, from, to, output).await
         }
+        Command::Needs(command) => crate::reference::needs(&app, command).await,
+        Command::Codes(command) => crate::reference::codes(&app, command).await,
         Command::DefaultConfig | Command::ShowConfig => unreachable!("handled above"),
     }
 }
@@ -111,8 +113,8 @@ async fn demo(app: &App, scale: u32) -> anyhow::Result<()> {
     let summary = linkwork_demo::generate(app, scale).await?;
     if summary.created {
         println!(
-            "Demo data created: {} organisations, {} users, {} directory services.",
-            summary.organisations, summary.users, summary.services
+            "Demo data created: {} organisations, {} users, {} directory services, {} referrals.",
+            summary.organisations, summary.users, summary.services, summary.referrals
         );
     } else {
         println!("Demo data is already loaded.");
@@ -127,12 +129,15 @@ async fn demo(app: &App, scale: u32) -> anyhow::Result<()> {
             login.email, login.roles, login.organisation
         );
     }
-    println!();
+    println!(
+        "\nDemo API token (the hospital's discharge system), for /api/v1 and /fhir:\n  {}\n",
+        summary.api_token
+    );
     Ok(())
 }
 
 /// Finds an organisation by ID, code or exact name.
-async fn find_org(app: &App, reference: &str) -> anyhow::Result<Organisation> {
+pub(crate) async fn find_org(app: &App, reference: &str) -> anyhow::Result<Organisation> {
     if let Ok(id) = reference.parse::<OrgId>()
         && let Some(org) = app.store.organisation(id).await?
     {
@@ -158,7 +163,7 @@ async fn find_org(app: &App, reference: &str) -> anyhow::Result<Organisation> {
 }
 
 /// Turns validation problems into one readable message per field.
-fn explain(e: AppError) -> anyhow::Error {
+pub(crate) fn explain(e: AppError) -> anyhow::Error {
     match e {
         AppError::Invalid(errors) => {
             let lines: Vec<String> = errors
@@ -238,12 +243,7 @@ async fn user(app: &App, command: UserCommand) -> anyhow::Result<()> {
                 .issue_reset_link(Caller::Operator, credentials.user.id)
                 .await
                 .map_err(explain)?;
-            let base = app
-                .settings
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", app.settings.listen));
-            println!("{}/account/setup/{token}", base.trim_end_matches('/'));
+            println!("{}/account/setup/{token}", app.settings.public_base_url());
             Ok(())
         }
     }
@@ -272,6 +272,10 @@ async fn org(app: &App, command: OrgCommand) -> anyhow::Result<()> {
                 .map_err(explain)?;
             println!("Added {} ({}), ID {}", org.name, org.kind.label(), org.id);
             Ok(())
+        }
+        OrgCommand::Coverage { org, set } => {
+            let org = find_org(app, &org).await?;
+            crate::reference::coverage(app, &org, set).await
         }
         OrgCommand::List => {
             let orgs = app.admin_organisations(Caller::Operator).await?;

@@ -69,6 +69,55 @@ pub enum Command {
     /// Work with the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The reasons a referral can give (needs).
+    #[command(subcommand)]
+    Needs(NeedsCommand),
+    /// The clinical (SNOMED CT) codes referrals are recorded with.
+    #[command(subcommand)]
+    Codes(CodesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NeedsCommand {
+    /// List every need, active and retired.
+    List,
+    /// Add a need, or change one.
+    Set {
+        /// Its code, e.g. `physical_activity`: what the API and FHIR use.
+        code: String,
+        /// What people see, e.g. "Physical activity".
+        #[arg(long)]
+        label: Option<String>,
+        /// A SNOMED CT concept other systems may send for it.
+        #[arg(long)]
+        snomed: Option<String>,
+        /// Where it sits in lists (smaller first).
+        #[arg(long)]
+        position: Option<i32>,
+        /// Stop offering it (referrals that gave it keep it).
+        #[arg(long, conflicts_with = "restore")]
+        retire: bool,
+        /// Offer a retired need again.
+        #[arg(long)]
+        restore: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// List the clinical codes.
+    List,
+    /// Correct a clinical code. Referrals keep the code they were recorded with.
+    Set {
+        /// `referral` or `declined`.
+        purpose: String,
+        /// The SNOMED CT concept ID.
+        #[arg(long)]
+        code: String,
+        /// Its description.
+        #[arg(long)]
+        display: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +219,16 @@ pub enum OrgCommand {
     },
     /// List organisations.
     List,
+    /// Show, or with --set replace, the postcode districts a Primary Care
+    /// Network covers: referrals for people there without a known GP
+    /// practice go to it.
+    Coverage {
+        /// The network: its ID, code or exact name.
+        org: String,
+        /// Districts, e.g. `--set RV1 RV2 RV3`.
+        #[arg(long, num_args = 1..)]
+        set: Option<Vec<String>>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -3,6 +3,7 @@
 mod commands;
 mod config;
 mod import;
+mod reference;
 mod store;
 
 use clap::Parser;

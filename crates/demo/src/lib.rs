@@ -2,13 +2,18 @@
 //! networks, practices, community organisations and a user for every role,
 //! generated from a fixed seed so every run gives the same data.
 //!
-//! `scale` multiplies the size for benchmarks: scale 1 is the demo (two
-//! PCNs); scale 625 is roughly England (1,250 PCNs, 42 ICBs).
+//! `scale` multiplies the size for benchmarks: scale 1 is the Riverside
+//! demo (two PCNs, each with `REFERRALS_PER_NETWORK` = 400 referrals, so
+//! 800 people and referrals in every state, from every route); scale N has
+//! 2N networks and 800 × N referrals. Scale 625 is roughly England (1,250
+//! PCNs, 42 ICBs, half a million referrals); scale 1250 writes a million
+//! referrals. Referrals go in with one bulk insert and one audit event.
 
 mod ids;
 mod names;
 mod organisations;
 pub mod postcodes;
+mod referrals;
 pub mod services;
 
 use linkwork_app::App;
@@ -22,6 +27,7 @@ use linkwork_domain::user::{Email, User, UserStatus};
 use linkwork_storage::{DirectoryItem, StorageError};
 
 pub use organisations::DEMO_ICB_CODE;
+pub use referrals::{DEMO_API_TOKEN, REFERRALS_PER_NETWORK};
 
 /// Every demo account has this password. It is printed with the logins;
 /// demo data is for trying Linkwork out, never for real use.
@@ -193,6 +199,9 @@ pub struct DemoSummary {
     pub services: usize,
     /// The named accounts of the first area, one or more per role.
     pub logins: Vec<DemoLogin>,
+    pub referrals: u64,
+    /// The demo hospital's API token, for trying the API and FHIR.
+    pub api_token: &'static str,
 }
 
 /// Fills the store with demo data unless it is already there. Idempotent:
@@ -213,6 +222,8 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
             users: 0,
             services: 0,
             logins,
+            referrals: 0,
+            api_token: DEMO_API_TOKEN,
         });
     }
     let store = &app.store;
@@ -252,12 +263,15 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
         store.create_user(&user, Some(&hash), &event).await?;
     }
     let services = directory_data(app, &plan, scale).await?;
+    let referrals = referrals::generate(app, &plan).await?;
     Ok(DemoSummary {
         created: true,
         organisations: plan.organisations.len(),
         users: plan.users.len(),
         services,
         logins,
+        referrals: referrals.referrals,
+        api_token: referrals.api_token,
     })
 }
 

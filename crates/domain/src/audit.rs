@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::user::Email;
-use crate::{AuditEventId, OrgId, Timestamp, UserId};
+use crate::{ApiTokenId, AuditEventId, OrgId, Timestamp, UserId};
 
 /// Who acted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,13 @@ pub enum Actor {
     Cli,
     /// Linkwork itself (demo data, scheduled housekeeping).
     System,
+    /// Another system calling the API with one of an organisation's tokens.
+    ApiClient {
+        token_id: ApiTokenId,
+        org_id: OrgId,
+        /// The token's name, e.g. "EMIS referral bridge".
+        name: String,
+    },
 }
 
 impl Actor {
@@ -37,7 +44,7 @@ impl Actor {
 
     pub fn org_id(&self) -> Option<OrgId> {
         match self {
-            Actor::User { org_id, .. } => Some(*org_id),
+            Actor::User { org_id, .. } | Actor::ApiClient { org_id, .. } => Some(*org_id),
             _ => None,
         }
     }
@@ -50,6 +57,7 @@ impl Actor {
             Actor::Anonymous => "anonymous".into(),
             Actor::Cli => "command line".into(),
             Actor::System => "system".into(),
+            Actor::ApiClient { name, .. } => format!("API token \"{name}\""),
         }
     }
 }
@@ -94,6 +102,23 @@ audit_actions! {
     ServiceUpdate => "directory.service_update", "Changed a service";
     TaxonomyUpdate => "directory.taxonomy_update", "Updated a taxonomy";
     OrganizationLink => "directory.organization_link", "Linked a directory organisation to a partner";
+    PersonView => "person.view", "Viewed a person's record";
+    PersonSearch => "person.search", "Searched for people";
+    PersonUpdate => "person.update", "Changed a person's record";
+    ConsentRecord => "person.consent", "Recorded consent";
+    ReferralCreate => "referral.create", "Received a referral";
+    ReferralStatusChange => "referral.status_change", "Changed a referral's status";
+    ReferralAssign => "referral.assign", "Assigned a referral";
+    ReferralContactAttempt => "referral.contact_attempt", "Recorded a contact attempt";
+    ReferralNextAction => "referral.next_action", "Set a referral's next action";
+    PublicReferralDiscarded => "referral.discarded", "Discarded a suspected spam referral";
+    PublicReferralThrottled => "referral.throttled", "Refused a referral: too many from one address";
+    ApiTokenIssue => "api_token.issue", "Issued an API token";
+    ApiTokenRevoke => "api_token.revoke", "Revoked an API token";
+    PcnCoverageChange => "organisation.coverage", "Changed a network's postcode districts";
+    NeedChange => "need.change", "Changed the list of needs";
+    ClinicalCodeChange => "clinical_code.change", "Changed a clinical code";
+    DemoReferrals => "demo.referrals", "Generated demo referrals";
 }
 
 impl fmt::Display for AuditAction {

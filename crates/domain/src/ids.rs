@@ -59,3 +59,23 @@ uuid_id!(
     /// One entry in the audit log.
     AuditEventId
 );
+uuid_id!(
+    /// A person referred to social prescribing: the subject of referrals.
+    PersonId
+);
+uuid_id!(
+    /// One referral of one person to a social prescribing team.
+    ReferralId
+);
+uuid_id!(
+    /// An entry in a referral's history.
+    ReferralEventId
+);
+uuid_id!(
+    /// A recorded consent (given or withdrawn).
+    ConsentId
+);
+uuid_id!(
+    /// A token another system uses to call the referral API.
+    ApiTokenId
+);

@@ -1,17 +1,28 @@
 //! Linkwork's domain: the types the whole system speaks and the rules that
 //! hold regardless of storage or transport. Nothing here does IO.
 
+pub mod api_token;
 pub mod audit;
+pub mod calendar;
+pub mod codes;
+pub mod consent;
+pub mod coverage;
 pub mod directory;
+pub mod ethnicity;
 pub mod geo;
 pub mod ids;
+pub mod nhs_number;
 pub mod organisation;
+pub mod person;
 pub mod postcode;
+pub mod referral;
 pub mod role;
 pub mod session;
 pub mod time;
 pub mod user;
 pub mod validation;
 
-pub use ids::{AuditEventId, OrgId, UserId};
+pub use ids::{
+    ApiTokenId, AuditEventId, ConsentId, OrgId, PersonId, ReferralEventId, ReferralId, UserId,
+};
 pub use time::Timestamp;

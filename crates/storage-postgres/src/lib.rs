@@ -4,7 +4,10 @@
 mod audit;
 mod directory;
 mod organisations;
+mod people;
 mod postcodes;
+mod reference;
+mod referrals;
 mod rows;
 mod sessions;
 mod users;

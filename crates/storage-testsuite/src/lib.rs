@@ -5,6 +5,8 @@
 pub mod databases;
 pub mod directory_suite;
 pub mod fixtures;
+pub mod referral_fixtures;
+pub mod referrals;
 pub mod suite;
 
 pub use directory_suite::*;
@@ -53,5 +55,42 @@ macro_rules! all_storage_cases {
             organisations_link_to_their_partners,
             many_services_load_in_bulk,
         );
+    };
+}
+
+/// Every case of the referral suite (`referrals.rs`), for `storage_suite!`'s
+/// sibling: each runs with a fresh store from `$make`.
+#[macro_export]
+macro_rules! all_referral_cases {
+    ($make:expr) => {
+        $crate::referral_suite!($make;
+            referrals_are_created_with_their_person_consents_and_history,
+            clashing_submissions_write_nothing,
+            matching_people_are_found_within_one_network,
+            people_are_searched_within_their_networks,
+            referral_lists_filter_and_order,
+            referrer_organisations_see_their_own_referrals,
+            referral_changes_are_versioned_and_kept_in_history,
+            people_are_updated_and_consents_recorded,
+            reference_data_is_seeded_and_can_be_changed,
+            api_tokens_are_found_by_hash_and_revoked_once,
+            rate_limit_hits_are_counted_per_key_and_pruned,
+            bulk_inserts_write_many_referrals_with_one_audit_event,
+        );
+    };
+}
+
+/// Like `storage_suite!`, for the cases in `referrals.rs`.
+#[macro_export]
+macro_rules! referral_suite {
+    ($make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                #[allow(clippy::redundant_closure_call)]
+                let Some(db) = ($make)().await else { return };
+                $crate::referrals::$case(db.store()).await;
+            }
+        )*
     };
 }

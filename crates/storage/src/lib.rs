@@ -9,9 +9,11 @@
 mod directory;
 mod error;
 mod page;
+mod referrals;
 mod traits;
 
 pub use directory::{DirectoryChange, DirectoryItem, DirectoryStore, ImportCounts};
 pub use error::{StorageError, StorageResult};
 pub use page::{Page, PageRequest};
+pub use referrals::*;
 pub use traits::*;

@@ -8,7 +8,10 @@ use linkwork_domain::session::{CredentialToken, Session};
 use linkwork_domain::user::{Email, User, UserStatus};
 use linkwork_domain::{AuditEventId, OrgId, Timestamp, UserId};
 
-use crate::{Page, PageRequest, StorageResult};
+use crate::{
+    ApiTokenStore, Page, PageRequest, PersonStore, RateLimitStore, ReferenceDataStore,
+    ReferralStore, StorageResult,
+};
 
 /// Whether the database answers.
 #[async_trait]
@@ -209,6 +212,11 @@ pub trait Store:
     + AuditStore
     + PostcodeStore
     + crate::DirectoryStore
+    + PersonStore
+    + ReferralStore
+    + ReferenceDataStore
+    + ApiTokenStore
+    + RateLimitStore
     + 'static
 {
 }
@@ -223,6 +231,11 @@ impl<T> Store for T where
         + AuditStore
         + PostcodeStore
         + crate::DirectoryStore
+        + PersonStore
+        + ReferralStore
+        + ReferenceDataStore
+        + ApiTokenStore
+        + RateLimitStore
         + 'static
 {
 }

@@ -168,10 +168,20 @@ pub struct ApiErrorDetail {
     pub parameter: Option<&'static str>,
     /// Each invalid field and why, for `validation_failed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<FieldErrorSchema>)]
     pub fields: Vec<linkwork_domain::validation::FieldError>,
     /// Quote this when reporting a problem.
     pub reference: String,
+}
+
+/// How `FieldError` appears in the OpenAPI document (the domain type
+/// cannot implement utoipa's trait itself).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct FieldErrorSchema {
+    /// The property, e.g. `person.nhs_number`.
+    field: String,
+    message: String,
 }
 
 impl ApiErrorBody {
@@ -197,19 +207,3 @@ impl ApiErrorBody {
 }
 
 pub type WebResult<T> = Result<T, WebError>;
-
-/// Turns error responses from API handlers into JSON bodies.
-pub async fn render_json_errors(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let response = next.run(request).await;
-    match response.extensions().get::<ErrorInfo>().cloned() {
-        Some(info) => (
-            info.error.status(),
-            axum::Json(ApiErrorBody::from_info(&info)),
-        )
-            .into_response(),
-        None => response,
-    }
-}

@@ -6,11 +6,14 @@ mod assets;
 mod client;
 mod csrf;
 pub mod error;
+mod fhir;
 mod forms;
 mod health;
 mod oruk;
 mod page;
 mod pagination;
+mod referral_forms;
+mod referral_views;
 mod routes;
 mod security;
 mod session;
@@ -37,11 +40,6 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The whole application as one router.
 pub fn router(app: App) -> Router {
     let state = AppState::new(app);
-    // The session-authenticated JSON API: sessions, but no forms (so no
-    // CSRF tokens) and JSON errors.
-    let api = Router::new()
-        .nest("/api/v1", api::router())
-        .layer(from_fn_with_state(state.clone(), session::load_principal));
     let pages = routes::public()
         .merge(routes::signed_in())
         .layer(from_fn_with_state(state.clone(), csrf::protect))
@@ -59,8 +57,9 @@ pub fn router(app: App) -> Router {
             "/api/oruk/",
             get(oruk::root).layer(axum::middleware::from_fn(oruk::open_data_headers)),
         )
-        .merge(api)
         .merge(pages)
+        .nest("/api/v1", api::router(state.clone()))
+        .nest("/fhir", fhir::router(state.clone()))
         .layer(from_fn_with_state(
             state.clone(),
             client::record_client_addr,

@@ -20,7 +20,8 @@ use serde_json::{Value, json};
 use tower_http::cors::{Any, CorsLayer};
 use uuid::Uuid;
 
-use crate::error::{WebError, WebResult, render_json_errors};
+use crate::api::render_json_errors;
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 
 const DEFAULT_PER_PAGE: usize = 50;

@@ -119,18 +119,35 @@ impl PageCtx {
 
 /// The sections a user's roles give them, in the order they use them.
 fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
-    let sections: [(&str, &str, Option<Permission>); 5] = [
+    let sections: [(&str, &str, Option<Permission>); 10] = [
         ("Home", "/", None),
+        (
+            "Waiting list",
+            "/waiting-list",
+            Some(Permission::TriageReferrals),
+        ),
+        ("Caseload", "/caseload", Some(Permission::WorkWithPeople)),
+        ("People", "/people", Some(Permission::WorkWithPeople)),
         (
             "Find support",
             "/directory",
             Some(Permission::SearchDirectory),
+        ),
+        (
+            "Your referrals",
+            "/referrals/sent",
+            Some(Permission::MakeReferrals),
         ),
         ("Users", "/admin/users", Some(Permission::ManageUsers)),
         (
             "Organisations",
             "/admin/organisations",
             Some(Permission::ManageOrganisations),
+        ),
+        (
+            "API tokens",
+            "/admin/api-tokens",
+            Some(Permission::ManageApiTokens),
         ),
         ("Audit log", "/admin/audit", Some(Permission::ViewAuditLog)),
     ];

@@ -5,8 +5,14 @@
 mod support;
 
 use axum::http::StatusCode;
+use linkwork_domain::referral::{ReferralRoute, ReferralStatus};
 use linkwork_domain::role::Role;
+use linkwork_domain::time::now;
 use linkwork_domain::user::UserStatus;
+use linkwork_storage::ReferralPerson;
+use linkwork_storage_testsuite::referral_fixtures::{
+    add_referral, new_referral, person, referral, referral_audit,
+};
 use support::TestApp;
 
 /// One user per role. The admin administers PCN A (so PCN B and the VCSE
@@ -33,6 +39,9 @@ struct Case {
     /// Roles allowed, and the status they get.
     allowed: Vec<Role>,
     allowed_status: StatusCode,
+    /// What everyone else gets: 403, or 404 for people's records, whose
+    /// existence another network must not learn.
+    denied_status: StatusCode,
 }
 
 fn get(what: &'static str, path: String, allowed: &[Role]) -> Case {
@@ -42,6 +51,15 @@ fn get(what: &'static str, path: String, allowed: &[Role]) -> Case {
         path,
         allowed: allowed.to_vec(),
         allowed_status: StatusCode::OK,
+        denied_status: StatusCode::FORBIDDEN,
+    }
+}
+
+/// A record only some may see; to everyone else it does not exist.
+fn hidden(case: Case) -> Case {
+    Case {
+        denied_status: StatusCode::NOT_FOUND,
+        ..case
     }
 }
 
@@ -58,6 +76,7 @@ fn post(
         path,
         allowed: allowed.to_vec(),
         allowed_status: status,
+        denied_status: StatusCode::FORBIDDEN,
     }
 }
 
@@ -106,6 +125,22 @@ async fn every_role_against_every_route(app: TestApp) {
         .set_organization_tenant(own_org.id, Some(t.vcse.id), &audit())
         .await
         .unwrap();
+    // People and referrals: one in PCN A made by practice A, one in PCN B.
+    let person_a = person(t.pcn_a.id, "Ana", "Nowak", Some("9434765919"), None);
+    let mut referral_a = referral(&person_a, ReferralRoute::Professional, now());
+    referral_a.referrer.org_id = Some(t.practice_a.id);
+    app.store()
+        .create_referral(
+            &new_referral(
+                ReferralPerson::New(Box::new(person_a.clone())),
+                referral_a.clone(),
+            ),
+            &referral_audit(&referral_a),
+        )
+        .await
+        .unwrap();
+    let person_b = person(t.pcn_b.id, "Bo", "Brown", None, None);
+    let referral_b = add_referral(app.store(), person_b.clone(), now()).await;
 
     use Role::*;
     const ALL: &[Role] = &[
@@ -242,6 +277,82 @@ async fn every_role_against_every_route(app: TestApp) {
             &[],
             StatusCode::SEE_OTHER,
         ),
+        get("public referral form", "/refer".into(), ALL),
+        get(
+            "waiting list",
+            "/waiting-list".into(),
+            &[LinkWorker, TeamLead],
+        ),
+        get("caseload", "/caseload".into(), &[LinkWorker, TeamLead]),
+        get("find a person", "/people".into(), &[LinkWorker, TeamLead]),
+        hidden(get(
+            "a person of own network",
+            format!("/people/{}", person_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(get(
+            "a person of another network",
+            format!("/people/{}", person_b.id),
+            &[],
+        )),
+        hidden(get(
+            "changing a person of another network",
+            format!("/people/{}/edit", person_b.id),
+            &[],
+        )),
+        hidden(get(
+            "a referral of own network, made by own practice",
+            format!("/referrals/{}", referral_a.id),
+            &[LinkWorker, TeamLead, Referrer],
+        )),
+        hidden(get(
+            "a referral of another network",
+            format!("/referrals/{}", referral_b.id),
+            &[],
+        )),
+        hidden(get(
+            "triaging a referral of own network",
+            format!("/referrals/{}/accept", referral_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        get(
+            "referrals made",
+            "/referrals/sent".into(),
+            &[LinkWorker, TeamLead, Referrer],
+        ),
+        get(
+            "professional referral form",
+            "/referrals/new".into(),
+            &[LinkWorker, TeamLead, Referrer],
+        ),
+        get("API tokens", "/admin/api-tokens".into(), &[Admin]),
+        hidden(post(
+            "decline a referral of another network",
+            format!("/referrals/{}/decline", referral_b.id),
+            vec![
+                ("decline_reason", "not_eligible".into()),
+                ("version", "1".into()),
+            ],
+            &[],
+            StatusCode::SEE_OTHER,
+        )),
+        hidden(post(
+            "record consent for a person of another network",
+            format!("/people/{}/consents", person_b.id),
+            vec![("kind", "contact".into()), ("given", "no".into())],
+            &[],
+            StatusCode::SEE_OTHER,
+        )),
+        post(
+            "issue an API token for another organisation",
+            "/admin/api-tokens".into(),
+            vec![
+                ("org_id", t.pcn_b.id.to_string()),
+                ("name", "Sneaky".into()),
+            ],
+            &[],
+            StatusCode::OK,
+        ),
     ];
 
     for (role, email) in ACCOUNTS {
@@ -259,7 +370,7 @@ async fn every_role_against_every_route(app: TestApp) {
             let expected = if case.allowed.contains(&role) {
                 case.allowed_status
             } else {
-                StatusCode::FORBIDDEN
+                case.denied_status
             };
             assert_eq!(
                 reply.status,
@@ -299,6 +410,10 @@ async fn every_role_against_every_route(app: TestApp) {
             .name,
         other_service.name
     );
+    let b = app.store().referral(referral_b.id).await.unwrap().unwrap();
+    assert_eq!(b.status, ReferralStatus::Received);
+    assert_eq!(app.store().consents(person_b.id).await.unwrap().len(), 1);
+    assert!(app.store().api_tokens(None).await.unwrap().is_empty());
 }
 
 fn method_name(m: &Method) -> &'static str {

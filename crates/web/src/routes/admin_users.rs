@@ -225,13 +225,10 @@ struct LinkPage {
 }
 
 fn link_url(state: &AppState, token: &str) -> String {
-    let base = state
-        .app
-        .settings
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", state.app.settings.listen));
-    format!("{}/account/setup/{token}", base.trim_end_matches('/'))
+    format!(
+        "{}/account/setup/{token}",
+        state.app.settings.public_base_url()
+    )
 }
 
 pub async fn create(

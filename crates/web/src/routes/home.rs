@@ -51,6 +51,46 @@ const TASKS: &[(Permission, Task)] = &[
         },
     ),
     (
+        Permission::TriageReferrals,
+        Task {
+            title: "Waiting list",
+            href: "/waiting-list",
+            description: "New referrals to triage and people waiting for first contact, longest waiting first.",
+        },
+    ),
+    (
+        Permission::WorkWithPeople,
+        Task {
+            title: "Your caseload",
+            href: "/caseload",
+            description: "The people you are working with and what is due next.",
+        },
+    ),
+    (
+        Permission::WorkWithPeople,
+        Task {
+            title: "Find a person",
+            href: "/people",
+            description: "Search your network's people by name, NHS number or postcode.",
+        },
+    ),
+    (
+        Permission::MakeReferrals,
+        Task {
+            title: "Make a referral",
+            href: "/referrals/new",
+            description: "Refer someone to a social prescribing link worker.",
+        },
+    ),
+    (
+        Permission::MakeReferrals,
+        Task {
+            title: "Referrals you have made",
+            href: "/referrals/sent",
+            description: "See what happened to the referrals your organisation made.",
+        },
+    ),
+    (
         Permission::ManageUsers,
         Task {
             title: "Users",
@@ -64,6 +104,14 @@ const TASKS: &[(Permission, Task)] = &[
             title: "Organisations",
             href: "/admin/organisations",
             description: "The care board, networks, practices and community organisations that use Linkwork.",
+        },
+    ),
+    (
+        Permission::ManageApiTokens,
+        Task {
+            title: "API tokens",
+            href: "/admin/api-tokens",
+            description: "Let other systems send referrals for your organisations, and revoke their access.",
         },
     ),
     (

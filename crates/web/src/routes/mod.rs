@@ -2,12 +2,18 @@
 
 pub mod account;
 pub mod admin_users;
+pub mod api_tokens;
 pub mod audit;
 pub mod directory;
 pub mod home;
 pub mod info;
 pub mod login;
 pub mod organisations;
+pub mod people;
+pub mod refer;
+pub mod referral_actions;
+pub mod referrals;
+pub mod worklists;
 
 use axum::Router;
 use axum::middleware;
@@ -26,6 +32,8 @@ pub fn public() -> Router<AppState> {
         )
         .route("/accessibility", get(info::accessibility))
         .route("/privacy", get(info::privacy))
+        .route("/refer", get(refer::show).post(refer::submit))
+        .route("/refer/confirmation/{reference}", get(refer::confirmation))
 }
 
 /// Pages for signed-in users. Each handler checks the permission and the
@@ -70,6 +78,30 @@ pub fn signed_in() -> Router<AppState> {
         .route(
             "/directory/services/{id}/edit",
             get(directory::edit_form).post(directory::edit_submit),
+        )
+        .route(
+            "/admin/api-tokens",
+            get(api_tokens::list).post(api_tokens::issue),
+        )
+        .route("/admin/api-tokens/{id}/revoke", post(api_tokens::revoke))
+        .route("/waiting-list", get(worklists::waiting_list))
+        .route("/people", get(people::search))
+        .route("/people/{id}", get(people::show))
+        .route(
+            "/people/{id}/edit",
+            get(people::edit_form).post(people::edit_submit),
+        )
+        .route("/people/{id}/consents", post(people::record_consent))
+        .route("/caseload", get(worklists::caseload))
+        .route("/referrals/sent", get(referrals::sent))
+        .route(
+            "/referrals/new",
+            get(referrals::new_form).post(referrals::create),
+        )
+        .route("/referrals/{id}", get(referrals::show))
+        .route(
+            "/referrals/{id}/{action}",
+            get(referral_actions::show).post(referral_actions::submit),
         )
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn(crate::session::require_principal))

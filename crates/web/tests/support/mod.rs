@@ -170,6 +170,14 @@ impl Reply {
         Some(self.body[start..start + end].to_owned())
     }
 
+    /// The one-time key of the referral form in the page.
+    pub fn form_key(&self) -> Option<String> {
+        let marker = "name=\"form_key\" value=\"";
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')?;
+        Some(self.body[start..start + end].to_owned())
+    }
+
     pub fn sets_cookie(&self, name: &str) -> bool {
         self.headers
             .get_all(header::SET_COOKIE)

@@ -1,7 +1,5 @@
-//! Linkwork's own JSON API under `/api/v1`, for other systems and for
-//! scripts, described by an OpenAPI document generated from this code
-//! (`/api/v1/openapi.json`). Signed-in users' sessions authenticate it;
-//! errors are JSON with a stable `code`.
+//! Directory search for signed-in users' scripts and clients, with their
+//! session (cookie) authentication: the same search as the page.
 
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
@@ -14,36 +12,17 @@ use linkwork_app::directory_search::SearchRequest;
 use linkwork_domain::directory::schedule::OpeningRule;
 use linkwork_domain::role::Permission;
 use serde::Serialize;
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::error::{WebError, WebResult, render_json_errors};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Linkwork API",
-        version = "1",
-        description = "Linkwork's JSON API. The community directory is also published openly, to the Open Referral UK 3.0 profile, at /api/oruk."
-    ),
-    paths(directory_search),
-    components(schemas(
-        SearchResults,
-        SearchResult,
-        crate::error::ApiErrorBody,
-        crate::error::ApiErrorDetail
-    ))
-)]
-pub struct ApiDoc;
-
+/// The routes, behind the session layer.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/directory/search", get(directory_search))
         .route_layer(middleware::from_fn(require_principal))
-        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
-        .fallback(|| async { WebError::NotFound })
-        .layer(middleware::from_fn(render_json_errors))
 }
 
 /// API calls without a session get a 401, not a redirect.
@@ -118,15 +97,16 @@ pub struct SearchResult {
 #[utoipa::path(
     get,
     path = "/api/v1/directory/search",
+    tag = "directory",
     params(SearchParams),
     responses(
         (status = 200, description = "Matching services, best first (or nearest first without search words)", body = SearchResults),
-        (status = 401, description = "Not signed in", body = crate::error::ApiErrorBody),
+        (status = 401, description = "Not signed in (this endpoint uses the session cookie of a signed-in user)", body = crate::error::ApiErrorBody),
         (status = 403, description = "The user's roles do not include directory search", body = crate::error::ApiErrorBody),
         (status = 422, description = "A field is not valid; `fields` says which and why", body = crate::error::ApiErrorBody),
     )
 )]
-async fn directory_search(
+pub(crate) async fn directory_search(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
     MultiQuery(form): MultiQuery<SearchRequest>,

@@ -1,0 +1,567 @@
+//! Receiving referrals by every route: a professional's form, the public
+//! form (self and community referrals), the JSON API and FHIR. Each is
+//! checked the same way, routed to the network that covers the person's
+//! GP practice or else their postcode, matched against the people that
+//! network already holds, and recorded with the SNOMED CT referral code.
+
+use chrono::Duration;
+use linkwork_domain::audit::{Actor, AuditAction, EntityRef, NewAuditEvent};
+use linkwork_domain::codes::CodePurpose;
+use linkwork_domain::consent::{Consent, ConsentKind};
+use linkwork_domain::organisation::{OrgKind, Organisation};
+use linkwork_domain::person::{Person, PersonDetails, PersonInput, PersonRules};
+use linkwork_domain::referral::{
+    Change, EventKind, Referral, ReferralDetails, ReferralEvent, ReferralInput, ReferralReference,
+    ReferralRoute, ReferralStatus, Referrer,
+};
+use linkwork_domain::role::Permission;
+use linkwork_domain::time::now;
+use linkwork_domain::validation::ValidationErrors;
+use linkwork_domain::{ConsentId, OrgId, PersonId, ReferralId, Timestamp};
+use linkwork_storage::{NewReferral, ReferralPerson, StorageError};
+use rand::RngCore;
+
+use super::ApiClient;
+use crate::App;
+use crate::error::{AppError, AppResult};
+use crate::principal::Principal;
+
+/// Who is sending a referral.
+#[derive(Clone, Copy)]
+pub enum Submitter<'a> {
+    /// A signed-in user who may make referrals.
+    User(&'a Principal),
+    /// Someone on the public form, for themselves (`SelfReferral`) or for
+    /// someone they know (`Community`).
+    Public {
+        route: ReferralRoute,
+        ip: Option<&'a str>,
+    },
+    /// Another system, through the JSON API (`Api`) or FHIR (`Fhir`).
+    System {
+        client: &'a ApiClient,
+        route: ReferralRoute,
+    },
+}
+
+impl Submitter<'_> {
+    fn route(&self) -> ReferralRoute {
+        match self {
+            Submitter::User(_) => ReferralRoute::Professional,
+            Submitter::Public { route, .. } | Submitter::System { route, .. } => *route,
+        }
+    }
+
+    fn actor(&self) -> Actor {
+        match self {
+            Submitter::User(p) => p.actor(),
+            Submitter::Public { .. } => Actor::Anonymous,
+            Submitter::System { client, .. } => client.actor(),
+        }
+    }
+
+    fn ip(&self) -> Option<String> {
+        match self {
+            Submitter::User(p) => p.ip.clone(),
+            Submitter::Public { ip, .. } => ip.map(str::to_owned),
+            Submitter::System { client, .. } => client.ip.clone(),
+        }
+    }
+}
+
+/// The professional form's answer when the person may already be known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DuplicateChoice {
+    /// Not asked yet.
+    #[default]
+    Unasked,
+    UseExisting(PersonId),
+    CreateNew,
+}
+
+/// A referral as submitted by any route.
+#[derive(Debug, Clone, Default)]
+pub struct Submission {
+    pub person: PersonInput,
+    pub referral: ReferralInput,
+    /// Community organisations the person agreed to share their details
+    /// with (ids), from the professional form.
+    pub share_with: Vec<String>,
+    /// The network the sender addressed (FHIR `performer`), if any.
+    pub network: Option<OrgId>,
+    /// Makes a repeated submission return the first referral: the form's
+    /// one-time key, an API `Idempotency-Key`, a FHIR identifier.
+    pub idempotency_key: Option<String>,
+    pub duplicate: DuplicateChoice,
+}
+
+#[derive(Debug, Clone)]
+pub enum IntakeOutcome {
+    Created(Box<Referral>),
+    /// The same submission arrived before: its referral, unchanged.
+    AlreadyReceived(Box<Referral>),
+    /// The professional form must say whether one of these is the person;
+    /// with the problem, if its last answer was not acceptable.
+    PossibleDuplicates(Vec<Person>, Option<&'static str>),
+}
+
+/// Attempts at a unique reference before giving up (a clash is a one in
+/// hundreds of billions event; three in a row means something is wrong).
+const REFERENCE_ATTEMPTS: usize = 3;
+
+impl App {
+    /// Checks, routes and records a referral.
+    pub async fn submit_referral(
+        &self,
+        submitter: Submitter<'_>,
+        submission: &Submission,
+    ) -> AppResult<IntakeOutcome> {
+        let route = submitter.route();
+        match submitter {
+            Submitter::User(p) => p.require(Permission::MakeReferrals)?,
+            Submitter::Public { route, .. } => {
+                if !matches!(
+                    route,
+                    ReferralRoute::SelfReferral | ReferralRoute::Community
+                ) {
+                    return Err(AppError::Forbidden);
+                }
+            }
+            Submitter::System { route, .. } => {
+                if !matches!(route, ReferralRoute::Api | ReferralRoute::Fhir) {
+                    return Err(AppError::Forbidden);
+                }
+            }
+        }
+        if let Some(existing) = self.already_received(submission).await? {
+            return Ok(IntakeOutcome::AlreadyReceived(Box::new(existing)));
+        }
+
+        let (person, details) = self.check_submission(route, submission).await?;
+        let practice = match person.gp_practice_id {
+            Some(id) => Some(self.require_gp_practice(id).await?),
+            None => None,
+        };
+        let shares = self.share_consents(&submission.share_with).await?;
+        let pcn = self
+            .route_to_network(submission.network, practice.as_ref(), &person, route)
+            .await?;
+
+        let matches = self
+            .store
+            .matching_people(
+                pcn.id,
+                person.nhs_number.as_ref(),
+                person.match_key().as_deref(),
+            )
+            .await?;
+        let existing = match (submitter, submission.duplicate) {
+            (_, _) if matches.is_empty() => None,
+            (Submitter::User(_), DuplicateChoice::Unasked) => {
+                return Ok(IntakeOutcome::PossibleDuplicates(matches, None));
+            }
+            (Submitter::User(_), DuplicateChoice::UseExisting(id)) => {
+                match matches.iter().position(|m| m.id == id) {
+                    Some(i) => matches.into_iter().nth(i),
+                    None => {
+                        return Ok(IntakeOutcome::PossibleDuplicates(
+                            matches,
+                            Some("Choose one of the records shown, or say this is someone else"),
+                        ));
+                    }
+                }
+            }
+            (Submitter::User(_), DuplicateChoice::CreateNew) => {
+                if person.nhs_number.is_some()
+                    && matches
+                        .iter()
+                        .any(|m| m.details.nhs_number == person.nhs_number)
+                {
+                    return Ok(IntakeOutcome::PossibleDuplicates(
+                        matches,
+                        Some("The team already has a record with this NHS number: use that record"),
+                    ));
+                }
+                None
+            }
+            // Other routes cannot be asked: the same NHS number is the same
+            // person; otherwise the most recently updated match by name,
+            // date of birth and postcode, unless it has a different NHS
+            // number (then it is someone else).
+            _ => {
+                let same_number = |m: &Person| {
+                    person.nhs_number.is_some() && m.details.nhs_number == person.nhs_number
+                };
+                let compatible =
+                    |m: &Person| person.nhs_number.is_none() || m.details.nhs_number.is_none();
+                let chosen = matches
+                    .iter()
+                    .position(same_number)
+                    .or_else(|| matches.iter().position(compatible));
+                chosen.and_then(|i| matches.into_iter().nth(i))
+            }
+        };
+
+        self.record_referral(
+            submitter, submission, person, details, existing, shares, pcn, practice,
+        )
+        .await
+    }
+
+    /// Checks a submission's person and referral together, so every
+    /// problem is reported at once. Writes nothing.
+    pub async fn check_submission(
+        &self,
+        route: ReferralRoute,
+        submission: &Submission,
+    ) -> AppResult<(PersonDetails, ReferralDetails)> {
+        let needs = self.store.needs().await?;
+        let person = PersonDetails::validate(
+            &submission.person,
+            PersonRules {
+                nhs_number_required: route.requires_nhs_number(),
+                today: self.today(),
+            },
+        );
+        let referral = submission.referral.validate(route, &needs);
+        match (person, referral) {
+            (Ok(p), Ok(r)) => Ok((p, r)),
+            (p, r) => {
+                let mut errors = p.err().unwrap_or_default();
+                errors.errors.extend(r.err().unwrap_or_default().errors);
+                Err(errors.into())
+            }
+        }
+    }
+
+    async fn already_received(&self, submission: &Submission) -> AppResult<Option<Referral>> {
+        Ok(match &submission.idempotency_key {
+            Some(key) => self.store.referral_by_idempotency_key(key).await?,
+            None => None,
+        })
+    }
+
+    /// The community organisations named for sharing consent.
+    async fn share_consents(&self, ids: &[String]) -> AppResult<Vec<OrgId>> {
+        let mut orgs = Vec::new();
+        for raw in ids {
+            let org = match raw.trim().parse::<OrgId>() {
+                Ok(id) => self.store.organisation(id).await?,
+                Err(_) => None,
+            };
+            match org {
+                Some(o) if o.kind == OrgKind::Vcse => {
+                    if !orgs.contains(&o.id) {
+                        orgs.push(o.id)
+                    }
+                }
+                _ => {
+                    return Err(ValidationErrors::single(
+                        "share_with",
+                        "Select community organisations from the list",
+                    )
+                    .into());
+                }
+            }
+        }
+        Ok(orgs)
+    }
+
+    /// The network that takes the referral: the one the sender addressed,
+    /// else the one the person's GP practice belongs to, else the one
+    /// covering their postcode district.
+    async fn route_to_network(
+        &self,
+        addressed: Option<OrgId>,
+        practice: Option<&Organisation>,
+        person: &PersonDetails,
+        route: ReferralRoute,
+    ) -> AppResult<Organisation> {
+        let candidate = match (addressed, practice) {
+            (Some(id), _) => Some(id),
+            (None, Some(practice)) => practice.parent_id,
+            (None, None) => match &person.postcode {
+                Some(pc) => self.store.pcn_for_outcode(pc.outcode()).await?,
+                None => None,
+            },
+        };
+        if let Some(id) = candidate
+            && let Some(org) = self.store.organisation(id).await?
+            && org.kind == OrgKind::Pcn
+        {
+            return Ok(org);
+        }
+        let message = match (route, &person.postcode) {
+            (ReferralRoute::SelfReferral, Some(_)) => {
+                "We cannot find a social prescribing team for your postcode. Check it, or choose your GP practice"
+            }
+            (ReferralRoute::SelfReferral, None) => {
+                "Enter your postcode or choose your GP practice, so we can send your referral to the right team"
+            }
+            (_, Some(_)) => {
+                "No social prescribing team covers this postcode. Check it, or choose the person's GP practice"
+            }
+            (_, None) => {
+                "Enter the person's postcode or choose their GP practice, so the referral reaches the right team"
+            }
+        };
+        Err(ValidationErrors::single("postcode", message).into())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_referral(
+        &self,
+        submitter: Submitter<'_>,
+        submission: &Submission,
+        details: PersonDetails,
+        referral_details: ReferralDetails,
+        existing: Option<Person>,
+        shares: Vec<OrgId>,
+        pcn: Organisation,
+        practice: Option<Organisation>,
+    ) -> AppResult<IntakeOutcome> {
+        let route = submitter.route();
+        let at = now();
+        let code = self.clinical_code(CodePurpose::Referral).await?;
+
+        // A referral never changes the record it matches; what it says
+        // differently about reaching the person is kept with the referral.
+        let mut free_text = referral_details.details.clone();
+        let person = match existing {
+            Some(record) => {
+                let differences = record.details.differences_from_record(&details);
+                if !differences.is_empty() {
+                    let note = format!(
+                        "Details given with this referral that the record does not have: {}.",
+                        differences.join("; ")
+                    );
+                    free_text = Some(match free_text {
+                        Some(text) => format!("{text}\n\n{note}"),
+                        None => note,
+                    });
+                }
+                ReferralPerson::Existing(record.id)
+            }
+            None => {
+                let (lsoa, imd_decile) = self.deprivation(details.postcode.as_ref()).await?;
+                ReferralPerson::New(Box::new(Person {
+                    id: PersonId::new(),
+                    pcn_id: pcn.id,
+                    details: details.clone(),
+                    lsoa,
+                    imd_decile,
+                    created_at: at,
+                    updated_at: at,
+                }))
+            }
+        };
+        let person_id = match &person {
+            ReferralPerson::New(p) => p.id,
+            ReferralPerson::Existing(id) => *id,
+        };
+        let referrer = self.referrer(submitter, &details, &referral_details);
+        let actor = submitter.actor();
+        let recorded_by = match submitter {
+            Submitter::Public { .. } => {
+                format!("{} ({})", referrer.name, route.label().to_lowercase())
+            }
+            _ => actor.label(),
+        };
+        let id = ReferralId::new();
+        let consent = |kind, given, partner_org_id| Consent {
+            id: ConsentId::new(),
+            person_id,
+            kind,
+            partner_org_id,
+            given,
+            recorded_at: at,
+            recorded_by: recorded_by.clone(),
+            recorded_by_user_id: actor.user_id(),
+            referral_id: Some(id),
+        };
+        let mut consents = vec![
+            consent(ConsentKind::Referral, true, None),
+            consent(ConsentKind::Contact, referral_details.consent_contact, None),
+        ];
+        consents.extend(
+            shares
+                .iter()
+                .map(|org| consent(ConsentKind::Share, true, Some(*org))),
+        );
+        let routed_by = match (submission.network, &practice) {
+            (Some(_), _) => "as addressed".to_owned(),
+            (None, Some(p)) => format!("by GP practice {}", p.name),
+            (None, None) => "by postcode".to_owned(),
+        };
+        let mut referral = Referral {
+            id,
+            reference: random_reference(),
+            person_id,
+            pcn_id: pcn.id,
+            route,
+            status: ReferralStatus::Received,
+            urgency: referral_details.urgency,
+            needs: referral_details.needs.clone(),
+            details: free_text,
+            referrer,
+            code: code.code,
+            idempotency_key: submission.idempotency_key.clone(),
+            received_at: at,
+            accepted_at: None,
+            first_contact_at: None,
+            closed_at: None,
+            assigned_to: None,
+            failed_contact_attempts: 0,
+            next_action_due: None,
+            next_action_note: None,
+            outcome: None,
+            version: 1,
+            updated_at: at,
+        };
+        for _ in 0..REFERENCE_ATTEMPTS {
+            let new = NewReferral {
+                person: person.clone(),
+                events: vec![received_event(&referral, &recorded_by, actor.user_id(), at)],
+                consents: consents.clone(),
+                referral: referral.clone(),
+            };
+            let audit = NewAuditEvent::new(actor.clone(), AuditAction::ReferralCreate, at)
+                .entity(EntityRef::new("referral", id))
+                .org(pcn.id)
+                .detail(format!(
+                    "{} {} for {}, routed to {} {routed_by}",
+                    route.label(),
+                    referral.reference,
+                    details.full_name(),
+                    pcn.name
+                ))
+                .ip(submitter.ip());
+            match self.store.create_referral(&new, &audit).await {
+                Ok(()) => return Ok(IntakeOutcome::Created(Box::new(referral))),
+                Err(StorageError::Conflict(message)) => {
+                    // The same submission raced in from another request.
+                    if let Some(first) = self.already_received(submission).await? {
+                        return Ok(IntakeOutcome::AlreadyReceived(Box::new(first)));
+                    }
+                    if message.contains("NHS number") {
+                        return Err(AppError::Conflict(message));
+                    }
+                    referral.reference = random_reference();
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(AppError::Conflict(
+            "Could not give the referral a unique reference. Try again".into(),
+        ))
+    }
+
+    fn referrer(
+        &self,
+        submitter: Submitter<'_>,
+        person: &PersonDetails,
+        r: &ReferralDetails,
+    ) -> Referrer {
+        let given = Referrer {
+            name: r.referrer_name.clone().unwrap_or_default(),
+            role: r.referrer_role.clone(),
+            phone: r.referrer_phone.clone(),
+            email: r.referrer_email.clone(),
+            ..Default::default()
+        };
+        match submitter {
+            Submitter::User(p) => Referrer {
+                org_id: Some(p.user.org_id),
+                user_id: Some(p.user.id),
+                ..given
+            },
+            Submitter::Public {
+                route: ReferralRoute::SelfReferral,
+                ..
+            } => Referrer {
+                name: person.full_name(),
+                ..Default::default()
+            },
+            Submitter::Public { .. } => given,
+            Submitter::System { client, .. } => Referrer {
+                org_id: Some(client.token.org_id),
+                api_token_id: Some(client.token.id),
+                ..given
+            },
+        }
+    }
+
+    /// Whether the public form may accept another submission from `ip`
+    /// this hour. Every submission counts, valid or not, so the form
+    /// cannot be used to probe or flood; refusals are audited.
+    pub async fn allow_public_submission(&self, ip: Option<&str>) -> AppResult<bool> {
+        let at = now();
+        let key = format!("refer:{}", ip.unwrap_or("unknown"));
+        let recent = self.store.hits_since(&key, at - Duration::hours(1)).await?;
+        if recent
+            >= self
+                .settings
+                .referrals
+                .public_submissions_per_address_per_hour
+        {
+            let event =
+                NewAuditEvent::new(Actor::Anonymous, AuditAction::PublicReferralThrottled, at)
+                    .detail("Public referral form: too many submissions from one address")
+                    .ip(ip.map(str::to_owned));
+            self.store.record(&event).await?;
+            return Ok(false);
+        }
+        self.store.record_hit(&key, at).await?;
+        Ok(true)
+    }
+
+    /// Notes a public submission thrown away as spam (its hidden field was
+    /// filled in), without keeping what it said.
+    pub async fn discard_public_submission(&self, ip: Option<&str>) -> AppResult<()> {
+        let event = NewAuditEvent::new(
+            Actor::Anonymous,
+            AuditAction::PublicReferralDiscarded,
+            now(),
+        )
+        .detail("Public referral form: the field people cannot see was filled in")
+        .ip(ip.map(str::to_owned));
+        Ok(self.store.record(&event).await?)
+    }
+
+    /// A public confirmation page's referral: only whether the reference
+    /// exists, nothing about the person.
+    pub async fn referral_exists(&self, reference: &ReferralReference) -> AppResult<bool> {
+        Ok(self.store.referral_by_reference(reference).await?.is_some())
+    }
+
+    /// The active needs, in order: the reasons a referral can give.
+    pub async fn active_needs(&self) -> AppResult<Vec<linkwork_domain::codes::Need>> {
+        let mut needs = self.store.needs().await?;
+        needs.retain(|n| n.active);
+        Ok(needs)
+    }
+}
+
+fn random_reference() -> ReferralReference {
+    ReferralReference::from_random(rand::rng().next_u64())
+}
+
+fn received_event(
+    referral: &Referral,
+    actor_label: &str,
+    actor_user_id: Option<linkwork_domain::UserId>,
+    at: Timestamp,
+) -> ReferralEvent {
+    Change {
+        kind: EventKind::Received,
+        from_status: None,
+        to_status: Some(ReferralStatus::Received),
+        summary: format!(
+            "{} received from {}",
+            referral.route.label(),
+            referral.referrer.name
+        ),
+        reason: None,
+    }
+    .into_event(referral.id, at, actor_user_id, actor_label)
+}

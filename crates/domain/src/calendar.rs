@@ -1,0 +1,170 @@
+//! Dates as people in England count them: the local date (GMT or British
+//! Summer Time) and working days (Monday to Friday, less bank holidays).
+//! Waiting-time targets are set in working days, so a referral received on
+//! a Friday evening is not already two days late on Monday.
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+
+use crate::Timestamp;
+
+/// The last Sunday of a month, when the UK's clocks change.
+fn last_sunday(year: i32, month: u32) -> NaiveDate {
+    let first_of_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    }
+    .expect("a valid month");
+    let last = first_of_next - Duration::days(1);
+    last - Duration::days(i64::from(last.weekday().num_days_from_sunday()))
+}
+
+/// The date and time on UK clocks at `at`. British Summer Time (UTC+1)
+/// runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
+/// last Sunday of October; the rest of the year is GMT. Written out rather
+/// than pulling in a time-zone database for one zone with a fixed rule.
+pub fn uk_datetime(at: Timestamp) -> NaiveDateTime {
+    let year = at.year();
+    let change = |month| {
+        Utc.from_utc_datetime(
+            &last_sunday(year, month)
+                .and_hms_opt(1, 0, 0)
+                .expect("01:00 exists"),
+        )
+    };
+    let offset = if at >= change(3) && at < change(10) {
+        Duration::hours(1)
+    } else {
+        Duration::zero()
+    };
+    (at + offset).naive_utc()
+}
+
+/// The date in the UK at `at`.
+pub fn uk_date(at: Timestamp) -> NaiveDate {
+    uk_datetime(at).date()
+}
+
+/// The instant a UK day starts (local midnight), for "received before
+/// this day" comparisons. Local midnight is GMT on the day the clocks go
+/// forward (they change at 01:00 UTC) and BST on the day they go back.
+pub fn uk_start_of_day(date: NaiveDate) -> Timestamp {
+    let year = date.year();
+    let summer = date > last_sunday(year, 3) && date <= last_sunday(year, 10);
+    let midnight = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"));
+    if summer {
+        midnight - Duration::hours(1)
+    } else {
+        midnight
+    }
+}
+
+/// Monday to Friday, less the given non-working days (bank holidays).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkingCalendar {
+    holidays: BTreeSet<NaiveDate>,
+}
+
+impl WorkingCalendar {
+    pub fn new(holidays: impl IntoIterator<Item = NaiveDate>) -> Self {
+        WorkingCalendar {
+            holidays: holidays.into_iter().collect(),
+        }
+    }
+
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        !matches!(date.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&date)
+    }
+
+    /// Working days after `from` up to and including `to`: 0 on the day
+    /// itself, 1 on the next working day, and so on.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        from.iter_days()
+            .skip(1)
+            .take_while(|d| *d <= to)
+            .filter(|d| self.is_working_day(*d))
+            .count() as u32
+    }
+
+    /// The `n`th working day after `from`.
+    pub fn add_working_days(&self, from: NaiveDate, n: u32) -> NaiveDate {
+        from.iter_days()
+            .skip(1)
+            .filter(|d| self.is_working_day(*d))
+            .nth(n.saturating_sub(1) as usize)
+            .filter(|_| n > 0)
+            .unwrap_or(from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> Timestamp {
+        Utc.from_utc_datetime(&date(y, m, d).and_hms_opt(h, min, 0).unwrap())
+    }
+
+    #[test]
+    fn local_dates_follow_british_summer_time() {
+        // Winter: UTC is local time.
+        assert_eq!(uk_date(utc(2026, 1, 15, 23, 30)), date(2026, 1, 15));
+        // Summer: 23:30 UTC is 00:30 the next day in London.
+        assert_eq!(uk_date(utc(2026, 7, 15, 23, 30)), date(2026, 7, 16));
+        // Clocks go forward at 01:00 UTC on 29 March 2026 …
+        assert_eq!(last_sunday(2026, 3), date(2026, 3, 29));
+        assert_eq!(uk_date(utc(2026, 3, 28, 23, 30)), date(2026, 3, 28));
+        assert_eq!(uk_date(utc(2026, 3, 29, 23, 30)), date(2026, 3, 30));
+        // … and back at 01:00 UTC on 25 October 2026.
+        assert_eq!(last_sunday(2026, 10), date(2026, 10, 25));
+        assert_eq!(uk_date(utc(2026, 10, 24, 23, 30)), date(2026, 10, 25));
+        assert_eq!(uk_date(utc(2026, 10, 25, 23, 30)), date(2026, 10, 25));
+    }
+
+    #[test]
+    fn days_start_at_local_midnight() {
+        assert_eq!(uk_start_of_day(date(2026, 1, 15)), utc(2026, 1, 15, 0, 0));
+        assert_eq!(uk_start_of_day(date(2026, 7, 15)), utc(2026, 7, 14, 23, 0));
+        assert_eq!(uk_start_of_day(date(2026, 3, 29)), utc(2026, 3, 29, 0, 0));
+        assert_eq!(
+            uk_start_of_day(date(2026, 10, 25)),
+            utc(2026, 10, 24, 23, 0)
+        );
+        for d in [
+            date(2026, 3, 29),
+            date(2026, 7, 15),
+            date(2026, 10, 25),
+            date(2026, 10, 26),
+        ] {
+            assert_eq!(uk_date(uk_start_of_day(d)), d, "{d}");
+        }
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays() {
+        // Good Friday and Easter Monday 2026.
+        let cal = WorkingCalendar::new([date(2026, 4, 3), date(2026, 4, 6)]);
+        let thursday = date(2026, 4, 2);
+        assert!(!cal.is_working_day(date(2026, 4, 3)));
+        assert!(!cal.is_working_day(date(2026, 4, 4)));
+        assert_eq!(cal.add_working_days(thursday, 1), date(2026, 4, 7));
+        assert_eq!(cal.add_working_days(thursday, 5), date(2026, 4, 13));
+        assert_eq!(cal.add_working_days(thursday, 0), thursday);
+        assert_eq!(cal.working_days_between(thursday, thursday), 0);
+        assert_eq!(cal.working_days_between(thursday, date(2026, 4, 6)), 0);
+        assert_eq!(cal.working_days_between(thursday, date(2026, 4, 13)), 5);
+        assert_eq!(cal.working_days_between(date(2026, 4, 13), thursday), 0);
+        // Received on a Saturday: the first working day is Monday.
+        let plain = WorkingCalendar::default();
+        assert_eq!(
+            plain.add_working_days(date(2026, 5, 9), 1),
+            date(2026, 5, 11)
+        );
+    }
+}

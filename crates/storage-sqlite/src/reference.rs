@@ -1,0 +1,297 @@
+//! Needs, clinical codes, network coverage, API tokens and rate limits.
+
+use async_trait::async_trait;
+use linkwork_domain::api_token::ApiToken;
+use linkwork_domain::audit::NewAuditEvent;
+use linkwork_domain::codes::{ClinicalCode, CodePurpose, Need};
+use linkwork_domain::coverage::sort_outcodes;
+use linkwork_domain::{ApiTokenId, OrgId, Timestamp};
+use linkwork_storage::{
+    ApiTokenStore, RateLimitStore, ReferenceDataStore, StorageError, StorageResult,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+use uuid::Uuid;
+
+use crate::audit::{insert as insert_audit, push_within};
+use crate::rows::corrupt;
+use crate::{SqliteStore, backend, conflict_or_backend};
+
+fn clinical_code(row: &SqliteRow) -> StorageResult<ClinicalCode> {
+    let purpose: String = row.try_get("purpose").map_err(backend)?;
+    Ok(ClinicalCode {
+        purpose: CodePurpose::from_code(&purpose)
+            .ok_or_else(|| corrupt("code purpose", &purpose))?,
+        system: row.try_get("system").map_err(backend)?,
+        code: row.try_get("code").map_err(backend)?,
+        display: row.try_get("display").map_err(backend)?,
+    })
+}
+
+const TOKEN_SELECT: &str = "SELECT id, org_id, name, token_hash, hint, created_at, created_by, last_used_at, revoked_at FROM api_tokens";
+
+fn api_token(row: &SqliteRow) -> StorageResult<ApiToken> {
+    Ok(ApiToken {
+        id: row.try_get::<Uuid, _>("id").map_err(backend)?.into(),
+        org_id: row.try_get::<Uuid, _>("org_id").map_err(backend)?.into(),
+        name: row.try_get("name").map_err(backend)?,
+        token_hash: row.try_get("token_hash").map_err(backend)?,
+        hint: row.try_get("hint").map_err(backend)?,
+        created_at: row.try_get("created_at").map_err(backend)?,
+        created_by: row.try_get("created_by").map_err(backend)?,
+        last_used_at: row.try_get("last_used_at").map_err(backend)?,
+        revoked_at: row.try_get("revoked_at").map_err(backend)?,
+    })
+}
+
+#[async_trait]
+impl ReferenceDataStore for SqliteStore {
+    async fn needs(&self) -> StorageResult<Vec<Need>> {
+        let rows = sqlx::query(
+            "SELECT code, label, snomed_code, active, position FROM needs ORDER BY position, code",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Need {
+                    code: row.try_get("code").map_err(backend)?,
+                    label: row.try_get("label").map_err(backend)?,
+                    snomed_code: row.try_get("snomed_code").map_err(backend)?,
+                    active: row.try_get("active").map_err(backend)?,
+                    position: row.try_get::<i64, _>("position").map_err(backend)? as i32,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_need(&self, need: &Need, audit: &NewAuditEvent) -> StorageResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO needs (code, label, snomed_code, active, position) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (code) DO UPDATE SET label = excluded.label, snomed_code = excluded.snomed_code, \
+             active = excluded.active, position = excluded.position",
+        )
+        .bind(&need.code)
+        .bind(&need.label)
+        .bind(&need.snomed_code)
+        .bind(need.active)
+        .bind(i64::from(need.position))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn clinical_code(&self, purpose: CodePurpose) -> StorageResult<Option<ClinicalCode>> {
+        let row = sqlx::query(
+            "SELECT purpose, system, code, display FROM clinical_codes WHERE purpose = ?",
+        )
+        .bind(purpose.code())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(clinical_code).transpose()
+    }
+
+    async fn clinical_codes(&self) -> StorageResult<Vec<ClinicalCode>> {
+        let rows = sqlx::query(
+            "SELECT purpose, system, code, display FROM clinical_codes ORDER BY purpose",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(clinical_code).collect()
+    }
+
+    async fn set_clinical_code(
+        &self,
+        code: &ClinicalCode,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO clinical_codes (purpose, system, code, display) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (purpose) DO UPDATE SET system = excluded.system, code = excluded.code, display = excluded.display",
+        )
+        .bind(code.purpose.code())
+        .bind(&code.system)
+        .bind(&code.code)
+        .bind(&code.display)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn pcn_for_outcode(&self, outcode: &str) -> StorageResult<Option<OrgId>> {
+        let id: Option<Uuid> =
+            sqlx::query_scalar("SELECT pcn_id FROM pcn_coverage WHERE outcode = ?")
+                .bind(outcode.trim().to_ascii_uppercase())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(id.map(Into::into))
+    }
+
+    async fn pcn_coverage(&self, pcn_id: OrgId) -> StorageResult<Vec<String>> {
+        let mut outcodes: Vec<String> =
+            sqlx::query_scalar("SELECT outcode FROM pcn_coverage WHERE pcn_id = ?")
+                .bind(pcn_id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        sort_outcodes(&mut outcodes);
+        Ok(outcodes)
+    }
+
+    async fn set_pcn_coverage(
+        &self,
+        pcn_id: OrgId,
+        outcodes: &[String],
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM pcn_coverage WHERE pcn_id = ?")
+            .bind(pcn_id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if !outcodes.is_empty() {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO pcn_coverage (outcode, pcn_id) ");
+            query.push_values(outcodes, |mut b, outcode| {
+                b.push_bind(outcode.clone()).push_bind(pcn_id.0);
+            });
+            query.build().execute(&mut *tx).await.map_err(|e| {
+                conflict_or_backend(
+                    e,
+                    "A postcode district is already covered by another network",
+                )
+            })?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)
+    }
+}
+
+#[async_trait]
+impl ApiTokenStore for SqliteStore {
+    async fn create_api_token(&self, t: &ApiToken, audit: &NewAuditEvent) -> StorageResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO api_tokens (id, org_id, name, token_hash, hint, created_at, created_by, last_used_at, revoked_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(t.id.0)
+        .bind(t.org_id.0)
+        .bind(&t.name)
+        .bind(&t.token_hash)
+        .bind(&t.hint)
+        .bind(t.created_at)
+        .bind(&t.created_by)
+        .bind(t.last_used_at)
+        .bind(t.revoked_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn api_token_by_hash(&self, token_hash: &str) -> StorageResult<Option<ApiToken>> {
+        let row = sqlx::query(&format!("{TOKEN_SELECT} WHERE token_hash = ?"))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(api_token).transpose()
+    }
+
+    async fn api_token(&self, id: ApiTokenId) -> StorageResult<Option<ApiToken>> {
+        let row = sqlx::query(&format!("{TOKEN_SELECT} WHERE id = ?"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(api_token).transpose()
+    }
+
+    async fn api_tokens(&self, within: Option<OrgId>) -> StorageResult<Vec<ApiToken>> {
+        let mut query = QueryBuilder::<Sqlite>::new(TOKEN_SELECT);
+        if let Some(root) = within {
+            query.push(" WHERE ");
+            push_within(&mut query, "org_id", root);
+        }
+        query.push(" ORDER BY created_at DESC, id");
+        let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(api_token).collect()
+    }
+
+    async fn revoke_api_token(
+        &self,
+        id: ApiTokenId,
+        at: Timestamp,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()> {
+        let mut tx = self.write().await?;
+        let result =
+            sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                .bind(at)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if result.rows_affected() != 1 {
+            return Err(StorageError::NotFound("API token"));
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp) -> StorageResult<()> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+            .bind(at)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl RateLimitStore for SqliteStore {
+    async fn record_hit(&self, key: &str, at: Timestamp) -> StorageResult<()> {
+        sqlx::query("INSERT INTO rate_limit_hits (key, at) VALUES (?, ?)")
+            .bind(key)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn hits_since(&self, key: &str, since: Timestamp) -> StorageResult<u32> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM rate_limit_hits WHERE key = ? AND at >= ?")
+                .bind(key)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(n as u32)
+    }
+
+    async fn prune_hits(&self, before: Timestamp) -> StorageResult<u64> {
+        let result = sqlx::query("DELETE FROM rate_limit_hits WHERE at < ?")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(result.rows_affected())
+    }
+}

@@ -1,0 +1,206 @@
+//! People, referrals and what they need: reference data (needs, clinical
+//! codes, which network covers which postcode district), API tokens and
+//! the public form's rate limit.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use linkwork_domain::api_token::ApiToken;
+use linkwork_domain::audit::NewAuditEvent;
+use linkwork_domain::codes::{ClinicalCode, CodePurpose, Need};
+use linkwork_domain::consent::Consent;
+use linkwork_domain::nhs_number::NhsNumber;
+use linkwork_domain::person::Person;
+use linkwork_domain::referral::{Referral, ReferralEvent, ReferralReference, ReferralStatus};
+use linkwork_domain::{ApiTokenId, OrgId, PersonId, ReferralId, Timestamp, UserId};
+
+use crate::{Page, PageRequest, StorageResult};
+
+/// The person a new referral is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferralPerson {
+    /// A record created with the referral (boxed: a person is large).
+    New(Box<Person>),
+    /// A record the network already holds.
+    Existing(PersonId),
+}
+
+/// Everything a new referral writes, together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReferral {
+    pub person: ReferralPerson,
+    pub referral: Referral,
+    pub consents: Vec<Consent>,
+    /// Its history so far: at least the "received" entry.
+    pub events: Vec<ReferralEvent>,
+}
+
+/// What a list of referrals shows about each person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonBrief {
+    pub id: PersonId,
+    pub given_name: String,
+    pub family_name: String,
+    pub preferred_name: Option<String>,
+    pub date_of_birth: NaiveDate,
+    pub nhs_number: Option<NhsNumber>,
+    pub safeguarding_concern: bool,
+}
+
+impl PersonBrief {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralListItem {
+    pub referral: Referral,
+    pub person: PersonBrief,
+}
+
+/// Which referrals to list. Every condition given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct ReferralFilter {
+    pub pcn_id: Option<OrgId>,
+    /// Any of these statuses; empty for any status.
+    pub statuses: Vec<ReferralStatus>,
+    /// `Some(None)` for unassigned referrals.
+    pub assigned_to: Option<Option<UserId>>,
+    /// Made by an organisation in this one's subtree.
+    pub referrer_within: Option<OrgId>,
+    pub person_id: Option<PersonId>,
+    /// Received before this instant (exclusive).
+    pub received_before: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferralOrder {
+    /// The waiting list: longest waiting first (urgent ones before routine
+    /// ones received the same day is the reader's job: they are tagged).
+    OldestFirst,
+    NewestFirst,
+    /// The caseload: next action due soonest first, those without one last.
+    NextActionDue,
+}
+
+#[async_trait]
+pub trait PersonStore: Send + Sync {
+    async fn person(&self, id: PersonId) -> StorageResult<Option<Person>>;
+    /// People of `pcn_id` with this NHS number, or this name, date of birth
+    /// and postcode (`PersonDetails::match_key`): the same person, probably.
+    async fn matching_people(
+        &self,
+        pcn_id: OrgId,
+        nhs_number: Option<&NhsNumber>,
+        match_key: Option<&str>,
+    ) -> StorageResult<Vec<Person>>;
+    /// People of these networks whose names, NHS number or postcode contain
+    /// every one of `terms` (lower case), by name.
+    async fn search_people(
+        &self,
+        pcn_ids: &[OrgId],
+        terms: &[String],
+        page: PageRequest,
+    ) -> StorageResult<Page<Person>>;
+    /// Saves changed details. `Conflict` if the NHS number is another
+    /// person's in the same network.
+    async fn update_person(&self, person: &Person, audit: &NewAuditEvent) -> StorageResult<()>;
+    async fn record_consent(&self, consent: &Consent, audit: &NewAuditEvent) -> StorageResult<()>;
+    /// Oldest first.
+    async fn consents(&self, person_id: PersonId) -> StorageResult<Vec<Consent>>;
+}
+
+#[async_trait]
+pub trait ReferralStore: Send + Sync {
+    /// Writes the referral, its person (if new), consents and history.
+    /// `Conflict` when its idempotency key or reference is taken, or a new
+    /// person's NHS number is already known to the network; nothing is
+    /// written then.
+    async fn create_referral(&self, new: &NewReferral, audit: &NewAuditEvent) -> StorageResult<()>;
+    async fn referral(&self, id: ReferralId) -> StorageResult<Option<Referral>>;
+    async fn referral_by_reference(
+        &self,
+        reference: &ReferralReference,
+    ) -> StorageResult<Option<Referral>>;
+    async fn referral_by_idempotency_key(&self, key: &str) -> StorageResult<Option<Referral>>;
+    async fn list_referrals(
+        &self,
+        filter: &ReferralFilter,
+        order: ReferralOrder,
+        page: PageRequest,
+    ) -> StorageResult<Page<ReferralListItem>>;
+    /// Oldest first.
+    async fn referral_history(&self, id: ReferralId) -> StorageResult<Vec<ReferralEvent>>;
+    /// Saves `referral`'s new state (its `version` one more than
+    /// `expected_version`) with the history entry describing the change.
+    /// `Conflict` if someone else changed it since `expected_version`.
+    async fn update_referral(
+        &self,
+        referral: &Referral,
+        expected_version: i64,
+        event: &ReferralEvent,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+    /// Writes many referrals in one transaction with multi-row inserts, and
+    /// one audit event for the lot (demo data and benchmarks). Returns how
+    /// many were written.
+    async fn bulk_insert_referrals(
+        &self,
+        rows: &mut (dyn Iterator<Item = NewReferral> + Send),
+        audit: &NewAuditEvent,
+    ) -> StorageResult<u64>;
+}
+
+#[async_trait]
+pub trait ReferenceDataStore: Send + Sync {
+    /// Every need, active or retired, in display order.
+    async fn needs(&self) -> StorageResult<Vec<Need>>;
+    /// Adds a need, or replaces the one with the same code.
+    async fn save_need(&self, need: &Need, audit: &NewAuditEvent) -> StorageResult<()>;
+    async fn clinical_code(&self, purpose: CodePurpose) -> StorageResult<Option<ClinicalCode>>;
+    async fn clinical_codes(&self) -> StorageResult<Vec<ClinicalCode>>;
+    async fn set_clinical_code(
+        &self,
+        code: &ClinicalCode,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+    /// The network covering a postcode district ("RV1").
+    async fn pcn_for_outcode(&self, outcode: &str) -> StorageResult<Option<OrgId>>;
+    /// The districts a network covers, sorted.
+    async fn pcn_coverage(&self, pcn_id: OrgId) -> StorageResult<Vec<String>>;
+    /// Replaces the districts `pcn_id` covers. `Conflict` if one is
+    /// covered by another network.
+    async fn set_pcn_coverage(
+        &self,
+        pcn_id: OrgId,
+        outcodes: &[String],
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+}
+
+#[async_trait]
+pub trait ApiTokenStore: Send + Sync {
+    async fn create_api_token(&self, token: &ApiToken, audit: &NewAuditEvent) -> StorageResult<()>;
+    async fn api_token_by_hash(&self, token_hash: &str) -> StorageResult<Option<ApiToken>>;
+    async fn api_token(&self, id: ApiTokenId) -> StorageResult<Option<ApiToken>>;
+    /// Tokens of organisations in `within`'s subtree (all when `None`),
+    /// newest first.
+    async fn api_tokens(&self, within: Option<OrgId>) -> StorageResult<Vec<ApiToken>>;
+    /// `NotFound` unless the token exists and is not already revoked.
+    async fn revoke_api_token(
+        &self,
+        id: ApiTokenId,
+        at: Timestamp,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<()>;
+    async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp) -> StorageResult<()>;
+}
+
+/// Counts of recent requests per key (a client address), held in the
+/// database so a limit holds across every instance.
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    async fn record_hit(&self, key: &str, at: Timestamp) -> StorageResult<()>;
+    async fn hits_since(&self, key: &str, since: Timestamp) -> StorageResult<u32>;
+    async fn prune_hits(&self, before: Timestamp) -> StorageResult<u64>;
+}

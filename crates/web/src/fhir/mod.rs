@@ -1,0 +1,429 @@
+//! FHIR R4 for referrals, after the HL7 SDOH Clinical Care closed-loop
+//! pattern: another system `POST`s a UK Core ServiceRequest (its UK Core
+//! Patient contained or in a Bundle), and follows the referral through
+//! the ServiceRequest's status and a Task of the same id whose status says
+//! what the team did (requested, accepted, in progress, completed,
+//! rejected, failed, cancelled). JSON and XML both ways; every error is an
+//! OperationOutcome that names the problem and where it is.
+
+mod format;
+mod resources;
+mod service_request;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use linkwork_app::AppError;
+use linkwork_app::referrals::{IntakeOutcome, Submission, Submitter};
+use linkwork_domain::codes::CodePurpose;
+use linkwork_domain::organisation::OrgKind;
+use linkwork_domain::referral::{ReferralInput, ReferralRoute};
+
+pub use format::Format;
+use format::{Resource, xml_to_value};
+
+use crate::api::referrals::organisation_by_ods;
+use crate::api::{self, Client};
+use crate::error::{ErrorInfo, WebError};
+use crate::routes::referrals::parse_referral_id;
+use crate::state::AppState;
+
+/// One problem, as an OperationOutcome issue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    /// FHIR's issue type: invalid, structure, required, value, not-found …
+    pub code: &'static str,
+    pub diagnostics: String,
+    /// Where the problem is, as a FHIRPath expression.
+    pub expression: Option<String>,
+}
+
+/// A FHIR request that failed: its status and what was wrong.
+#[derive(Debug, Clone)]
+pub struct FhirError {
+    pub status: StatusCode,
+    pub issues: Vec<Issue>,
+}
+
+impl FhirError {
+    /// The body could not be read as a resource (400).
+    pub fn structure(diagnostics: impl Into<String>, expression: Option<&str>) -> FhirError {
+        FhirError {
+            status: StatusCode::BAD_REQUEST,
+            issues: vec![Issue {
+                code: "structure",
+                diagnostics: diagnostics.into(),
+                expression: expression.map(str::to_owned),
+            }],
+        }
+    }
+
+    /// A readable resource that breaks the profile or the service's rules
+    /// (422).
+    pub fn invalid(
+        code: &'static str,
+        diagnostics: impl Into<String>,
+        expression: &str,
+    ) -> FhirError {
+        FhirError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            issues: vec![Issue {
+                code,
+                diagnostics: diagnostics.into(),
+                expression: Some(expression.to_owned()),
+            }],
+        }
+    }
+}
+
+/// Carried in the response's extensions for `render_outcomes`.
+#[derive(Debug, Clone)]
+struct Outcome(Vec<Issue>);
+
+impl IntoResponse for FhirError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(Outcome(self.issues));
+        response
+    }
+}
+
+impl From<WebError> for FhirError {
+    fn from(e: WebError) -> FhirError {
+        let code = match &e {
+            WebError::Unauthenticated => "login",
+            WebError::Forbidden | WebError::CsrfRejected => "forbidden",
+            WebError::NotFound => "not-found",
+            WebError::BadRequest(_) | WebError::BadParameter { .. } => "invalid",
+            WebError::Invalid(_) => "invalid",
+            WebError::Conflict(_) => "conflict",
+            WebError::TooManyRequests(_) => "throttled",
+            WebError::Unavailable => "transient",
+            WebError::Internal(_) => "exception",
+        };
+        let issues = match &e {
+            WebError::Invalid(errors) => service_request::issues_for(errors),
+            WebError::Unauthenticated => vec![Issue {
+                code,
+                diagnostics: "Send a Linkwork API token: Authorization: Bearer lwk_…".into(),
+                expression: None,
+            }],
+            WebError::NotFound => vec![Issue {
+                code,
+                diagnostics: "No such resource, or it was not sent by your organisation".into(),
+                expression: None,
+            }],
+            other => vec![Issue {
+                code,
+                diagnostics: other.message(),
+                expression: None,
+            }],
+        };
+        FhirError {
+            status: e.status(),
+            issues,
+        }
+    }
+}
+
+impl From<AppError> for FhirError {
+    fn from(e: AppError) -> FhirError {
+        WebError::from(e).into()
+    }
+}
+
+/// The format to answer in: `_format`, else `Accept` when it names a FHIR
+/// format, else the request's own `Content-Type`, else JSON.
+fn negotiate(parts_uri: &axum::http::Uri, headers: &HeaderMap) -> Format {
+    let from_query = parts_uri.query().and_then(|q| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "_format")
+            .and_then(|(_, v)| Format::from_media_type(&v))
+    });
+    let header_format = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').find_map(Format::from_media_type))
+    };
+    from_query
+        .or_else(|| header_format(header::ACCEPT))
+        .or_else(|| header_format(header::CONTENT_TYPE))
+        .unwrap_or(Format::Json)
+}
+
+/// The response format, for handlers.
+pub struct Negotiated(pub Format);
+
+impl<S: Send + Sync> FromRequestParts<S> for Negotiated {
+    type Rejection = FhirError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Negotiated(negotiate(&parts.uri, &parts.headers)))
+    }
+}
+
+fn respond(status: StatusCode, format: Format, resource: &Resource) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, format.content_type())],
+        resource.write(format),
+    )
+        .into_response()
+}
+
+/// Renders every error from the FHIR routes (including authentication's)
+/// as an OperationOutcome in the format the client asked for.
+async fn render_outcomes(request: Request, next: Next) -> Response {
+    let format = negotiate(request.uri(), request.headers());
+    let response = next.run(request).await;
+    let status = response.status();
+    let issues = match (
+        response.extensions().get::<Outcome>(),
+        response.extensions().get::<ErrorInfo>(),
+    ) {
+        (Some(Outcome(issues)), _) => issues.clone(),
+        (None, Some(info)) => FhirError::from(info.error.clone()).issues,
+        (None, None) => return response,
+    };
+    let mut response = respond(status, format, &resources::operation_outcome(&issues));
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"linkwork\""),
+        );
+    }
+    response
+}
+
+/// The FHIR routes, to nest at `/fhir`.
+pub fn router(state: AppState) -> Router<AppState> {
+    let authenticated = Router::new()
+        .route("/ServiceRequest", post(create_service_request))
+        .route("/ServiceRequest/{id}", get(read_service_request))
+        .route("/Task/{id}", get(read_task))
+        .layer(from_fn_with_state(state, api::authenticate));
+    Router::new()
+        .route("/metadata", get(capability_statement))
+        .merge(authenticated)
+        .fallback(|| async {
+            FhirError {
+                status: StatusCode::NOT_FOUND,
+                issues: vec![Issue {
+                    code: "not-supported",
+                    diagnostics: "This server supports ServiceRequest (create, read), Task (read) and metadata".into(),
+                    expression: None,
+                }],
+            }
+        })
+        .layer(from_fn(render_outcomes))
+        .layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES))
+}
+
+/// Where this server is, for absolute URLs: the configured public URL,
+/// else the host the client used.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    match &state.app.settings.public_url {
+        Some(url) => format!("{}/fhir", url.trim_end_matches('/')),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+                .unwrap_or_else(|| state.app.settings.listen.to_string());
+            format!("http://{host}/fhir")
+        }
+    }
+}
+
+async fn capability_statement(
+    State(state): State<AppState>,
+    Negotiated(format): Negotiated,
+    headers: HeaderMap,
+) -> Response {
+    respond(
+        StatusCode::OK,
+        format,
+        &resources::capability_statement(&base_url(&state, &headers)),
+    )
+}
+
+/// Reads the body in the format its `Content-Type` names.
+fn read_body(headers: &HeaderMap, body: &Bytes) -> Result<serde_json::Value, FhirError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match Format::from_media_type(content_type) {
+        Some(Format::Json) => serde_json::from_slice(body)
+            .map_err(|e| FhirError::structure(format!("The body is not valid JSON: {e}"), None)),
+        Some(Format::Xml) => {
+            let text = std::str::from_utf8(body)
+                .map_err(|_| FhirError::structure("The XML body is not UTF-8", None))?;
+            xml_to_value(text).map_err(|e| {
+                FhirError::structure(format!("The body is not valid FHIR XML: {e}"), None)
+            })
+        }
+        None => Err(FhirError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            issues: vec![Issue {
+                code: "not-supported",
+                diagnostics: format!(
+                    "Send application/fhir+json or application/fhir+xml, not {:?}",
+                    if content_type.is_empty() {
+                        "no Content-Type"
+                    } else {
+                        content_type
+                    }
+                ),
+                expression: None,
+            }],
+        }),
+    }
+}
+
+/// `POST /fhir/ServiceRequest`: a referral from another system.
+async fn create_service_request(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Negotiated(format): Negotiated,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    let value = read_body(&headers, &body)?;
+    let needs = state.app.active_needs().await?;
+    let code = state.app.clinical_code(CodePurpose::Referral).await?;
+    let parsed = service_request::read(&value, &needs, &code)?;
+    let gp_practice = organisation_by_ods(
+        &state,
+        parsed.gp_practice_ods.as_deref(),
+        OrgKind::GpPractice,
+        "gp_practice",
+    )
+    .await?;
+    let network = organisation_by_ods(
+        &state,
+        parsed.performer_ods.as_deref(),
+        OrgKind::Pcn,
+        "network",
+    )
+    .await?;
+    let mut person = parsed.person;
+    person.gp_practice = gp_practice.map(|id| id.to_string()).unwrap_or_default();
+    let submission = Submission {
+        person,
+        referral: ReferralInput {
+            // Sending a referral is the requester's statement that the
+            // person agreed to it and to being contacted (documented in the
+            // README): UK Core's ServiceRequest has no consent element.
+            consent_referral: true,
+            consent_contact: "yes".into(),
+            ..parsed.referral
+        },
+        network,
+        idempotency_key: parsed
+            .identifier
+            .map(|id| format!("fhir:{}:{id}", client.token.org_id)),
+        ..Default::default()
+    };
+    let outcome = state
+        .app
+        .submit_referral(
+            Submitter::System {
+                client: &client,
+                route: ReferralRoute::Fhir,
+            },
+            &submission,
+        )
+        .await
+        .map_err(|e| match e {
+            AppError::Invalid(errors) => FhirError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                issues: service_request::issues_for(&errors),
+            },
+            other => other.into(),
+        })?;
+    let (referral, status) = match outcome {
+        IntakeOutcome::Created(r) => (r, StatusCode::CREATED),
+        IntakeOutcome::AlreadyReceived(r) => (r, StatusCode::OK),
+        IntakeOutcome::PossibleDuplicates(..) => {
+            return Err(WebError::internal("FHIR cannot be asked about duplicates").into());
+        }
+    };
+    let (referral, person, _, pcn) = state.app.api_referral(&client, referral.id).await?;
+    let resource = resources::service_request(
+        &referral,
+        &person,
+        &pcn,
+        &client.organisation,
+        &needs,
+        &code,
+    );
+    let mut response = respond(status, format, &resource);
+    let location = format!(
+        "{}/ServiceRequest/{}",
+        base_url(&state, &headers),
+        referral.id
+    );
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", referral.version)) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(response)
+}
+
+/// `GET /fhir/ServiceRequest/{id}`: the referral and its current status.
+async fn read_service_request(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Negotiated(format): Negotiated,
+    Path(id): Path<String>,
+) -> Result<Response, FhirError> {
+    let (referral, person, _, pcn) = state
+        .app
+        .api_referral(&client, parse_referral_id(&id)?)
+        .await?;
+    let needs = state.app.all_needs().await?;
+    let code = state.app.clinical_code(CodePurpose::Referral).await?;
+    Ok(respond(
+        StatusCode::OK,
+        format,
+        &resources::service_request(
+            &referral,
+            &person,
+            &pcn,
+            &client.organisation,
+            &needs,
+            &code,
+        ),
+    ))
+}
+
+/// `GET /fhir/Task/{id}`: what the team has done with the referral of the
+/// same id.
+async fn read_task(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Negotiated(format): Negotiated,
+    Path(id): Path<String>,
+) -> Result<Response, FhirError> {
+    let (referral, person, _, pcn) = state
+        .app
+        .api_referral(&client, parse_referral_id(&id)?)
+        .await?;
+    let declined = state.app.clinical_code(CodePurpose::Declined).await?;
+    Ok(respond(
+        StatusCode::OK,
+        format,
+        &resources::task(&referral, &person, &pcn, &client.organisation, &declined),
+    ))
+}

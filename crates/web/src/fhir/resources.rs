@@ -1,0 +1,358 @@
+//! The resources this server answers with, built from the referral:
+//! ServiceRequest (the referral, its status), Task (what the team did,
+//! after the SDOH closed-loop pattern), OperationOutcome (what went
+//! wrong) and CapabilityStatement (what the server does).
+
+use linkwork_domain::codes::{ClinicalCode, Need, SNOMED_SYSTEM};
+use linkwork_domain::organisation::Organisation;
+use linkwork_domain::person::Person;
+use linkwork_domain::referral::{DeclineReason, Referral, ReferralStatus, Urgency};
+
+use super::Issue;
+use super::format::{Node, Prim, Resource, object};
+use super::service_request::{NEEDS_SYSTEM, NHS_NUMBER_SYSTEM, ODS_SYSTEM};
+
+/// Linkwork's referral references (`RF-XXXX-XXXX`), as an identifier
+/// system.
+const REFERENCE_SYSTEM: &str = "https://linkwork.github.io/fhir/Id/referral-reference";
+const UK_CORE_SERVICE_REQUEST: &str =
+    "https://fhir.hl7.org.uk/StructureDefinition/UKCore-ServiceRequest";
+const TASK_CODES: &str = "http://hl7.org/fhir/CodeSystem/task-code";
+
+fn s(value: impl Into<String>) -> Option<Node> {
+    Some(Node::str(value))
+}
+
+fn identifier(system: &str, value: &str) -> Node {
+    object(vec![("system", s(system)), ("value", s(value))])
+}
+
+fn coding(system: &str, code: &str, display: &str) -> Node {
+    object(vec![
+        ("system", s(system)),
+        ("code", s(code)),
+        ("display", s(display)),
+    ])
+}
+
+/// A logical reference to the person by NHS number, with their name.
+fn patient_reference(person: &Person) -> Node {
+    object(vec![
+        ("type", s("Patient")),
+        (
+            "identifier",
+            person
+                .details
+                .nhs_number
+                .as_ref()
+                .map(|n| identifier(NHS_NUMBER_SYSTEM, n.as_str())),
+        ),
+        ("display", s(person.details.full_name())),
+    ])
+}
+
+fn organisation_reference(org: &Organisation) -> Node {
+    object(vec![
+        ("type", s("Organization")),
+        (
+            "identifier",
+            org.code.as_deref().map(|c| identifier(ODS_SYSTEM, c)),
+        ),
+        ("display", s(org.name.clone())),
+    ])
+}
+
+fn requester(referral: &Referral, referrer_org: &Organisation) -> Node {
+    object(vec![
+        ("type", s("Organization")),
+        (
+            "identifier",
+            referrer_org
+                .code
+                .as_deref()
+                .map(|c| identifier(ODS_SYSTEM, c)),
+        ),
+        (
+            "display",
+            s(format!(
+                "{} ({})",
+                referral.referrer.name, referrer_org.name
+            )),
+        ),
+    ])
+}
+
+fn priority(referral: &Referral) -> Option<Node> {
+    s(match referral.urgency {
+        Urgency::Routine => "routine",
+        Urgency::Urgent => "urgent",
+    })
+}
+
+/// The ServiceRequest's status: active until the referral closes, then
+/// completed (discharged) or revoked (ended any other way).
+fn request_status(status: ReferralStatus) -> &'static str {
+    match status {
+        ReferralStatus::Received | ReferralStatus::Accepted | ReferralStatus::InProgress => {
+            "active"
+        }
+        ReferralStatus::Discharged => "completed",
+        ReferralStatus::Declined
+        | ReferralStatus::Redirected
+        | ReferralStatus::UnableToContact
+        | ReferralStatus::Withdrawn => "revoked",
+    }
+}
+
+/// The Task's status, as the SDOH closed-loop pattern uses them.
+fn task_status(status: ReferralStatus) -> &'static str {
+    match status {
+        ReferralStatus::Received => "requested",
+        ReferralStatus::Accepted => "accepted",
+        ReferralStatus::InProgress => "in-progress",
+        ReferralStatus::Discharged => "completed",
+        ReferralStatus::Declined | ReferralStatus::Redirected => "rejected",
+        ReferralStatus::UnableToContact => "failed",
+        ReferralStatus::Withdrawn => "cancelled",
+    }
+}
+
+fn meta(referral: &Referral, profile: Option<&str>) -> Node {
+    object(vec![
+        ("versionId", s(referral.version.to_string())),
+        ("lastUpdated", s(referral.updated_at.to_rfc3339())),
+        ("profile", profile.map(|p| Node::List(vec![Node::str(p)]))),
+    ])
+}
+
+pub fn service_request(
+    referral: &Referral,
+    person: &Person,
+    pcn: &Organisation,
+    referrer_org: &Organisation,
+    needs: &[Need],
+    code: &ClinicalCode,
+) -> Resource {
+    let reasons = referral
+        .needs
+        .iter()
+        .map(|c| {
+            let label = needs
+                .iter()
+                .find(|n| &n.code == c)
+                .map(|n| n.label.clone())
+                .unwrap_or_else(|| c.clone());
+            object(vec![
+                (
+                    "coding",
+                    Some(Node::List(vec![coding(NEEDS_SYSTEM, c, &label)])),
+                ),
+                ("text", s(label)),
+            ])
+        })
+        .collect();
+    Resource::new("ServiceRequest")
+        .with("id", Node::str(referral.id.to_string()))
+        .with("meta", meta(referral, Some(UK_CORE_SERVICE_REQUEST)))
+        .with(
+            "identifier",
+            Node::List(vec![identifier(
+                REFERENCE_SYSTEM,
+                referral.reference.as_str(),
+            )]),
+        )
+        .with("status", Node::str(request_status(referral.status)))
+        .with("intent", Node::str("order"))
+        .with("priority", priority(referral))
+        .with(
+            "code",
+            object(vec![(
+                "coding",
+                // The code the referral was recorded with, not today's.
+                Some(Node::List(vec![coding(
+                    SNOMED_SYSTEM,
+                    &referral.code,
+                    if referral.code == code.code {
+                        &code.display
+                    } else {
+                        ""
+                    },
+                )])),
+            )]),
+        )
+        .with("subject", patient_reference(person))
+        .with("authoredOn", Node::str(referral.received_at.to_rfc3339()))
+        .with("requester", requester(referral, referrer_org))
+        .with("performer", Node::List(vec![organisation_reference(pcn)]))
+        .with("reasonCode", Node::List(reasons))
+        .with(
+            "note",
+            referral
+                .details
+                .as_ref()
+                .map(|d| Node::List(vec![object(vec![("text", s(d.clone()))])])),
+        )
+}
+
+pub fn task(
+    referral: &Referral,
+    person: &Person,
+    pcn: &Organisation,
+    referrer_org: &Organisation,
+    declined: &ClinicalCode,
+) -> Resource {
+    let focus = format!("ServiceRequest/{}", referral.id);
+    let outcome = referral.outcome.as_ref();
+    let reason_text = outcome.and_then(|o| {
+        let parts: Vec<String> = [
+            o.decline_reason.map(|r| r.label().to_owned()),
+            o.redirected_to
+                .as_ref()
+                .map(|s| format!("Redirected to {s}")),
+            o.note.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(". "))
+    });
+    let person_declined =
+        outcome.is_some_and(|o| o.decline_reason == Some(DeclineReason::PersonDeclined));
+    let status_reason = reason_text.map(|text| {
+        object(vec![
+            (
+                "coding",
+                person_declined.then(|| {
+                    Node::List(vec![coding(
+                        &declined.system,
+                        &declined.code,
+                        &declined.display,
+                    )])
+                }),
+            ),
+            ("text", Some(Node::str(text))),
+        ])
+    });
+    Resource::new("Task")
+        .with("id", Node::str(referral.id.to_string()))
+        .with("meta", meta(referral, None))
+        .with(
+            "identifier",
+            Node::List(vec![identifier(
+                REFERENCE_SYSTEM,
+                referral.reference.as_str(),
+            )]),
+        )
+        .with(
+            "basedOn",
+            Node::List(vec![object(vec![("reference", s(focus.clone()))])]),
+        )
+        .with("status", Node::str(task_status(referral.status)))
+        .with("statusReason", status_reason)
+        .with(
+            "businessStatus",
+            object(vec![("text", s(referral.status.label()))]),
+        )
+        .with("intent", Node::str("order"))
+        .with("priority", priority(referral))
+        .with(
+            "code",
+            object(vec![(
+                "coding",
+                Some(Node::List(vec![coding(
+                    TASK_CODES,
+                    "fulfill",
+                    "Fulfill the focal request",
+                )])),
+            )]),
+        )
+        .with("focus", object(vec![("reference", s(focus))]))
+        .with("for", patient_reference(person))
+        .with("authoredOn", Node::str(referral.received_at.to_rfc3339()))
+        .with("lastModified", Node::str(referral.updated_at.to_rfc3339()))
+        .with("requester", requester(referral, referrer_org))
+        .with("owner", organisation_reference(pcn))
+}
+
+pub fn operation_outcome(issues: &[Issue]) -> Resource {
+    Resource::new("OperationOutcome").with(
+        "issue",
+        Node::List(
+            issues
+                .iter()
+                .map(|i| {
+                    object(vec![
+                        ("severity", s("error")),
+                        ("code", s(i.code)),
+                        ("diagnostics", s(i.diagnostics.clone())),
+                        (
+                            "expression",
+                            i.expression
+                                .as_ref()
+                                .map(|e| Node::List(vec![Node::str(e.clone())])),
+                        ),
+                    ])
+                })
+                .collect(),
+        ),
+    )
+}
+
+pub fn capability_statement(base: &str) -> Resource {
+    let interaction = |codes: &[&str]| {
+        Node::List(
+            codes
+                .iter()
+                .map(|c| object(vec![("code", s(*c))]))
+                .collect(),
+        )
+    };
+    Resource::new("CapabilityStatement")
+        .with("status", Node::str("active"))
+        .with("date", Node::str("2026-01-01"))
+        .with("publisher", Node::str("Linkwork"))
+        .with("kind", Node::str("instance"))
+        .with(
+            "implementation",
+            object(vec![
+                ("description", s("Linkwork social prescribing referrals")),
+                ("url", s(base)),
+            ]),
+        )
+        .with("fhirVersion", Node::str("4.0.1"))
+        .with(
+            "format",
+            Node::List(vec![Node::str("application/fhir+json"), Node::str("application/fhir+xml")]),
+        )
+        .with(
+            "rest",
+            Node::List(vec![object(vec![
+                ("mode", s("server")),
+                (
+                    "security",
+                    Some(object(vec![(
+                        "description",
+                        s("Send a Linkwork API token issued by your administrator: Authorization: Bearer lwk_…"),
+                    )])),
+                ),
+                (
+                    "resource",
+                    Some(Node::List(vec![
+                        object(vec![
+                            ("type", s("ServiceRequest")),
+                            (
+                                "profile",
+                                s(UK_CORE_SERVICE_REQUEST),
+                            ),
+                            ("interaction", Some(interaction(&["create", "read"]))),
+                            ("conditionalCreate", Some(Node::Prim(Prim::Bool(false)))),
+                        ]),
+                        object(vec![
+                            ("type", s("Task")),
+                            ("interaction", Some(interaction(&["read"]))),
+                        ]),
+                    ])),
+                ),
+            ])]),
+        )
+}

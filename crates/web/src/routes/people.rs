@@ -1,0 +1,300 @@
+//! People: finding them within your network, their record (every view
+//! audited), correcting their details and recording consent.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use linkwork_app::referrals::PersonRecord;
+use linkwork_app::{AppError, Principal};
+use linkwork_domain::PersonId;
+use linkwork_domain::consent::ConsentKind;
+use linkwork_domain::ethnicity::ethnicity_label;
+use linkwork_domain::person::Person;
+use linkwork_domain::validation::ValidationErrors;
+use linkwork_storage::PageRequest;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{WebError, WebResult};
+use crate::forms::{Choice, ChoiceField, Input};
+use crate::page::{CurrentUser, PageCtx, render};
+use crate::pagination::Pagination;
+use crate::referral_forms::{Asker, PersonFields, ReferralForm, yes_no};
+use crate::referral_views::{ReferralRow, long_date, short_date};
+use crate::routes::referrals::{ConsentRow, DoneQuery, consent_rows};
+use crate::state::AppState;
+
+const PER_PAGE: u32 = 25;
+
+#[derive(Debug, Deserialize, Serialize, Default)]
+pub struct SearchQuery {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    q: String,
+    #[serde(default, skip_serializing)]
+    page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "people/search.html")]
+struct SearchPage {
+    page: PageCtx,
+    q: Input,
+    searched: bool,
+    people: Vec<Person>,
+    total: u64,
+    pagination: Pagination,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Query(query): Query<SearchQuery>,
+) -> WebResult<Response> {
+    let app = &state.app;
+    // The page itself needs the role; a search adds the tenancy.
+    app.team_networks(&principal).await?;
+    let searched = !query.q.trim().is_empty();
+    let results = if searched {
+        app.search_people(
+            &principal,
+            &query.q,
+            PageRequest::new(query.page.unwrap_or(1), PER_PAGE),
+        )
+        .await?
+    } else {
+        linkwork_storage::Page {
+            items: Vec::new(),
+            total: 0,
+            page: 1,
+            per_page: PER_PAGE,
+        }
+    };
+    let filters = serde_urlencoded::to_string(&query).unwrap_or_default();
+    render(&SearchPage {
+        page: page.title("Find a person"),
+        q: Input::new("q", "Name, NHS number or postcode")
+            .hint("For example, Ana Nowak, 943 476 5919 or RV1 3BQ")
+            .value(query.q.clone()),
+        searched,
+        pagination: Pagination::new(&results, "/people", &filters),
+        total: results.total,
+        people: results.items,
+    })
+}
+
+fn parse_person_id(raw: &str) -> WebResult<PersonId> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "people/person.html")]
+struct PersonPage {
+    page: PageCtx,
+    rec: PersonRecord,
+    date_of_birth: String,
+    age: u32,
+    ethnicity: String,
+    communication: String,
+    referrals: Vec<ReferralRow>,
+    consents: Vec<ConsentRow>,
+    kind: ChoiceField,
+    partner: ChoiceField,
+    given: ChoiceField,
+}
+
+async fn person_page(
+    state: &AppState,
+    principal: &Principal,
+    page: PageCtx,
+    id: PersonId,
+    consent: &ConsentForm,
+    errors: &ValidationErrors,
+) -> WebResult<PersonPage> {
+    let app = &state.app;
+    let rec = app.view_person(principal, id).await?;
+    let needs = app.all_needs().await?;
+    let workers = app.assignable_workers(principal, rec.pcn.id).await?;
+    let partners = app.partner_organisations().await?;
+    let today = app.today();
+    let d = &rec.person.details;
+    Ok(PersonPage {
+        page: page.title(d.full_name()).errors(errors),
+        date_of_birth: long_date(d.date_of_birth),
+        age: rec.person.age_on(today),
+        ethnicity: d
+            .ethnicity
+            .as_deref()
+            .and_then(ethnicity_label)
+            .unwrap_or_default(),
+        communication: d.communication_needs().join(", "),
+        referrals: rec
+            .referrals
+            .iter()
+            .map(|item| ReferralRow::new(app, item, &needs, &workers, today))
+            .collect(),
+        consents: consent_rows(&rec.consents, &partners),
+        kind: ChoiceField::new(
+            "kind",
+            "What is the consent for?",
+            ConsentKind::ALL
+                .into_iter()
+                .map(|k| Choice::new(k.code(), k.label(), consent.kind == k.code()))
+                .collect(),
+        )
+        .errors(errors),
+        partner: ChoiceField::new(
+            "partner",
+            "Partner organisation (for sharing)",
+            partners
+                .iter()
+                .map(|o| {
+                    Choice::new(
+                        o.id.to_string(),
+                        o.name.clone(),
+                        consent.partner == o.id.to_string(),
+                    )
+                })
+                .collect(),
+        )
+        .placeholder("Not about sharing")
+        .errors(errors),
+        given: ChoiceField::new("given", "Did they give consent?", {
+            let mut choices = yes_no(&consent.given);
+            choices[1].label = "No, or they withdrew it".into();
+            choices
+        })
+        .errors(errors),
+        rec,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<DoneQuery>,
+) -> WebResult<Response> {
+    let notice = match query.done.as_deref() {
+        Some("updated") => Some("Details saved.".to_owned()),
+        Some("consent") => Some("Consent recorded.".to_owned()),
+        _ => None,
+    };
+    let body = person_page(
+        &state,
+        &principal,
+        page.notice(notice),
+        parse_person_id(&id)?,
+        &ConsentForm::default(),
+        &ValidationErrors::new(),
+    )
+    .await?;
+    render(&body)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ConsentForm {
+    kind: String,
+    partner: String,
+    given: String,
+}
+
+pub async fn record_consent(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<ConsentForm>,
+) -> WebResult<Response> {
+    let id = parse_person_id(&id)?;
+    match state
+        .app
+        .record_consent(&principal, id, &form.kind, &form.partner, &form.given)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/people/{id}?done=consent")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let body = person_page(&state, &principal, page, id, &form, &errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&body)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "people/edit.html")]
+struct EditPage {
+    page: PageCtx,
+    id: PersonId,
+    name: String,
+    person: PersonFields,
+}
+
+async fn edit_page(
+    state: &AppState,
+    page: PageCtx,
+    person: &Person,
+    form: &ReferralForm,
+    errors: &ValidationErrors,
+) -> WebResult<EditPage> {
+    let practices = state.app.gp_practices().await?;
+    Ok(EditPage {
+        page: page
+            .title(format!("Change {}'s details", person.details.full_name()))
+            .errors(errors),
+        id: person.id,
+        name: person.details.full_name(),
+        person: PersonFields::new(
+            form,
+            errors,
+            &practices,
+            Asker::Professional,
+            person.details.nhs_number.is_some(),
+        ),
+    })
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let rec = state
+        .app
+        .view_person(&principal, parse_person_id(&id)?)
+        .await?;
+    let form = ReferralForm::from_person(&rec.person.details);
+    render(&edit_page(&state, page, &rec.person, &form, &ValidationErrors::new()).await?)
+}
+
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<ReferralForm>,
+) -> WebResult<Response> {
+    let id = parse_person_id(&id)?;
+    match state
+        .app
+        .update_person(&principal, id, &form.person_input())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/people/{id}?done=updated")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let rec = state.app.view_person(&principal, id).await?;
+            let body = edit_page(&state, page, &rec.person, &form, &errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&body)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// "7 Mar 2026", for the search results.
+pub fn born(person: &Person) -> String {
+    short_date(person.details.date_of_birth)
+}

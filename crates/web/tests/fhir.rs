@@ -1,0 +1,653 @@
+//! FHIR R4: UK Core ServiceRequests in JSON and XML, their status as the
+//! team works (ServiceRequest and Task), and OperationOutcomes that name
+//! every problem.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use linkwork_app::admin::Caller;
+use linkwork_domain::organisation::NewOrganisationInput;
+use linkwork_domain::referral::{ReferralRoute, ReferralStatus};
+use linkwork_domain::role::Role;
+use linkwork_storage::{AuditFilter, PageRequest, ReferralFilter, ReferralOrder};
+use serde_json::{Value, json};
+use support::{Client, Reply, TestApp};
+
+const NEEDS: &str = "https://linkwork.github.io/fhir/CodeSystem/need";
+
+fn service_request() -> Value {
+    json!({
+        "resourceType": "ServiceRequest",
+        "identifier": [{"system": "https://emis.example/referral", "value": "R-1001"}],
+        "contained": [
+            {
+                "resourceType": "Patient",
+                "id": "p1",
+                "meta": {"profile": ["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"]},
+                "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"}],
+                "name": [{"use": "official", "family": "Okafor", "given": ["Grace"]}],
+                "gender": "female",
+                "birthDate": "1946-04-12",
+                "telecom": [{"system": "phone", "value": "07700 900 456", "use": "mobile"}],
+                "address": [{"use": "home", "line": ["12 Mill Lane"], "city": "Riverside", "postalCode": "RV1 2AB"}],
+                "generalPractitioner": [{"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "F84001"}}],
+                "communication": [{"language": {"text": "Yoruba"}, "preferred": true}],
+                "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired", "valueBoolean": true}]
+            },
+            {
+                "resourceType": "Practitioner",
+                "id": "gp",
+                "name": [{"prefix": ["Dr"], "given": ["Hannah"], "family": "Evans"}],
+                "telecom": [{"system": "phone", "value": "01632 960 001"}]
+            }
+        ],
+        "status": "active",
+        "intent": "order",
+        "priority": "urgent",
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "871731000000106", "display": "Referral to social prescribing service"}]},
+        "subject": {"reference": "#p1"},
+        "requester": {"reference": "#gp"},
+        "reasonCode": [
+            {"coding": [{"system": NEEDS, "code": "loneliness"}]},
+            {"text": "Debt and money worries"}
+        ],
+        "note": [{"text": "Widowed last year."}]
+    })
+}
+
+const BUNDLE_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Bundle xmlns="http://hl7.org/fhir">
+  <type value="collection"/>
+  <entry>
+    <fullUrl value="urn:uuid:6b1c7b8e-0000-4000-8000-000000000001"/>
+    <resource>
+      <ServiceRequest>
+        <status value="active"/>
+        <intent value="order"/>
+        <subject><reference value="urn:uuid:6b1c7b8e-0000-4000-8000-000000000002"/></subject>
+        <requester><reference value="urn:uuid:6b1c7b8e-0000-4000-8000-000000000003"/></requester>
+        <reasonCode><coding><system value="https://linkwork.github.io/fhir/CodeSystem/need"/><code value="physical_activity"/></coding></reasonCode>
+        <note><text value="Lives alone &amp; keen to get moving."/></note>
+      </ServiceRequest>
+    </resource>
+  </entry>
+  <entry>
+    <fullUrl value="urn:uuid:6b1c7b8e-0000-4000-8000-000000000002"/>
+    <resource>
+      <Patient>
+        <identifier><system value="https://fhir.nhs.uk/Id/nhs-number"/><value value="9990000018"/></identifier>
+        <name><family value="Kowalski"/><given value="Tomasz"/></name>
+        <birthDate value="1959-09-30"/>
+        <telecom><system value="email"/><value value="tomasz@example.org"/></telecom>
+        <address><postalCode value="RV1 9ZZ"/></address>
+      </Patient>
+    </resource>
+  </entry>
+  <entry>
+    <fullUrl value="urn:uuid:6b1c7b8e-0000-4000-8000-000000000003"/>
+    <resource>
+      <PractitionerRole>
+        <organization><display value="Riverside Hospital discharge team"/></organization>
+        <code><text value="Discharge coordinator"/></code>
+        <telecom><system value="phone"/><value value="01632 960 555"/></telecom>
+      </PractitionerRole>
+    </resource>
+  </entry>
+</Bundle>"#;
+
+struct Setup {
+    token: String,
+    other_token: String,
+    t: linkwork_storage_testsuite::fixtures::Tree,
+}
+
+/// Alpha PCN covers RV1; a practice with ODS code F84001 sits in Beta PCN.
+async fn setup(app: &TestApp) -> Setup {
+    let t = app.tree().await;
+    app.app
+        .set_pcn_coverage(Caller::Operator, &t.pcn_a, &["RV1".into()])
+        .await
+        .unwrap();
+    app.app
+        .create_organisation(
+            Caller::Operator,
+            &NewOrganisationInput {
+                name: "Beta Surgery".into(),
+                kind: "gp_practice".into(),
+                code: "F84001".into(),
+            },
+            Some(t.pcn_b.id),
+        )
+        .await
+        .unwrap();
+    let admin = app
+        .user("admin@icb.example", t.icb.id, &[Role::Admin])
+        .await;
+    app.user("lw@pcn-b.example", t.pcn_b.id, &[Role::LinkWorker])
+        .await;
+    let principal = linkwork_app::Principal {
+        user: admin,
+        session_hash: String::new(),
+        csrf_token: String::new(),
+        ip: None,
+    };
+    let token = app
+        .app
+        .issue_api_token(&principal, &t.practice_a.id.to_string(), "EMIS FHIR bridge")
+        .await
+        .unwrap()
+        .secret;
+    let other_token = app
+        .app
+        .issue_api_token(&principal, &t.pcn_a.id.to_string(), "Someone else")
+        .await
+        .unwrap()
+        .secret;
+    Setup {
+        token,
+        other_token,
+        t,
+    }
+}
+
+async fn send(
+    c: &mut Client,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    accept: Option<&str>,
+    body: String,
+) -> Reply {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    if let Some(ct) = content_type {
+        request = request.header(header::CONTENT_TYPE, ct);
+    }
+    if let Some(a) = accept {
+        request = request.header(header::ACCEPT, a);
+    }
+    c.send(request.body(Body::from(body)).unwrap()).await
+}
+
+async fn post_json(c: &mut Client, token: &str, body: &Value) -> (Reply, Value) {
+    let reply = send(
+        c,
+        "POST",
+        "/fhir/ServiceRequest",
+        Some(token),
+        Some("application/fhir+json"),
+        None,
+        body.to_string(),
+    )
+    .await;
+    let json = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
+    (reply, json)
+}
+
+fn content_type(reply: &Reply) -> &str {
+    reply
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+async fn a_uk_core_service_request_in_json_becomes_a_referral(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let (reply, body) = post_json(&mut c, &s.token, &service_request()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert!(content_type(&reply).starts_with("application/fhir+json"));
+    let id = body["id"].as_str().unwrap().to_owned();
+    let location = reply.location().unwrap();
+    assert!(
+        location.ends_with(&format!("/fhir/ServiceRequest/{id}")),
+        "{location}"
+    );
+    assert!(location.starts_with("http://"), "absolute: {location}");
+    assert_eq!(body["resourceType"], "ServiceRequest");
+    assert_eq!(body["status"], "active");
+    assert_eq!(body["intent"], "order");
+    assert_eq!(body["code"]["coding"][0]["code"], "871731000000106");
+    assert_eq!(body["subject"]["identifier"]["value"], "9434765919");
+    assert_eq!(body["performer"][0]["display"], "Beta PCN");
+    assert!(
+        body["identifier"][0]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("RF-")
+    );
+
+    let referral = app
+        .store()
+        .referral(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(referral.route, ReferralRoute::Fhir);
+    assert_eq!(
+        referral.pcn_id, s.t.pcn_b.id,
+        "routed by the GP practice's ODS code, not the postcode"
+    );
+    assert_eq!(referral.needs, ["loneliness", "debt"]);
+    assert_eq!(referral.code, "871731000000106");
+    assert_eq!(referral.referrer.name, "Dr Hannah Evans");
+    assert_eq!(referral.referrer.phone.as_deref(), Some("01632 960 001"));
+    assert_eq!(referral.referrer.org_id, Some(s.t.practice_a.id));
+    assert_eq!(referral.details.as_deref(), Some("Widowed last year."));
+    let person = app
+        .store()
+        .person(referral.person_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(person.details.interpreter_needed);
+    assert_eq!(person.details.language.as_deref(), Some("Yoruba"));
+
+    // The sender's identifier makes a resend return the same referral.
+    let (again, body2) = post_json(&mut c, &s.token, &service_request()).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(body2["id"], id.as_str());
+
+    // It sits on Beta PCN's waiting list.
+    let mut lw = app.signed_in("lw@pcn-b.example").await;
+    assert!(lw.get("/waiting-list").await.body.contains("Grace Okafor"));
+}
+
+async fn a_bundle_in_xml_becomes_a_referral_and_answers_in_xml(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let reply = send(
+        &mut c,
+        "POST",
+        "/fhir/ServiceRequest",
+        Some(&s.token),
+        Some("application/fhir+xml"),
+        None,
+        BUNDLE_XML.into(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert!(content_type(&reply).starts_with("application/fhir+xml"));
+    assert!(
+        reply
+            .body
+            .contains("<ServiceRequest xmlns=\"http://hl7.org/fhir\">")
+    );
+    assert!(reply.body.contains("<status value=\"active\"/>"));
+    let made = app
+        .store()
+        .list_referrals(
+            &ReferralFilter {
+                pcn_id: Some(s.t.pcn_a.id),
+                ..Default::default()
+            },
+            ReferralOrder::NewestFirst,
+            PageRequest::new(1, 5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(made.total, 1, "routed by postcode to Alpha PCN");
+    let r = &made.items[0].referral;
+    assert_eq!(r.needs, ["physical_activity"]);
+    assert_eq!(r.referrer.name, "Riverside Hospital discharge team");
+    assert_eq!(r.referrer.role.as_deref(), Some("Discharge coordinator"));
+    assert_eq!(r.referrer.phone.as_deref(), Some("01632 960 555"));
+    assert_eq!(
+        r.details.as_deref(),
+        Some("Lives alone & keen to get moving.")
+    );
+    assert_eq!(made.items[0].person.full_name(), "Tomasz Kowalski");
+
+    // JSON in, XML out, when asked.
+    let reply = send(
+        &mut c,
+        "POST",
+        "/fhir/ServiceRequest?_format=xml",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        None,
+        {
+            let mut sr = service_request();
+            sr["identifier"][0]["value"] = json!("R-2002");
+            sr.to_string()
+        },
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert!(reply.body.starts_with("<?xml"));
+}
+
+async fn status_follows_the_team_through_service_request_and_task(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let (_, body) = post_json(&mut c, &s.token, &service_request()).await;
+    let id = body["id"].as_str().unwrap().to_owned();
+    let task = send(
+        &mut c,
+        "GET",
+        &format!("/fhir/Task/{id}"),
+        Some(&s.token),
+        None,
+        Some("application/fhir+json"),
+        String::new(),
+    )
+    .await;
+    assert_eq!(task.status, StatusCode::OK, "{}", task.body);
+    let task: Value = serde_json::from_str(&task.body).unwrap();
+    assert_eq!(task["status"], "requested");
+    assert_eq!(task["focus"]["reference"], format!("ServiceRequest/{id}"));
+    assert_eq!(task["owner"]["display"], "Beta PCN");
+
+    let mut lw = app.signed_in("lw@pcn-b.example").await;
+    let form = lw.get(&format!("/referrals/{id}/decline")).await;
+    let marker = "name=\"version\" value=\"";
+    let start = form.body.find(marker).unwrap() + marker.len();
+    let version = &form.body[start..start + 1];
+    let declined = lw
+        .post(
+            &format!("/referrals/{id}/decline"),
+            &[("decline_reason", "person_declined"), ("version", version)],
+        )
+        .await;
+    assert_eq!(declined.status, StatusCode::SEE_OTHER, "{}", declined.body);
+
+    let sr = send(
+        &mut c,
+        "GET",
+        &format!("/fhir/ServiceRequest/{id}"),
+        Some(&s.token),
+        None,
+        Some("application/fhir+json"),
+        String::new(),
+    )
+    .await;
+    let sr: Value = serde_json::from_str(&sr.body).unwrap();
+    assert_eq!(sr["status"], "revoked");
+    let task = send(
+        &mut c,
+        "GET",
+        &format!("/fhir/Task/{id}"),
+        Some(&s.token),
+        None,
+        Some("application/fhir+xml"),
+        String::new(),
+    )
+    .await;
+    assert!(
+        task.body.contains("<status value=\"rejected\"/>"),
+        "{}",
+        task.body
+    );
+    assert!(
+        task.body.contains("<code value=\"871711000000103\"/>"),
+        "the person declined, coded"
+    );
+    assert!(
+        task.body
+            .contains("The person does not want social prescribing")
+    );
+
+    // Only the organisation that sent it can read it; reads are audited.
+    let other = send(
+        &mut c,
+        "GET",
+        &format!("/fhir/ServiceRequest/{id}"),
+        Some(&s.other_token),
+        None,
+        None,
+        String::new(),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    let outcome: Value = serde_json::from_str(&other.body).unwrap();
+    assert_eq!(outcome["resourceType"], "OperationOutcome");
+    assert_eq!(outcome["issue"][0]["code"], "not-found");
+    let reads = app
+        .store()
+        .audit_events(
+            &AuditFilter {
+                action: Some("person.view".into()),
+                actor: Some("EMIS FHIR bridge".into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+    assert!(reads.total >= 3, "{}", reads.total);
+    assert_eq!(
+        app.store()
+            .referral(id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ReferralStatus::Declined
+    );
+}
+
+/// Posts `body` and returns the OperationOutcome's first issue.
+async fn problem(c: &mut Client, token: &str, body: &Value, status: StatusCode) -> Value {
+    let (reply, outcome) = post_json(c, token, body).await;
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(
+        outcome["resourceType"], "OperationOutcome",
+        "{}",
+        reply.body
+    );
+    assert_eq!(outcome["issue"][0]["severity"], "error");
+    outcome["issue"][0].clone()
+}
+
+async fn malformed_requests_get_an_operation_outcome_naming_the_problem(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+
+    let mut bad_number = service_request();
+    bad_number["contained"][0]["identifier"][0]["value"] = json!("9434765918");
+    let issue = problem(&mut c, &s.token, &bad_number, unprocessable).await;
+    assert!(
+        issue["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("modulus 11"),
+        "{issue}"
+    );
+    assert!(
+        issue["expression"][0]
+            .as_str()
+            .unwrap()
+            .contains("nhs-number")
+    );
+
+    let mut no_number = service_request();
+    no_number["contained"][0]["identifier"] =
+        json!([{"system": "https://example.org/mrn", "value": "123"}]);
+    let issue = problem(&mut c, &s.token, &no_number, unprocessable).await;
+    assert_eq!(issue["expression"][0], "Patient.identifier");
+
+    let mut no_reason = service_request();
+    no_reason.as_object_mut().unwrap().remove("reasonCode");
+    let issue = problem(&mut c, &s.token, &no_reason, unprocessable).await;
+    assert_eq!(issue["expression"][0], "ServiceRequest.reasonCode");
+
+    let mut unknown_reason = service_request();
+    unknown_reason["reasonCode"][1] = json!({"text": "Astrology"});
+    let issue = problem(&mut c, &s.token, &unknown_reason, unprocessable).await;
+    assert_eq!(issue["expression"][0], "ServiceRequest.reasonCode[1]");
+    assert!(issue["diagnostics"].as_str().unwrap().contains("Astrology"));
+
+    let mut dangling = service_request();
+    dangling["subject"]["reference"] = json!("#nobody");
+    let issue = problem(&mut c, &s.token, &dangling, unprocessable).await;
+    assert_eq!(issue["expression"][0], "ServiceRequest.subject");
+
+    let mut no_requester = service_request();
+    no_requester.as_object_mut().unwrap().remove("requester");
+    let issue = problem(&mut c, &s.token, &no_requester, unprocessable).await;
+    assert_eq!(issue["expression"][0], "ServiceRequest.requester");
+
+    let mut draft = service_request();
+    draft["status"] = json!("draft");
+    let issue = problem(&mut c, &s.token, &draft, unprocessable).await;
+    assert!(issue["diagnostics"].as_str().unwrap().contains("'active'"));
+
+    let mut wrong_code = service_request();
+    wrong_code["code"]["coding"][0]["code"] = json!("12345");
+    let issue = problem(&mut c, &s.token, &wrong_code, unprocessable).await;
+    assert!(
+        issue["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("871731000000106")
+    );
+
+    let mut unborn = service_request();
+    unborn["contained"][0]["birthDate"] = json!("2999-01-01");
+    let issue = problem(&mut c, &s.token, &unborn, unprocessable).await;
+    assert_eq!(issue["expression"][0], "Patient.birthDate");
+    assert!(
+        issue["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("must be in the past")
+    );
+
+    let mut unknown_practice = service_request();
+    unknown_practice["contained"][0]["generalPractitioner"][0]["identifier"]["value"] =
+        json!("ZZZ999");
+    let issue = problem(&mut c, &s.token, &unknown_practice, unprocessable).await;
+    assert_eq!(issue["expression"][0], "Patient.generalPractitioner");
+
+    let patient = json!({"resourceType": "Patient"});
+    let issue = problem(&mut c, &s.token, &patient, StatusCode::BAD_REQUEST).await;
+    assert!(
+        issue["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("not a Patient")
+    );
+
+    let reply = send(
+        &mut c,
+        "POST",
+        "/fhir/ServiceRequest",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        None,
+        "{not json".into(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("not valid JSON"));
+
+    let reply = send(
+        &mut c,
+        "POST",
+        "/fhir/ServiceRequest",
+        Some(&s.token),
+        Some("application/fhir+xml"),
+        None,
+        "<ServiceRequest xmlns=\"http://hl7.org/fhir\"><status value=\"active\">".into(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        content_type(&reply).starts_with("application/fhir+xml"),
+        "errors answer in the request's format"
+    );
+    assert!(
+        reply
+            .body
+            .contains("<OperationOutcome xmlns=\"http://hl7.org/fhir\">")
+    );
+
+    let reply = send(
+        &mut c,
+        "POST",
+        "/fhir/ServiceRequest",
+        Some(&s.token),
+        Some("text/plain"),
+        None,
+        "hello".into(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let (reply, outcome) = {
+        let r = send(
+            &mut c,
+            "POST",
+            "/fhir/ServiceRequest",
+            None,
+            Some("application/fhir+json"),
+            None,
+            service_request().to_string(),
+        )
+        .await;
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        (r, v)
+    };
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(outcome["issue"][0]["code"], "login");
+
+    assert_eq!(
+        app.store()
+            .list_referrals(
+                &ReferralFilter::default(),
+                ReferralOrder::NewestFirst,
+                PageRequest::new(1, 1)
+            )
+            .await
+            .unwrap()
+            .total,
+        0,
+        "nothing was recorded"
+    );
+}
+
+async fn the_server_states_what_it_can_do(app: TestApp) {
+    setup(&app).await;
+    let mut c = app.client();
+    let reply = send(
+        &mut c,
+        "GET",
+        "/fhir/metadata",
+        None,
+        None,
+        Some("application/fhir+json"),
+        String::new(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let cs: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(cs["resourceType"], "CapabilityStatement");
+    assert_eq!(cs["fhirVersion"], "4.0.1");
+    assert_eq!(cs["rest"][0]["resource"][0]["type"], "ServiceRequest");
+    let missing = send(
+        &mut c,
+        "GET",
+        "/fhir/Patient/1",
+        None,
+        None,
+        None,
+        String::new(),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("OperationOutcome"));
+}
+
+on_both_backends!(
+    a_uk_core_service_request_in_json_becomes_a_referral,
+    a_bundle_in_xml_becomes_a_referral_and_answers_in_xml,
+    status_follows_the_team_through_service_request_and_task,
+    malformed_requests_get_an_operation_outcome_naming_the_problem,
+    the_server_states_what_it_can_do,
+);

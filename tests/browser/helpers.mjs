@@ -1,0 +1,144 @@
+// Shared set-up for the browser tests: a throw-away Linkwork server with
+// demo data (server.mjs), Debian's Chromium through playwright-core, and
+// axe-core accessibility checks. Each test file calls useTestServer() once.
+
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import { DEMO_PASSWORD, startServer } from './server.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+export const RESULTS_DIR = path.join(here, 'test-results');
+export const SESSION_COOKIE = 'lw_session';
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+export const PHONE = { width: 375, height: 667 };
+
+const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+let server;
+let browser;
+
+/** Starts the server and the browser before the file's tests, and stops them after. */
+export function useTestServer() {
+  before(async () => {
+    await mkdir(RESULTS_DIR, { recursive: true });
+    server = await startServer();
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+      ],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+}
+
+/** The test server's address, e.g. http://127.0.0.1:41234. */
+export const baseUrl = () => server.baseUrl;
+
+/**
+ * A new browser context on the test server.
+ *
+ * `axe: true` sets Playwright's `bypassCSP`. Linkwork's Content-Security-Policy
+ * (`script-src 'self'`) rightly forbids inline scripts, so injecting axe-core
+ * with `page.addScriptTag({ content })` would otherwise be blocked. Only the
+ * contexts that run axe bypass the policy; the other tests run with it
+ * enforced, as a real browser would.
+ */
+export async function newContext({ axe = false, ...options } = {}) {
+  const context = await browser.newContext({
+    baseURL: server.baseUrl,
+    bypassCSP: axe,
+    ...options,
+  });
+  context.setDefaultTimeout(15_000);
+  context.setDefaultNavigationTimeout(20_000);
+  return context;
+}
+
+export const urlPath = (page) => new URL(page.url()).pathname;
+
+export async function sessionCookie(context) {
+  const cookies = await context.cookies(server.baseUrl);
+  return cookies.find((c) => c.name === SESSION_COOKIE);
+}
+
+/** Signs in through the login form, filling the fields by their labels. */
+export async function signIn(page, email, password = DEMO_PASSWORD) {
+  await page.goto('/login');
+  await page.getByLabel('Email address', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Signs in and waits for the home page. */
+export async function signInToHome(page, user) {
+  await signIn(page, user.email);
+  await page.waitForURL(`${server.baseUrl}/`);
+  const firstName = user.name.split(' ')[0];
+  await page.getByRole('heading', { level: 1, name: `Hello ${firstName}` }).waitFor();
+}
+
+/** Collects console errors (including CSP violations) and uncaught exceptions. */
+export function collectPageErrors(page) {
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${page.url()})`);
+  });
+  page.on('pageerror', (err) => errors.push(`exception: ${err.message} (${page.url()})`));
+  return errors;
+}
+
+function formatViolations(label, url, violations) {
+  const lines = [`${violations.length} axe violation(s) on ${label} (${url}):`];
+  for (const v of violations) {
+    lines.push('', `- ${v.id} [${v.impact}]: ${v.help}`, `  ${v.helpUrl}`);
+    for (const node of v.nodes) {
+      lines.push(`    target: ${node.target.map((t) => [].concat(t).join(' >>> ')).join(', ')}`);
+      lines.push(`      html: ${node.html.replace(/\s+/g, ' ').slice(0, 200)}`);
+      if (node.failureSummary) {
+        for (const s of node.failureSummary.split('\n')) lines.push(`      ${s.trim()}`);
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Runs axe-core on the page (WCAG 2.2 A and AA) and fails on any violation. */
+export async function assertNoAxeViolations(page, label) {
+  await page.waitForLoadState('load');
+  // Needs a context made with `bypassCSP: true`: see newContext().
+  await page.addScriptTag({ content: axeSource });
+  const results = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+    AXE_TAGS,
+  );
+  assert.ok(results.passes.length > 0, `axe ran no checks on ${label}`);
+  if (results.violations.length > 0) {
+    assert.fail(formatViolations(label, page.url(), results.violations));
+  }
+}
+
+export async function screenshot(page, name) {
+  await page.screenshot({ path: path.join(RESULTS_DIR, name), fullPage: true });
+}
+
