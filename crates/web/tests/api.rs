@@ -52,6 +52,11 @@ async fn call(
     (reply, json)
 }
 
+/// Posts a referral with no extra headers.
+async fn post_referral(client: &mut Client, token: Option<&str>, body: Value) -> (Reply, Value) {
+    call(client, "POST", "/api/v1/referrals", token, Some(body), &[]).await
+}
+
 fn referral() -> Value {
     json!({
         "person": {
@@ -102,15 +107,7 @@ async fn a_system_sends_a_referral_and_follows_its_status(app: TestApp) {
     let s = setup(&app).await;
     assert!(s.token.starts_with("lwk_"));
     let mut c = app.client();
-    let (reply, body) = call(
-        &mut c,
-        "POST",
-        "/api/v1/referrals",
-        Some(&s.token),
-        Some(referral()),
-        &[],
-    )
-    .await;
+    let (reply, body) = post_referral(&mut c, Some(&s.token), referral()).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let id = body["id"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -232,15 +229,7 @@ async fn retries_with_an_idempotency_key_make_one_referral(app: TestApp) {
 async fn people_the_network_knows_are_linked_not_duplicated(app: TestApp) {
     let s = setup(&app).await;
     let mut c = app.client();
-    let (_, first) = call(
-        &mut c,
-        "POST",
-        "/api/v1/referrals",
-        Some(&s.token),
-        Some(referral()),
-        &[],
-    )
-    .await;
+    let (_, first) = post_referral(&mut c, Some(&s.token), referral()).await;
     let person_of = |body: &Value| {
         let id: linkwork_domain::ReferralId = body["id"].as_str().unwrap().parse().unwrap();
         let store = app.store();
@@ -252,15 +241,7 @@ async fn people_the_network_knows_are_linked_not_duplicated(app: TestApp) {
     // unchanged, the new number noted on the referral.
     let mut again = referral();
     again["person"]["phone"] = json!("01632 960 999");
-    let (_, second) = call(
-        &mut c,
-        "POST",
-        "/api/v1/referrals",
-        Some(&s.token),
-        Some(again),
-        &[],
-    )
-    .await;
+    let (_, second) = post_referral(&mut c, Some(&s.token), again).await;
     let second = person_of(&second).await;
     assert_eq!(second.person_id, first.person_id);
     assert!(
@@ -279,15 +260,7 @@ async fn people_the_network_knows_are_linked_not_duplicated(app: TestApp) {
     // else.
     let mut other = referral();
     other["person"]["nhs_number"] = json!("999 000 0018");
-    let (_, third) = call(
-        &mut c,
-        "POST",
-        "/api/v1/referrals",
-        Some(&s.token),
-        Some(other),
-        &[],
-    )
-    .await;
+    let (_, third) = post_referral(&mut c, Some(&s.token), other).await;
     assert_ne!(person_of(&third).await.person_id, first.person_id);
 }
 
@@ -295,27 +268,11 @@ async fn bad_requests_get_specific_json_errors(app: TestApp) {
     let s = setup(&app).await;
     let mut c = app.client();
 
-    let (reply, body) = call(
-        &mut c,
-        "POST",
-        "/api/v1/referrals",
-        None,
-        Some(referral()),
-        &[],
-    )
-    .await;
+    let (reply, body) = post_referral(&mut c, None, referral()).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "unauthenticated");
     assert!(reply.headers.get(header::WWW_AUTHENTICATE).is_some());
-    let (reply, _) = call(
-        &mut c,
-        "POST",
-        "/api/v1/referrals",
-        Some("lwk_made-up"),
-        Some(referral()),
-        &[],
-    )
-    .await;
+    let (reply, _) = post_referral(&mut c, Some("lwk_made-up"), referral()).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 
     let mut bad = referral();
@@ -323,15 +280,7 @@ async fn bad_requests_get_specific_json_errors(app: TestApp) {
     bad["person"]["date_of_birth"] = json!("2999-01-01");
     bad["reasons"] = json!(["astrology"]);
     bad["consent"]["referral"] = json!(false);
-    let (reply, body) = call(
-        &mut c,
-        "POST",
-        "/api/v1/referrals",
-        Some(&s.token),
-        Some(bad),
-        &[],
-    )
-    .await;
+    let (reply, body) = post_referral(&mut c, Some(&s.token), bad).await;
     assert_eq!(
         reply.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -359,15 +308,7 @@ async fn bad_requests_get_specific_json_errors(app: TestApp) {
         .as_object_mut()
         .unwrap()
         .remove("family_name");
-    let (reply, body) = call(
-        &mut c,
-        "POST",
-        "/api/v1/referrals",
-        Some(&s.token),
-        Some(missing),
-        &[],
-    )
-    .await;
+    let (reply, body) = post_referral(&mut c, Some(&s.token), missing).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "bad_request");
     assert!(
@@ -380,15 +321,7 @@ async fn bad_requests_get_specific_json_errors(app: TestApp) {
 
     let mut unknown = referral();
     unknown["person"]["gp_practice_ods_code"] = json!("ZZZ999");
-    let (reply, body) = call(
-        &mut c,
-        "POST",
-        "/api/v1/referrals",
-        Some(&s.token),
-        Some(unknown),
-        &[],
-    )
-    .await;
+    let (reply, body) = post_referral(&mut c, Some(&s.token), unknown).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         body["error"]["fields"][0]["field"],
@@ -452,15 +385,7 @@ async fn revoked_tokens_stop_working_and_tokens_are_audited(app: TestApp) {
         .await;
     assert_eq!(revoked.status, StatusCode::SEE_OTHER);
     let mut c = app.client();
-    let (reply, _) = call(
-        &mut c,
-        "POST",
-        "/api/v1/referrals",
-        Some(&s.token),
-        Some(referral()),
-        &[],
-    )
-    .await;
+    let (reply, _) = post_referral(&mut c, Some(&s.token), referral()).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     for action in ["api_token.issue", "api_token.revoke"] {
         let events = app

@@ -73,6 +73,12 @@ async fn refer(client: &mut Client, fields: &[(&str, &str)]) -> support::Reply {
     client.post("/referrals/new", &all).await
 }
 
+/// Refers someone through the form and returns the new referral's id.
+async fn referred(client: &mut Client, nhs_number: &str, given: &str) -> ReferralId {
+    let reply = refer(client, &referral_fields(nhs_number, given)).await;
+    referral_id(reply.location().expect("a redirect to the new referral"))
+}
+
 fn referral_id(location: &str) -> ReferralId {
     let id = location
         .trim_start_matches("/referrals/")
@@ -300,12 +306,7 @@ async fn a_known_person_is_offered_instead_of_duplicated(app: TestApp) {
 async fn triage_accept_assign_contact_and_caseload(app: TestApp) {
     setup(&app).await;
     let mut gp = app.signed_in("gp@practice-a.example").await;
-    let id = referral_id(
-        refer(&mut gp, &referral_fields("943 476 5919", "Sam"))
-            .await
-            .location()
-            .unwrap(),
-    );
+    let id = referred(&mut gp, "943 476 5919", "Sam").await;
     let lw_id = user_id(&app, "lw@pcn-a.example").await;
     let mut lw = app.signed_in("lw@pcn-a.example").await;
 
@@ -403,18 +404,8 @@ async fn triage_accept_assign_contact_and_caseload(app: TestApp) {
 async fn closing_needs_the_attempts_and_declines_are_coded(app: TestApp) {
     setup(&app).await;
     let mut gp = app.signed_in("gp@practice-a.example").await;
-    let unreachable = referral_id(
-        refer(&mut gp, &referral_fields("943 476 5919", "Sam"))
-            .await
-            .location()
-            .unwrap(),
-    );
-    let declining = referral_id(
-        refer(&mut gp, &referral_fields("999 000 0026", "Ana"))
-            .await
-            .location()
-            .unwrap(),
-    );
+    let unreachable = referred(&mut gp, "943 476 5919", "Sam").await;
+    let declining = referred(&mut gp, "999 000 0026", "Ana").await;
     let mut lw = app.signed_in("lw@pcn-a.example").await;
     act(&mut lw, unreachable, "accept", &[]).await;
     let early = act(&mut lw, unreachable, "unable-to-contact", &[]).await;
@@ -475,12 +466,7 @@ async fn closing_needs_the_attempts_and_declines_are_coded(app: TestApp) {
 async fn a_team_lead_reassigns_and_link_workers_cannot(app: TestApp) {
     setup(&app).await;
     let mut gp = app.signed_in("gp@practice-a.example").await;
-    let id = referral_id(
-        refer(&mut gp, &referral_fields("943 476 5919", "Sam"))
-            .await
-            .location()
-            .unwrap(),
-    );
+    let id = referred(&mut gp, "943 476 5919", "Sam").await;
     let lw_id = user_id(&app, "lw@pcn-a.example").await;
     let lw2_id = user_id(&app, "lw2@pcn-a.example").await;
     let mut lw = app.signed_in("lw@pcn-a.example").await;
@@ -533,12 +519,7 @@ async fn a_team_lead_reassigns_and_link_workers_cannot(app: TestApp) {
 async fn a_stale_form_cannot_overwrite_a_newer_decision(app: TestApp) {
     setup(&app).await;
     let mut gp = app.signed_in("gp@practice-a.example").await;
-    let id = referral_id(
-        refer(&mut gp, &referral_fields("943 476 5919", "Sam"))
-            .await
-            .location()
-            .unwrap(),
-    );
+    let id = referred(&mut gp, "943 476 5919", "Sam").await;
     let mut lw = app.signed_in("lw@pcn-a.example").await;
     let mut lw2 = app.signed_in("lw2@pcn-a.example").await;
     let stale = lw2.get(&format!("/referrals/{id}/decline")).await;
@@ -564,12 +545,7 @@ async fn a_stale_form_cannot_overwrite_a_newer_decision(app: TestApp) {
 async fn another_networks_people_cannot_be_seen_or_found(app: TestApp) {
     setup(&app).await;
     let mut gp = app.signed_in("gp@practice-a.example").await;
-    let id = referral_id(
-        refer(&mut gp, &referral_fields("943 476 5919", "Sam"))
-            .await
-            .location()
-            .unwrap(),
-    );
+    let id = referred(&mut gp, "943 476 5919", "Sam").await;
     let person = app.store().referral(id).await.unwrap().unwrap().person_id;
     let mut outsider = app.signed_in("lw@pcn-b.example").await;
     for path in [
@@ -616,12 +592,7 @@ async fn another_networks_people_cannot_be_seen_or_found(app: TestApp) {
 async fn every_read_of_a_person_is_audited(app: TestApp) {
     setup(&app).await;
     let mut gp = app.signed_in("gp@practice-a.example").await;
-    let id = referral_id(
-        refer(&mut gp, &referral_fields("943 476 5919", "Sam"))
-            .await
-            .location()
-            .unwrap(),
-    );
+    let id = referred(&mut gp, "943 476 5919", "Sam").await;
     let person = app.store().referral(id).await.unwrap().unwrap().person_id;
     let views = || async {
         app.store()
@@ -681,12 +652,7 @@ async fn every_read_of_a_person_is_audited(app: TestApp) {
 async fn a_person_record_is_corrected_and_consent_recorded(app: TestApp) {
     let s = setup(&app).await;
     let mut gp = app.signed_in("gp@practice-a.example").await;
-    let id = referral_id(
-        refer(&mut gp, &referral_fields("943 476 5919", "Sam"))
-            .await
-            .location()
-            .unwrap(),
-    );
+    let id = referred(&mut gp, "943 476 5919", "Sam").await;
     let person = app.store().referral(id).await.unwrap().unwrap().person_id;
     let mut lw = app.signed_in("lw@pcn-a.example").await;
     let form = lw.get(&format!("/people/{person}/edit")).await;
