@@ -154,6 +154,7 @@ impl App {
         })?;
         self.authorise_admin(caller, Permission::ManageUsers, org.id)
             .await?;
+        new.roles.check_fit(org.kind)?;
         let user = User {
             id: UserId::new(),
             org_id: org.id,
@@ -229,25 +230,23 @@ impl App {
         raw_roles: &[String],
     ) -> AppResult<Roles> {
         let user = self.admin_user(caller, id).await?;
-        let mut errors = ValidationErrors::new();
-        let mut roles = Vec::new();
-        for raw in raw_roles {
-            match raw.parse::<Role>() {
-                Ok(role) => roles.push(role),
-                Err(e) => errors.add("roles", e.to_string()),
-            }
-        }
-        if raw_roles.is_empty() {
-            errors.add("roles", "Select at least one role");
-        }
-        let roles = Roles::new(roles);
+        let roles = Roles::parse(raw_roles)?;
+        let org = self
+            .store
+            .organisation(user.org_id)
+            .await?
+            .ok_or(AppError::NotFound("organisation"))?;
+        roles.check_fit(org.kind)?;
         if let Caller::User(p) = caller
             && p.user.id == id
             && !roles.contains(Role::Admin)
         {
-            errors.add("roles", "You cannot remove your own administrator role");
+            return Err(ValidationErrors::single(
+                "roles",
+                "You cannot remove your own administrator role",
+            )
+            .into());
         }
-        errors.into_result(())?;
         let event = caller
             .event(
                 AuditAction::UserRolesChange,

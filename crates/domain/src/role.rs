@@ -7,6 +7,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::organisation::OrgKind;
+use crate::validation::ValidationErrors;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -71,6 +74,21 @@ impl Role {
             Role::Partner => "Keeps their organisation's listings current and answers referrals",
             Role::DirectoryManager => "Imports, edits and publishes the community directory",
             Role::Commissioner => "Reads reports only",
+        }
+    }
+
+    /// The kinds of organisation whose staff may hold this role. Tenancy
+    /// follows the organisation, so a role outside these would reach past it:
+    /// a directory manager in a community group could edit every listing.
+    pub fn org_kinds(self) -> &'static [OrgKind] {
+        use OrgKind::*;
+        match self {
+            Role::Admin => &OrgKind::ALL,
+            Role::LinkWorker | Role::TeamLead => &[Pcn],
+            Role::Referrer => &[GpPractice, NhsTrust, LocalAuthority, Vcse, Pcn],
+            Role::Partner => &[Vcse],
+            Role::DirectoryManager => &[Icb, LocalAuthority],
+            Role::Commissioner => &[Icb],
         }
     }
 
@@ -176,6 +194,39 @@ impl Roles {
         self.0.is_empty()
     }
 
+    /// Roles from form or command-line codes; at least one is needed.
+    pub fn parse(raw: &[String]) -> Result<Roles, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let mut roles = Vec::new();
+        for code in raw {
+            match code.parse::<Role>() {
+                Ok(role) => roles.push(role),
+                Err(e) => errors.add("roles", e.to_string()),
+            }
+        }
+        if raw.is_empty() {
+            errors.add("roles", "Select at least one role");
+        }
+        errors.into_result(Roles::new(roles))
+    }
+
+    /// Checks every role may be held by staff of an organisation of `kind`.
+    pub fn check_fit(&self, kind: OrgKind) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        for role in self.iter().filter(|r| !r.org_kinds().contains(&kind)) {
+            let kinds: Vec<&str> = role.org_kinds().iter().map(|k| k.label()).collect();
+            errors.add(
+                "roles",
+                format!(
+                    "{} can only be given to staff of these kinds of organisation: {}",
+                    role.label(),
+                    kinds.join(", ")
+                ),
+            );
+        }
+        errors.into_result(())
+    }
+
     /// Labels for display, e.g. "Link worker, Team lead".
     pub fn labels(&self) -> String {
         self.0
@@ -198,6 +249,45 @@ mod tests {
         assert_eq!("Link Worker".parse::<Role>(), Ok(Role::LinkWorker));
         assert_eq!("team-lead".parse::<Role>(), Ok(Role::TeamLead));
         assert!("superuser".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn roles_fit_the_kind_of_organisation() {
+        let dm = Roles::new([Role::DirectoryManager]);
+        assert!(dm.check_fit(OrgKind::Icb).is_ok());
+        assert!(dm.check_fit(OrgKind::LocalAuthority).is_ok());
+        let err = dm.check_fit(OrgKind::Vcse).unwrap_err();
+        assert_eq!(
+            err.for_field("roles"),
+            Some(
+                "Directory manager can only be given to staff of these kinds of organisation: \
+                 Integrated Care Board, Local authority"
+            )
+        );
+        assert!(
+            Roles::new([Role::Admin, Role::TeamLead])
+                .check_fit(OrgKind::Pcn)
+                .is_ok()
+        );
+        assert!(
+            Roles::new([Role::LinkWorker])
+                .check_fit(OrgKind::GpPractice)
+                .is_err()
+        );
+        for kind in OrgKind::ALL {
+            assert!(Roles::new([Role::Admin]).check_fit(kind).is_ok(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn roles_parse_from_a_list_of_codes() {
+        let codes = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            Roles::parse(&codes(&["team_lead", "admin", "admin"])),
+            Ok(Roles::new([Role::Admin, Role::TeamLead]))
+        );
+        assert!(Roles::parse(&[]).unwrap_err().for_field("roles").is_some());
+        assert!(Roles::parse(&codes(&["superuser"])).is_err());
     }
 
     #[test]

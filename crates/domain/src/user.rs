@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::role::{Role, Roles};
+use crate::role::Roles;
 use crate::validation::{ValidationErrors, non_empty};
 use crate::{OrgId, Timestamp, UserId};
 
@@ -170,22 +170,15 @@ impl NewUser {
             .parse::<OrgId>()
             .map_err(|_| errors.add("org_id", "Select an organisation"))
             .ok();
-        let mut roles = Vec::new();
-        for raw in &input.roles {
-            match raw.parse::<Role>() {
-                Ok(role) => roles.push(role),
-                Err(e) => errors.add("roles", e.to_string()),
-            }
-        }
-        if input.roles.is_empty() {
-            errors.add("roles", "Select at least one role");
-        }
+        let roles = Roles::parse(&input.roles)
+            .map_err(|e| errors.extend(e))
+            .ok();
         errors.into_result(())?;
         Ok(NewUser {
             email: email.expect("validated"),
             display_name: display_name.expect("validated"),
             org_id: org_id.expect("validated"),
-            roles: Roles::new(roles),
+            roles: roles.expect("validated"),
         })
     }
 }
@@ -243,6 +236,7 @@ fn is_trivially_guessable(password: &str, email: &Email) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::role::Role;
 
     #[test]
     fn emails_are_normalised_and_checked() {

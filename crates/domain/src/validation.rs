@@ -36,6 +36,11 @@ impl ValidationErrors {
         });
     }
 
+    /// Adds every problem another check found.
+    pub fn extend(&mut self, other: ValidationErrors) {
+        self.errors.extend(other.errors);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

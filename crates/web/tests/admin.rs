@@ -61,7 +61,7 @@ async fn an_invited_user_sets_a_password_and_signs_in(app: TestApp) {
                 ("display_name", "New Person"),
                 ("org_id", &t.practice_a.id.to_string()),
                 ("roles", "referrer"),
-                ("roles", "partner"),
+                ("roles", "admin"),
             ],
         )
         .await;
@@ -78,7 +78,7 @@ async fn an_invited_user_sets_a_password_and_signs_in(app: TestApp) {
         .unwrap()
         .user;
     assert_eq!(user.status, UserStatus::Invited);
-    assert!(user.roles.contains(Role::Partner) && user.roles.contains(Role::Referrer));
+    assert!(user.roles.contains(Role::Admin) && user.roles.contains(Role::Referrer));
 
     let duplicate = admin
         .post(
@@ -266,6 +266,72 @@ async fn roles_change_and_the_audit_log_shows_who_did_it(app: TestApp) {
     );
 }
 
+/// Tenancy follows the organisation, so an administrator cannot hand out a
+/// role that reaches past it: a community group's admin cannot make anyone a
+/// directory manager, who may edit every listing.
+async fn roles_must_fit_the_kind_of_organisation(app: TestApp) {
+    let t = app.tree().await;
+    let me = app
+        .user(
+            "admin@vcse.example",
+            t.vcse.id,
+            &[Role::Admin, Role::Partner],
+        )
+        .await;
+    let mut admin = app.signed_in("admin@vcse.example").await;
+    let message = "Directory manager can only be given to staff of these kinds of organisation: \
+                   Integrated Care Board, Local authority";
+
+    admin.get("/admin/users/new").await;
+    let invited = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "curator@vcse.example"),
+                ("display_name", "Would-be Curator"),
+                ("org_id", &t.vcse.id.to_string()),
+                ("roles", "directory_manager"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(invited.body.contains(message), "{}", invited.body);
+    assert!(invited.body.contains("value=\"Would-be Curator\""));
+    let curator = Email::parse("curator@vcse.example").unwrap();
+    assert!(
+        app.store()
+            .user_credentials(&curator)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    admin.get(&format!("/admin/users/{}", me.id)).await;
+    let promoted = admin
+        .post(
+            &format!("/admin/users/{}/roles", me.id),
+            &[("roles", "admin"), ("roles", "directory_manager")],
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(promoted.body.contains(message), "{}", promoted.body);
+    let roles = app.store().user(me.id).await.unwrap().unwrap().roles;
+    assert!(!roles.contains(Role::DirectoryManager));
+
+    let partner = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "volunteer@vcse.example"),
+                ("display_name", "Volunteer Coordinator"),
+                ("org_id", &t.vcse.id.to_string()),
+                ("roles", "partner"),
+            ],
+        )
+        .await;
+    assert_eq!(partner.status, StatusCode::OK, "{}", partner.body);
+}
+
 async fn organisations_are_added_within_the_tree(app: TestApp) {
     let t = app.tree().await;
     app.user("admin@example.org", t.icb.id, &[Role::Admin])
@@ -328,5 +394,6 @@ on_both_backends!(
     a_reset_link_replaces_the_password,
     admins_cannot_lock_themselves_out,
     roles_change_and_the_audit_log_shows_who_did_it,
+    roles_must_fit_the_kind_of_organisation,
     organisations_are_added_within_the_tree,
 );

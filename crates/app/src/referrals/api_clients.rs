@@ -55,9 +55,7 @@ impl App {
     ) -> AppResult<IssuedToken> {
         p.require(Permission::ManageApiTokens)?;
         let mut errors = ValidationErrors::new();
-        let name = validate_name(name)
-            .map_err(|e| errors.errors.extend(e.errors))
-            .ok();
+        let name = validate_name(name).map_err(|e| errors.extend(e)).ok();
         let org = match org_id.trim().parse::<OrgId>() {
             Ok(id) => self.store.organisation(id).await?,
             Err(_) => None,

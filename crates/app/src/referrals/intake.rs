@@ -228,7 +228,7 @@ impl App {
             (Ok(p), Ok(r)) => Ok((p, r)),
             (p, r) => {
                 let mut errors = p.err().unwrap_or_default();
-                errors.errors.extend(r.err().unwrap_or_default().errors);
+                errors.extend(r.err().unwrap_or_default());
                 Err(errors.into())
             }
         }

@@ -8,7 +8,7 @@ use axum_extra::extract::Form;
 use linkwork_app::admin::Caller;
 use linkwork_app::{AppError, Principal};
 use linkwork_domain::UserId;
-use linkwork_domain::organisation::Organisation;
+use linkwork_domain::organisation::{OrgKind, Organisation};
 use linkwork_domain::role::{Permission, Role};
 use linkwork_domain::user::{NewUserInput, User, UserStatus};
 use linkwork_domain::validation::ValidationErrors;
@@ -55,8 +55,19 @@ struct UsersPage {
 fn role_choices(selected: &[Role]) -> Vec<Choice> {
     Role::ALL
         .into_iter()
-        .map(|r| Choice::new(r.code(), r.label(), selected.contains(&r)).hint(r.description()))
+        .map(|r| Choice::new(r.code(), r.label(), selected.contains(&r)).hint(role_hint(r)))
         .collect()
+}
+
+/// What the role does and, unless any organisation may hold it, whose staff
+/// it is for, so an admin is not surprised by the check on saving.
+fn role_hint(role: Role) -> String {
+    let kinds = role.org_kinds();
+    if kinds.len() == OrgKind::ALL.len() {
+        return role.description().to_owned();
+    }
+    let names: Vec<&str> = kinds.iter().map(|k| k.label()).collect();
+    format!("{}. For staff of: {}", role.description(), names.join(", "))
 }
 
 fn org_names(orgs: &[Organisation]) -> impl Fn(linkwork_domain::OrgId) -> String + '_ {

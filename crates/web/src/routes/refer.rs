@@ -132,7 +132,7 @@ pub async fn submit(
                 .check_submission(ReferralRoute::SelfReferral, &submission)
                 .await
             {
-                errors.errors.extend(more.errors);
+                errors.extend(more);
             }
             Err(AppError::Invalid(errors))
         }
