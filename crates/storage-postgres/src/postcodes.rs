@@ -3,6 +3,7 @@ use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::geo::GeoPoint;
 use linkwork_domain::postcode::Postcode;
 use linkwork_storage::{PostcodeRecord, PostcodeStore, StorageError, StorageResult};
+use linkwork_storage_sql::batch::last_of_each;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 
@@ -54,6 +55,7 @@ impl PostcodeStore for PostgresStore {
             if batch.is_empty() {
                 break;
             }
+            let batch = last_of_each(batch, |r| r.postcode.as_str().to_owned());
             let mut query = QueryBuilder::<Postgres>::new(
                 "INSERT INTO postcodes (postcode, outcode, lat, lon, lsoa, imd_rank, imd_decile) ",
             );

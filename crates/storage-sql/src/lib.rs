@@ -3,4 +3,5 @@
 //! row into a domain value and assembling a service from its tables is the
 //! same work for both, so it lives here once.
 
+pub mod batch;
 pub mod directory;

@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use async_trait::async_trait;
 use linkwork_domain::OrgId;
@@ -8,6 +8,7 @@ use linkwork_domain::time::now;
 use linkwork_storage::{
     DirectoryChange, DirectoryItem, DirectoryStore, ImportCounts, StorageError, StorageResult,
 };
+use linkwork_storage_sql::batch::last_of_each;
 use linkwork_storage_sql::directory::{columns as col, *};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -195,13 +196,13 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
         existing.extend(found);
     }
 
-    let mut orgs: HashMap<Uuid, &Organization> = HashMap::new();
-    for s in services {
-        if let Some(o) = &s.organization {
-            orgs.insert(o.id, o);
-        }
-    }
-    let orgs: Vec<&Organization> = orgs.into_values().collect();
+    let orgs = last_of_each(
+        services
+            .iter()
+            .filter_map(|s| s.organization.as_ref())
+            .collect(),
+        |o| o.id,
+    );
     upsert_organizations(conn, &orgs).await?;
 
     insert_rows(conn, "dir_services", col::SERVICES, services,
@@ -248,13 +249,13 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
         delete_where_in(conn, table, "service_id", &ids).await?;
     }
 
-    let mut locations: HashMap<Uuid, &Location> = HashMap::new();
-    for s in services {
-        for sal in &s.service_at_locations {
-            locations.insert(sal.location.id, &sal.location);
-        }
-    }
-    let locations: Vec<&Location> = locations.into_values().collect();
+    let locations = last_of_each(
+        services
+            .iter()
+            .flat_map(|s| s.service_at_locations.iter().map(|sal| &sal.location))
+            .collect(),
+        |l| l.id,
+    );
     insert_rows(conn, "dir_locations", col::LOCATIONS, &locations,
         " ON CONFLICT (id) DO UPDATE SET location_type = excluded.location_type, name = excluded.name, description = excluded.description, \
          latitude = excluded.latitude, longitude = excluded.longitude, external_identifier = excluded.external_identifier, \
@@ -679,6 +680,10 @@ impl DirectoryStore for SqliteStore {
                     DirectoryItem::Service(s) => services.push(s.as_ref()),
                 }
             }
+            let orgs = last_of_each(orgs, |o| o.id);
+            let taxonomies = last_of_each(taxonomies, |t| t.id);
+            let terms = last_of_each(terms, |t| t.id);
+            let services = last_of_each(services, |s| s.id);
             upsert_organizations(&mut tx, &orgs).await?;
             upsert_taxonomies(&mut tx, &taxonomies).await?;
             upsert_terms(&mut tx, &terms).await?;

@@ -331,6 +331,68 @@ pub async fn imports_are_one_transaction(store: &dyn Store) {
     );
 }
 
+/// Feeds repeat records: every service names its terms again, and a record
+/// can appear twice. The later copy wins, as if imported one by one.
+pub async fn an_import_may_repeat_a_record(store: &dyn Store) {
+    with_needs(store).await;
+    let org = organization("Riverside Money Advice");
+    let mut renamed_org = org.clone();
+    renamed_org.name = "Riverside Money Advice CIO".into();
+    let term = TaxonomyTerm {
+        id: id(),
+        name: "Debt help".into(),
+        description: "x".into(),
+        ..Default::default()
+    };
+    let renamed_term = TaxonomyTerm {
+        name: "Debt advice".into(),
+        ..term.clone()
+    };
+    let service = rich_service(&org);
+    let mut renamed_service = service.clone();
+    renamed_service.name = "Money worries drop-in".into();
+    renamed_service.organization = Some(renamed_org.clone());
+    let items = vec![
+        Ok(DirectoryItem::Organization(org.clone())),
+        Ok(DirectoryItem::Organization(renamed_org)),
+        Ok(DirectoryItem::Term(term.clone())),
+        Ok(DirectoryItem::Term(term.clone())),
+        Ok(DirectoryItem::Term(renamed_term)),
+        Ok(DirectoryItem::Service(Box::new(service.clone()))),
+        Ok(DirectoryItem::Service(Box::new(renamed_service))),
+    ];
+    let counts = store
+        .import_directory(&mut items.into_iter(), &event())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            counts.organizations,
+            counts.taxonomy_terms,
+            counts.services_created,
+            counts.services_updated
+        ),
+        (1, 1, 1, 0)
+    );
+    let saved = store.service(service.id).await.unwrap().unwrap();
+    assert_eq!(saved.name, "Money worries drop-in");
+    assert_eq!(saved.service_at_locations, service.service_at_locations);
+    let terms = store.taxonomy_terms().await.unwrap();
+    assert_eq!(
+        terms
+            .iter()
+            .filter(|t| t.id == term.id)
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["Debt advice"]
+    );
+    let orgs = store.directory_organizations(None).await.unwrap();
+    assert_eq!(
+        orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+        vec!["Riverside Money Advice CIO"]
+    );
+}
+
 pub async fn organisations_link_to_their_partners(store: &dyn Store) {
     let t = tree(store).await;
     let org = organization("Riverside Befrienders");

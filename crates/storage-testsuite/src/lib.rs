@@ -52,6 +52,7 @@ macro_rules! all_storage_cases {
             a_service_round_trips_whole,
             saving_replaces_every_list,
             imports_are_one_transaction,
+            an_import_may_repeat_a_record,
             organisations_link_to_their_partners,
             many_services_load_in_bulk,
         );
