@@ -169,8 +169,8 @@ fn children<'a, T>(
 }
 
 /// Writes services (replacing any with the same ids) with their
-/// organisations, locations and children, and logs each change. Returns how
-/// many were new.
+/// organisations, locations and children. Returns how many were new. The
+/// caller logs the change with [`log_changes`].
 async fn write_services(conn: &mut PgConnection, services: &[&Service]) -> StorageResult<u64> {
     if services.is_empty() {
         return Ok(0);
@@ -496,18 +496,32 @@ async fn write_services(conn: &mut PgConnection, services: &[&Service]) -> Stora
         },
     )
     .await?;
+    Ok(ids.iter().filter(|id| !existing.contains(*id)).count() as u64)
+}
+
+/// Logs that services changed, for other instances to follow; call it last,
+/// just before committing. Followers read changes after the last sequence
+/// number they saw, so numbers must be taken in commit order: otherwise a
+/// transaction that took a lower number but committed later would never be
+/// seen. The lock (held until the commit that follows) makes writers take
+/// turns for that moment only; readers are not blocked.
+async fn log_changes(conn: &mut PgConnection, ids: &[Uuid]) -> StorageResult<()> {
+    sqlx::query("LOCK TABLE dir_changes IN EXCLUSIVE MODE")
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    let at = now();
     insert_rows(
         conn,
         "dir_changes",
         "service_id, changed_at",
-        &ids,
+        ids,
         "",
         |b, id| {
             b.push_bind(*id).push_bind(at);
         },
     )
-    .await?;
-    Ok(ids.iter().filter(|id| !existing.contains(*id)).count() as u64)
+    .await
 }
 
 /// `SELECT columns FROM table [WHERE key IN (ids)]`.
@@ -649,6 +663,7 @@ impl DirectoryStore for PostgresStore {
         let mut tx = self.write().await?;
         let created = write_services(&mut tx, &[service]).await? == 1;
         insert_audit(&mut tx, audit).await?;
+        log_changes(&mut tx, &[service.id]).await?;
         tx.commit().await.map_err(backend)?;
         Ok(created)
     }
@@ -660,6 +675,7 @@ impl DirectoryStore for PostgresStore {
     ) -> StorageResult<ImportCounts> {
         let mut tx = self.write().await?;
         let mut counts = ImportCounts::default();
+        let mut changed = Vec::new();
         loop {
             let batch: Vec<DirectoryItem> = items
                 .take(IMPORT_BATCH)
@@ -686,6 +702,7 @@ impl DirectoryStore for PostgresStore {
             upsert_taxonomies(&mut tx, &taxonomies).await?;
             upsert_terms(&mut tx, &terms).await?;
             let created = write_services(&mut tx, &services).await?;
+            changed.extend(services.iter().map(|s| s.id));
             counts.organizations += orgs.len() as u64;
             counts.taxonomies += taxonomies.len() as u64;
             counts.taxonomy_terms += terms.len() as u64;
@@ -693,6 +710,9 @@ impl DirectoryStore for PostgresStore {
             counts.services_updated += services.len() as u64 - created;
         }
         insert_audit(&mut tx, audit).await?;
+        if !changed.is_empty() {
+            log_changes(&mut tx, &changed).await?;
+        }
         tx.commit().await.map_err(backend)?;
         Ok(counts)
     }
