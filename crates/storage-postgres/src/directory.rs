@@ -526,7 +526,7 @@ async fn log_changes(conn: &mut PgConnection, ids: &[Uuid]) -> StorageResult<()>
 
 /// `SELECT columns FROM table [WHERE key IN (ids)]`.
 async fn select<T>(
-    store: &PostgresStore,
+    conn: &mut PgConnection,
     columns: &str,
     table: &str,
     key: &str,
@@ -537,7 +537,7 @@ where
 {
     let Some(ids) = ids else {
         return sqlx::query_as(&format!("SELECT {columns} FROM {table}"))
-            .fetch_all(&store.pool)
+            .fetch_all(&mut *conn)
             .await
             .map_err(backend);
     };
@@ -554,7 +554,7 @@ where
         rows.extend(
             query
                 .build_query_as::<T>()
-                .fetch_all(&store.pool)
+                .fetch_all(&mut *conn)
                 .await
                 .map_err(backend)?,
         );
@@ -569,8 +569,14 @@ fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
 
 /// Loads the services with `ids` (every service when `None`), whole.
 async fn load_services(store: &PostgresStore, ids: Option<&[Uuid]>) -> StorageResult<Vec<Service>> {
+    // One snapshot, so a save committed part-way cannot mix two versions.
+    let mut tx = store.pool.begin().await.map_err(backend)?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
     let mut rows = ServiceRows {
-        services: select(store, col::SERVICES, "dir_services", "id", ids).await?,
+        services: select(&mut tx, col::SERVICES, "dir_services", "id", ids).await?,
         ..Default::default()
     };
     if rows.services.is_empty() {
@@ -580,36 +586,36 @@ async fn load_services(store: &PostgresStore, ids: Option<&[Uuid]>) -> StorageRe
     // Loading everything, filtering by id would only slow the queries down.
     let by = ids.map(|_| service_ids.as_slice());
     rows.service_at_locations = select(
-        store,
+        &mut tx,
         col::SERVICE_AT_LOCATIONS,
         "dir_service_at_locations",
         "service_id",
         by,
     )
     .await?;
-    rows.schedules = select(store, col::SCHEDULES, "dir_schedules", "service_id", by).await?;
+    rows.schedules = select(&mut tx, col::SCHEDULES, "dir_schedules", "service_id", by).await?;
     rows.cost_options = select(
-        store,
+        &mut tx,
         col::COST_OPTIONS,
         "dir_cost_options",
         "service_id",
         by,
     )
     .await?;
-    rows.contacts = select(store, col::CONTACTS, "dir_contacts", "service_id", by).await?;
-    rows.phones = select(store, col::PHONES, "dir_phones", "service_id", by).await?;
-    rows.languages = select(store, col::LANGUAGES, "dir_languages", "service_id", by).await?;
+    rows.contacts = select(&mut tx, col::CONTACTS, "dir_contacts", "service_id", by).await?;
+    rows.phones = select(&mut tx, col::PHONES, "dir_phones", "service_id", by).await?;
+    rows.languages = select(&mut tx, col::LANGUAGES, "dir_languages", "service_id", by).await?;
     rows.service_areas = select(
-        store,
+        &mut tx,
         col::SERVICE_AREAS,
         "dir_service_areas",
         "service_id",
         by,
     )
     .await?;
-    rows.funding = select(store, col::FUNDING, "dir_funding", "service_id", by).await?;
+    rows.funding = select(&mut tx, col::FUNDING, "dir_funding", "service_id", by).await?;
     rows.attributes = select(
-        store,
+        &mut tx,
         col::ATTRIBUTES,
         "dir_service_attributes",
         "service_id",
@@ -627,19 +633,27 @@ async fn load_services(store: &PostgresStore, ids: Option<&[Uuid]>) -> StorageRe
         ),
         None => (None, None, None),
     };
-    rows.locations = select(store, col::LOCATIONS, "dir_locations", "id", locs).await?;
-    rows.addresses = select(store, col::ADDRESSES, "dir_addresses", "location_id", locs).await?;
+    rows.locations = select(&mut tx, col::LOCATIONS, "dir_locations", "id", locs).await?;
+    rows.addresses = select(
+        &mut tx,
+        col::ADDRESSES,
+        "dir_addresses",
+        "location_id",
+        locs,
+    )
+    .await?;
     rows.accessibility = select(
-        store,
+        &mut tx,
         col::ACCESSIBILITY,
         "dir_accessibility",
         "location_id",
         locs,
     )
     .await?;
-    rows.organizations = select(store, col::ORGANIZATIONS, "dir_organizations", "id", orgs).await?;
+    rows.organizations =
+        select(&mut tx, col::ORGANIZATIONS, "dir_organizations", "id", orgs).await?;
     rows.organization_identifiers = select(
-        store,
+        &mut tx,
         col::ORGANIZATION_IDENTIFIERS,
         "dir_organization_identifiers",
         "organization_id",
@@ -647,13 +661,14 @@ async fn load_services(store: &PostgresStore, ids: Option<&[Uuid]>) -> StorageRe
     )
     .await?;
     rows.terms = select(
-        store,
+        &mut tx,
         col::TAXONOMY_TERMS,
         "dir_taxonomy_terms",
         "id",
         terms,
     )
     .await?;
+    tx.commit().await.map_err(backend)?;
     Ok(rows.assemble())
 }
 
@@ -768,8 +783,9 @@ impl DirectoryStore for PostgresStore {
     }
 
     async fn directory_organization(&self, id: Uuid) -> StorageResult<Option<Organization>> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
         let mut orgs = select::<OrganizationRow>(
-            self,
+            &mut conn,
             col::ORGANIZATIONS,
             "dir_organizations",
             "id",
@@ -781,7 +797,7 @@ impl DirectoryStore for PostgresStore {
         };
         let mut org = Organization::from(row);
         let mut identifiers: Vec<OrganizationIdentifierRow> = select(
-            self,
+            &mut conn,
             col::ORGANIZATION_IDENTIFIERS,
             "dir_organization_identifiers",
             "organization_id",
