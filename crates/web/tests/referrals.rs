@@ -536,9 +536,24 @@ async fn a_stale_form_cannot_overwrite_a_newer_decision(app: TestApp) {
         .await;
     assert_eq!(late.status, StatusCode::CONFLICT);
     assert!(late.body.contains("Someone else changed this referral"));
+    let now = app.store().referral(id).await.unwrap().unwrap();
+    assert_eq!(now.status, ReferralStatus::Accepted);
+    // The page shown now carries the newer version, so sending it again,
+    // knowing what changed, is not refused as stale once more.
+    assert_eq!(version(&late.body), now.version.to_string());
+    let again = lw2
+        .post(
+            &format!("/referrals/{id}/decline"),
+            &[
+                ("decline_reason", "not_eligible"),
+                ("version", &version(&late.body)),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
     assert_eq!(
         app.store().referral(id).await.unwrap().unwrap().status,
-        ReferralStatus::Accepted
+        ReferralStatus::Declined
     );
 }
 

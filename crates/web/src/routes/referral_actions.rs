@@ -380,7 +380,7 @@ pub async fn submit(
     page: PageCtx,
     CurrentUser(principal): CurrentUser,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    Form(mut form): Form<ActionForm>,
 ) -> WebResult<Response> {
     let action = parse_action(&action)?;
     let referral_id = parse_referral_id(&id)?;
@@ -426,6 +426,7 @@ pub async fn submit(
         }
         (_, None) => return Err(WebError::NotFound),
     };
+    let conflicted = matches!(result, Err(AppError::Conflict(_)));
     let (errors, status, page) = match result {
         Ok(r) => {
             return Ok(
@@ -448,6 +449,11 @@ pub async fn submit(
         None => (page, errors),
     };
     let r = team_record(&state, &principal, &id).await?;
+    if conflicted {
+        // The page now shows the newer state beside what was entered; sending
+        // it again is a decision made knowing that change.
+        form.version = r.referral.version;
+    }
     let body = action_page(&state, &principal, page, action, r, &form, &errors).await?;
     Ok((status, render(&body)?).into_response())
 }
