@@ -248,6 +248,28 @@ async fn a_known_person_is_offered_instead_of_duplicated(app: TestApp) {
             .body
             .contains("Sam Patel, born 7 March 1950, RV1 3BQ, NHS number ending 5919")
     );
+    // Showing the match is a read of Sam's record, and audited as one.
+    let shown = app
+        .store()
+        .audit_events(
+            &AuditFilter {
+                action: Some("person.view".into()),
+                entity_id: Some(person.to_string()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+    assert!(
+        shown
+            .items
+            .iter()
+            .any(|e| e.actor_label == "gp@practice-a.example"
+                && e.detail == "Shown as a possible match while making a referral"),
+        "{:?}",
+        shown.items
+    );
     let count = || async {
         app.store()
             .list_referrals(

@@ -157,30 +157,28 @@ impl App {
             .await?;
         let existing = match (submitter, submission.duplicate) {
             (_, _) if matches.is_empty() => None,
-            (Submitter::User(_), DuplicateChoice::Unasked) => {
-                return Ok(IntakeOutcome::PossibleDuplicates(matches, None));
+            (Submitter::User(p), DuplicateChoice::Unasked) => {
+                return self.ask_which(p, pcn.id, matches, None).await;
             }
-            (Submitter::User(_), DuplicateChoice::UseExisting(id)) => {
+            (Submitter::User(p), DuplicateChoice::UseExisting(id)) => {
                 match matches.iter().position(|m| m.id == id) {
                     Some(i) => matches.into_iter().nth(i),
                     None => {
-                        return Ok(IntakeOutcome::PossibleDuplicates(
-                            matches,
-                            Some("Choose one of the records shown, or say this is someone else"),
-                        ));
+                        let problem =
+                            "Choose one of the records shown, or say this is someone else";
+                        return self.ask_which(p, pcn.id, matches, Some(problem)).await;
                     }
                 }
             }
-            (Submitter::User(_), DuplicateChoice::CreateNew) => {
+            (Submitter::User(p), DuplicateChoice::CreateNew) => {
                 if person.nhs_number.is_some()
                     && matches
                         .iter()
                         .any(|m| m.details.nhs_number == person.nhs_number)
                 {
-                    return Ok(IntakeOutcome::PossibleDuplicates(
-                        matches,
-                        Some("The team already has a record with this NHS number: use that record"),
-                    ));
+                    let problem =
+                        "The team already has a record with this NHS number: use that record";
+                    return self.ask_which(p, pcn.id, matches, Some(problem)).await;
                 }
                 None
             }
@@ -232,6 +230,29 @@ impl App {
                 Err(errors.into())
             }
         }
+    }
+
+    /// Shows a referrer the team's records that may be the person they
+    /// typed in. Each is part of someone's record, so each is audited as a
+    /// view.
+    async fn ask_which(
+        &self,
+        p: &Principal,
+        pcn_id: OrgId,
+        matches: Vec<Person>,
+        problem: Option<&'static str>,
+    ) -> AppResult<IntakeOutcome> {
+        for m in &matches {
+            self.audit_person_view(
+                p.actor(),
+                p.ip.clone(),
+                m.id,
+                pcn_id,
+                "Shown as a possible match while making a referral".to_owned(),
+            )
+            .await?;
+        }
+        Ok(IntakeOutcome::PossibleDuplicates(matches, problem))
     }
 
     async fn already_received(&self, submission: &Submission) -> AppResult<Option<Referral>> {
