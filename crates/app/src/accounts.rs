@@ -106,7 +106,7 @@ impl App {
         let stored_hash = credentials
             .as_ref()
             .and_then(|c| c.password_hash.as_deref());
-        let password_ok = self.hasher.verify(password, stored_hash);
+        let password_ok = self.hasher.verify(password, stored_hash).await?;
 
         let Some(credentials) = credentials.filter(|_| password_ok) else {
             let keys: Vec<String> = std::iter::once(email_key).chain(ip_key).collect();
@@ -242,7 +242,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("link"))?;
         check_new_password(password, confirm, &user.email)?;
-        let hash = self.hasher.hash(password)?;
+        let hash = self.hasher.hash(password).await?;
         let actor = Actor::User {
             id: user.id,
             email: user.email.clone(),
@@ -274,6 +274,7 @@ impl App {
         if !self
             .hasher
             .verify(current, credentials.password_hash.as_deref())
+            .await?
         {
             return Err(ValidationErrors::single(
                 "current_password",
@@ -282,7 +283,7 @@ impl App {
             .into());
         }
         check_new_password(new, confirm, &principal.user.email)?;
-        let hash = self.hasher.hash(new)?;
+        let hash = self.hasher.hash(new).await?;
         let event = NewAuditEvent::new(principal.actor(), AuditAction::PasswordChange, now())
             .entity(EntityRef::new("user", principal.user.id))
             .ip(principal.ip.clone());

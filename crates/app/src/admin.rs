@@ -134,7 +134,7 @@ impl App {
     ) -> AppResult<User> {
         let new = NewUser::validate(input)?;
         check_new_password(password, password, &new.email)?;
-        let hash = self.hasher.hash(password)?;
+        let hash = self.hasher.hash(password).await?;
         self.insert_user(Caller::Operator, new, UserStatus::Active, Some(hash))
             .await
     }

@@ -52,7 +52,7 @@ impl App {
 
     /// Hashes a password with the configured cost (for the demo data
     /// generator, which gives many accounts one known password).
-    pub fn hash_password(&self, password: &str) -> AppResult<String> {
-        self.hasher.hash(password)
+    pub async fn hash_password(&self, password: &str) -> AppResult<String> {
+        self.hasher.hash(password).await
     }
 }

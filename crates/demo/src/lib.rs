@@ -243,7 +243,7 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
     }
     // One hash for every account: hashing is deliberately slow, and the
     // demo password is the same for all.
-    let hash = app.hash_password(DEMO_PASSWORD)?;
+    let hash = app.hash_password(DEMO_PASSWORD).await?;
     let at = now();
     for account in &plan.users {
         let user = User {

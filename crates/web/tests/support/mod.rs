@@ -96,7 +96,7 @@ impl TestApp {
     /// An active user with `PASSWORD`.
     pub async fn user(&self, email: &str, org: linkwork_domain::OrgId, roles: &[Role]) -> User {
         let user = fixtures::user(email, &display_name(email), org, roles);
-        let hash = self.app.hash_password(PASSWORD).expect("hash");
+        let hash = self.app.hash_password(PASSWORD).await.expect("hash");
         self.store()
             .create_user(
                 &user,
