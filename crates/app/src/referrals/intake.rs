@@ -52,6 +52,21 @@ impl Submitter<'_> {
         }
     }
 
+    /// The submission's idempotency key, scoped to this sender: the same
+    /// key from two senders is two referrals.
+    fn idempotency_key(&self, submission: &Submission) -> Option<String> {
+        let key = submission.idempotency_key.as_ref()?;
+        let scope = match self {
+            Submitter::User(p) => format!("form:{}", p.user.id),
+            // Public forms carry a random one-time key and no identity.
+            Submitter::Public { .. } => "refer".to_owned(),
+            Submitter::System { client, route } => {
+                format!("{}:{}", route.code(), client.token.org_id)
+            }
+        };
+        Some(format!("{scope}:{key}"))
+    }
+
     fn actor(&self) -> Actor {
         match self {
             Submitter::User(p) => p.actor(),
@@ -90,7 +105,8 @@ pub struct Submission {
     /// The network the sender addressed (FHIR `performer`), if any.
     pub network: Option<OrgId>,
     /// Makes a repeated submission return the first referral: the form's
-    /// one-time key, an API `Idempotency-Key`, a FHIR identifier.
+    /// one-time key, an API `Idempotency-Key`, a FHIR identifier. Keys are
+    /// the sender's own; intake scopes them to the sender.
     pub idempotency_key: Option<String>,
     pub duplicate: DuplicateChoice,
 }
@@ -133,7 +149,7 @@ impl App {
                 }
             }
         }
-        if let Some(existing) = self.already_received(submission).await? {
+        if let Some(existing) = self.already_received(submitter, submission).await? {
             return Ok(IntakeOutcome::AlreadyReceived(Box::new(existing)));
         }
 
@@ -255,9 +271,13 @@ impl App {
         Ok(IntakeOutcome::PossibleDuplicates(matches, problem))
     }
 
-    async fn already_received(&self, submission: &Submission) -> AppResult<Option<Referral>> {
-        Ok(match &submission.idempotency_key {
-            Some(key) => self.store.referral_by_idempotency_key(key).await?,
+    async fn already_received(
+        &self,
+        submitter: Submitter<'_>,
+        submission: &Submission,
+    ) -> AppResult<Option<Referral>> {
+        Ok(match submitter.idempotency_key(submission) {
+            Some(key) => self.store.referral_by_idempotency_key(&key).await?,
             None => None,
         })
     }
@@ -426,7 +446,7 @@ impl App {
             details: free_text,
             referrer,
             code: code.code,
-            idempotency_key: submission.idempotency_key.clone(),
+            idempotency_key: submitter.idempotency_key(submission),
             received_at: at,
             accepted_at: None,
             first_contact_at: None,
@@ -461,7 +481,7 @@ impl App {
                 Ok(()) => return Ok(IntakeOutcome::Created(Box::new(referral))),
                 Err(StorageError::Conflict(message)) => {
                     // The same submission raced in from another request.
-                    if let Some(first) = self.already_received(submission).await? {
+                    if let Some(first) = self.already_received(submitter, submission).await? {
                         return Ok(IntakeOutcome::AlreadyReceived(Box::new(first)));
                     }
                     if message.contains("NHS number") {

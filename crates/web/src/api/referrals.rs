@@ -348,12 +348,12 @@ impl ReferralRequest {
     }
 }
 
-/// The `Idempotency-Key` header, scoped to the calling organisation.
-pub(crate) fn idempotency_key(headers: &HeaderMap, scope: &str) -> WebResult<Option<String>> {
+/// The `Idempotency-Key` header (intake scopes it to the caller).
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> WebResult<Option<String>> {
     match headers.get("idempotency-key").map(|v| v.to_str()) {
         None => Ok(None),
         Some(Ok(key)) if !key.trim().is_empty() && key.len() <= 200 => {
-            Ok(Some(format!("{scope}:{}", key.trim())))
+            Ok(Some(key.trim().to_owned()))
         }
         Some(_) => Err(WebError::BadRequest(
             "Idempotency-Key must be 1 to 200 visible characters".into(),
@@ -421,7 +421,7 @@ pub async fn create(
     })?
     .map(|id| id.to_string())
     .unwrap_or_default();
-    let key = idempotency_key(&headers, &format!("api:{}", client.token.org_id))?;
+    let key = idempotency_key(&headers)?;
     let submission = request.submission(practice, key);
     let outcome = state
         .app

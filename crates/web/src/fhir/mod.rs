@@ -328,9 +328,7 @@ async fn create_service_request(
             ..parsed.referral
         },
         network,
-        idempotency_key: parsed
-            .identifier
-            .map(|id| format!("fhir:{}:{id}", client.token.org_id)),
+        idempotency_key: parsed.identifier,
         ..Default::default()
     };
     let outcome = state

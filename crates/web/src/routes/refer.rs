@@ -116,7 +116,7 @@ pub async fn submit(
     let submission = Submission {
         person: form.person_input(),
         referral: form.referral_input(),
-        idempotency_key: form.valid_form_key().map(|key| format!("refer:{key}")),
+        idempotency_key: form.valid_form_key().map(str::to_owned),
         ..Default::default()
     };
     let result = match route {

@@ -132,9 +132,7 @@ pub async fn create(
         person: form.person_input(),
         referral: form.referral_input(),
         share_with: form.share_with.clone(),
-        idempotency_key: form
-            .valid_form_key()
-            .map(|key| format!("form:{}:{key}", principal.user.id)),
+        idempotency_key: form.valid_form_key().map(str::to_owned),
         duplicate,
         ..Default::default()
     };
