@@ -30,6 +30,10 @@ pub enum AppError {
     /// Password hashing failed (misconfigured cost, out of memory).
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// Something that should never happen did (a broken deployment); the
+    /// details are for the operator's log, not the user.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<StorageError> for AppError {

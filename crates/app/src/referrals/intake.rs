@@ -479,22 +479,35 @@ impl App {
                 .ip(submitter.ip());
             match self.store.create_referral(&new, &audit).await {
                 Ok(()) => return Ok(IntakeOutcome::Created(Box::new(referral))),
-                Err(StorageError::Conflict(message)) => {
+                Err(StorageError::Conflict(_)) => {
                     // The same submission raced in from another request.
                     if let Some(first) = self.already_received(submitter, submission).await? {
                         return Ok(IntakeOutcome::AlreadyReceived(Box::new(first)));
                     }
-                    if message.contains("NHS number") {
-                        return Err(AppError::Conflict(message));
+                    // Or another request added this person first.
+                    if let ReferralPerson::New(p) = &person
+                        && let Some(number) = &p.details.nhs_number
+                        && !self
+                            .store
+                            .matching_people(pcn.id, Some(number), None)
+                            .await?
+                            .is_empty()
+                    {
+                        return Err(ValidationErrors::single(
+                            "nhs_number",
+                            "Someone else has just added a person with this NHS number. Send the referral again to use their record",
+                        )
+                        .into());
                     }
+                    // Otherwise the random reference was taken: draw again.
                     referral.reference = random_reference();
                 }
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(AppError::Conflict(
-            "Could not give the referral a unique reference. Try again".into(),
-        ))
+        Err(AppError::Internal(format!(
+            "{REFERENCE_ATTEMPTS} random referral references in a row were taken"
+        )))
     }
 
     fn referrer(

@@ -122,7 +122,7 @@ impl App {
     /// migration seeds both), reported as such.
     pub async fn clinical_code(&self, purpose: CodePurpose) -> AppResult<ClinicalCode> {
         self.store.clinical_code(purpose).await?.ok_or_else(|| {
-            AppError::Conflict(format!(
+            AppError::Internal(format!(
                 "The {} clinical code is missing: set it with `linkwork codes set {}`",
                 purpose.code(),
                 purpose.code()

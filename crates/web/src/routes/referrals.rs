@@ -161,14 +161,6 @@ pub async fn create(
         Err(AppError::Invalid(errors)) => {
             rerender(errors, Vec::new(), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(AppError::Conflict(message)) => {
-            rerender(
-                ValidationErrors::single("nhs_number", message),
-                Vec::new(),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
         Err(e) => Err(e.into()),
     }
 }
