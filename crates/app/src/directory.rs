@@ -2,16 +2,18 @@
 //! memory, kept current from the database's change log, and the rules for
 //! who may change which listing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::Duration;
+use linkwork_domain::OrgId;
 use linkwork_domain::audit::{AuditAction, EntityRef, NewAuditEvent};
-use linkwork_domain::directory::{Service, needs};
+use linkwork_domain::directory::{Organization, Service, needs};
 use linkwork_domain::role::Permission;
 use linkwork_domain::time::now;
 use linkwork_search::{Doc, Query, Results, SearchIndex};
+use linkwork_storage::{Page, PageRequest};
 use uuid::Uuid;
 
 use crate::App;
@@ -215,6 +217,46 @@ impl App {
 }
 
 impl App {
+    /// Directory organisations whose names contain `name`, a page at a
+    /// time, each with the organisation it is linked to. Directory managers
+    /// only.
+    pub async fn directory_organization_links(
+        &self,
+        principal: &Principal,
+        name: &str,
+        page: PageRequest,
+    ) -> AppResult<Page<(Organization, Option<OrgId>)>> {
+        principal.require(Permission::EditAnyListing)?;
+        let links: HashMap<Uuid, OrgId> = self
+            .store
+            .organization_tenants()
+            .await?
+            .into_iter()
+            .collect();
+        let wanted = name.trim().to_lowercase();
+        let matching: Vec<Organization> = self
+            .store
+            .directory_organizations(None)
+            .await?
+            .into_iter()
+            .filter(|o| o.name.to_lowercase().contains(&wanted))
+            .collect();
+        Ok(Page {
+            total: matching.len() as u64,
+            items: matching
+                .into_iter()
+                .skip(page.offset() as usize)
+                .take(page.per_page as usize)
+                .map(|o| {
+                    let link = links.get(&o.id).copied();
+                    (o, link)
+                })
+                .collect(),
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+
     /// Links a directory organisation to the Linkwork organisation whose
     /// partners may then edit its listings (`None` unlinks). Directory
     /// managers only.
@@ -232,10 +274,10 @@ impl App {
             .ok_or(AppError::NotFound("directory organisation"))?;
         let detail = match partner {
             Some(p) => {
-                let partner_org = self.store.organisation(p).await?.ok_or_else(|| {
+                let partner_org = self.community_organisation(p).await?.ok_or_else(|| {
                     AppError::Invalid(linkwork_domain::validation::ValidationErrors::single(
                         "partner",
-                        "Select an organisation that exists",
+                        "Select a community organisation from the list",
                     ))
                 })?;
                 format!(

@@ -845,6 +845,19 @@ impl DirectoryStore for SqliteStore {
         Ok(tenant.flatten().map(OrgId))
     }
 
+    async fn organization_tenants(&self) -> StorageResult<Vec<(Uuid, OrgId)>> {
+        let links: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "SELECT id, tenant_org_id FROM dir_organizations WHERE tenant_org_id IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(links
+            .into_iter()
+            .map(|(id, org)| (id, OrgId(org)))
+            .collect())
+    }
+
     async fn taxonomies(&self) -> StorageResult<Vec<Taxonomy>> {
         let rows: Vec<TaxonomyRow> = sqlx::query_as(&format!(
             "SELECT {} FROM dir_taxonomies ORDER BY name COLLATE NOCASE, id",

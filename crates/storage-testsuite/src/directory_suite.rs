@@ -414,6 +414,10 @@ pub async fn organisations_link_to_their_partners(store: &dyn Store) {
         store.organization_tenant(org.id).await.unwrap(),
         Some(t.vcse.id)
     );
+    assert_eq!(
+        store.organization_tenants().await.unwrap(),
+        vec![(org.id, t.vcse.id)]
+    );
     let linked = store
         .directory_organizations(Some(t.vcse.id))
         .await

@@ -78,6 +78,8 @@ pub trait DirectoryStore: Send + Sync {
         audit: &NewAuditEvent,
     ) -> StorageResult<()>;
     async fn organization_tenant(&self, id: Uuid) -> StorageResult<Option<OrgId>>;
+    /// Every linked directory organisation with its Linkwork organisation.
+    async fn organization_tenants(&self) -> StorageResult<Vec<(Uuid, OrgId)>>;
 
     async fn taxonomies(&self) -> StorageResult<Vec<Taxonomy>>;
     /// Every taxonomy term (a few thousand at most), parents first.

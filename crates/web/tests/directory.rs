@@ -4,7 +4,10 @@
 mod support;
 
 use axum::http::{StatusCode, header};
-use linkwork_domain::directory::needs;
+use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
+use linkwork_domain::directory::{Organization, needs};
+use linkwork_domain::time::now;
+use linkwork_storage::DirectoryItem;
 use serde_json::Value;
 use support::TestApp;
 
@@ -316,10 +319,113 @@ async fn partners_edit_only_their_own_listings_and_edits_are_audited(app: TestAp
     );
 }
 
+async fn directory_managers_link_organisations_to_partners_a_page_at_a_time(app: TestApp) {
+    let store = app.store();
+    // More organisations than a page holds.
+    let mut extra = (0..30).map(|i| {
+        Ok(DirectoryItem::Organization(Organization {
+            id: uuid::Uuid::new_v4(),
+            name: format!("Test Group {i}"),
+            description: "A group".into(),
+            ..Default::default()
+        }))
+    });
+    let audit = NewAuditEvent::new(Actor::Cli, AuditAction::DirectoryImport, now());
+    store.import_directory(&mut extra, &audit).await.unwrap();
+    let orgs = store.directory_organizations(None).await.unwrap();
+    let mut manager = app.demo_user("directory@riverside.example").await;
+
+    let first = manager.get("/directory/organisations").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(
+        first
+            .body
+            .contains(&format!("{} organisations", orgs.len()))
+    );
+    assert_eq!(first.body.matches("name=\"partner\"").count(), 25);
+    assert!(
+        first
+            .body
+            .contains("href=\"/directory/organisations?page=2\"")
+    );
+
+    let found = manager
+        .get("/directory/organisations?name=befrienders")
+        .await;
+    assert!(
+        found
+            .body
+            .contains("1 organisation with \"befrienders\" in the name."),
+        "{}",
+        found.body
+    );
+    let befrienders = orgs
+        .iter()
+        .find(|o| o.name == "Riverside Befrienders")
+        .unwrap();
+    assert!(found.body.contains(&format!(
+        "/directory/organisations/{}/partner",
+        befrienders.id
+    )));
+    assert_eq!(
+        found.body.matches("name=\"partner\"").count(),
+        orgs.iter()
+            .filter(|o| o.name.to_lowercase().contains("befrienders"))
+            .count()
+    );
+
+    // Only a community organisation can keep listings; the link is shown.
+    let linkwork_orgs = store.list_organisations(None).await.unwrap();
+    let named = |name: &str| linkwork_orgs.iter().find(|o| o.name == name).unwrap();
+    let (council, garden) = (
+        named("Riverside City Council"),
+        named("Green Shoots Community Garden"),
+    );
+    let refused = manager
+        .post(
+            &format!("/directory/organisations/{}/partner", befrienders.id),
+            &[("partner", &council.id.to_string())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_ne!(
+        store.organization_tenant(befrienders.id).await.unwrap(),
+        Some(council.id),
+        "nothing changed"
+    );
+    let linked = manager
+        .post(
+            &format!("/directory/organisations/{}/partner", befrienders.id),
+            &[("partner", &garden.id.to_string())],
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.body);
+    assert_eq!(
+        store.organization_tenant(befrienders.id).await.unwrap(),
+        Some(garden.id)
+    );
+    let shown = manager
+        .get("/directory/organisations?name=Riverside+Befrienders")
+        .await;
+    assert!(
+        shown
+            .body
+            .contains(&format!("value=\"{}\" selected", garden.id))
+    );
+    let none = manager.get("/directory/organisations?name=zzzz").await;
+    assert!(
+        none.body
+            .contains("No organisation's name contains \"zzzz\""),
+        "{}",
+        none.body
+    );
+}
+
 on_both_backends_with_demo!(
     the_open_api_pages_filters_and_is_open_to_all,
     proximity_returns_only_services_within_the_distance_nearest_first,
     bad_input_is_a_400_naming_the_parameter_and_unknown_ids_404,
     link_workers_find_services_despite_typos_with_reasons,
     partners_edit_only_their_own_listings_and_edits_are_audited,
+    directory_managers_link_organisations_to_partners_a_page_at_a_time,
 );

@@ -287,11 +287,11 @@ impl App {
         let mut orgs = Vec::new();
         for raw in ids {
             let org = match raw.trim().parse::<OrgId>() {
-                Ok(id) => self.store.organisation(id).await?,
+                Ok(id) => self.community_organisation(id).await?,
                 Err(_) => None,
             };
             match org {
-                Some(o) if o.kind == OrgKind::Vcse => {
+                Some(o) => {
                     if !orgs.contains(&o.id) {
                         orgs.push(o.id)
                     }

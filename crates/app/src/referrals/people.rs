@@ -198,19 +198,16 @@ impl App {
                 errors.add("partner", "Select the organisation the consent is about");
                 None
             }
-            (Some(ConsentKind::Share), raw) => match raw.parse::<OrgId>() {
-                Ok(id) => match self.store.organisation(id).await? {
-                    Some(org) if org.kind == OrgKind::Vcse => Some(id),
-                    _ => {
-                        errors.add("partner", "Select a community organisation from the list");
-                        None
-                    }
-                },
-                Err(_) => {
+            (Some(ConsentKind::Share), raw) => {
+                let org = match raw.parse::<OrgId>() {
+                    Ok(id) => self.community_organisation(id).await?,
+                    Err(_) => None,
+                };
+                if org.is_none() {
                     errors.add("partner", "Select a community organisation from the list");
-                    None
                 }
-            },
+                org.map(|o| o.id)
+            }
             _ => None,
         };
         errors.into_result(())?;
@@ -249,6 +246,18 @@ impl App {
             .into_iter()
             .filter(|o| o.kind == OrgKind::Vcse)
             .collect())
+    }
+
+    /// The community organisation (VCSE) `id`, if it is one.
+    pub(crate) async fn community_organisation(
+        &self,
+        id: OrgId,
+    ) -> AppResult<Option<Organisation>> {
+        Ok(self
+            .store
+            .organisation(id)
+            .await?
+            .filter(|o| o.kind == OrgKind::Vcse))
     }
 
     /// `Invalid` unless `id` is a GP practice.

@@ -14,7 +14,7 @@ use linkwork_domain::directory::{Organization, Service, ServiceStatus, needs};
 use linkwork_domain::role::Permission;
 use linkwork_domain::validation::ValidationErrors;
 use linkwork_search::AccessFeature;
-use linkwork_storage::Page;
+use linkwork_storage::{Page, PageRequest};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -623,52 +623,70 @@ pub struct OrganizationRow {
 #[template(path = "directory/organisations.html")]
 struct OrganisationsPage {
     page: PageCtx,
+    name: Input,
     rows: Vec<OrganizationRow>,
+    total: u64,
+    pagination: Pagination,
+}
+
+/// Each row holds a list of every partner organisation, so pages stay short.
+const ORGANISATIONS_PER_PAGE: u32 = 25;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OrganisationsQuery {
+    #[serde(default)]
+    name: String,
+    page: Option<u32>,
+    done: Option<String>,
 }
 
 pub async fn organisations(
     State(state): State<AppState>,
     page: PageCtx,
     CurrentUser(principal): CurrentUser,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<OrganisationsQuery>,
 ) -> WebResult<Response> {
-    principal.require(Permission::EditAnyListing)?;
-    let store = &state.app.store;
-    let orgs = store
-        .directory_organizations(None)
-        .await
-        .map_err(linkwork_app::AppError::from)?;
-    let partners: Vec<linkwork_domain::organisation::Organisation> = store
-        .list_organisations(None)
-        .await
-        .map_err(linkwork_app::AppError::from)?
+    let app = &state.app;
+    let listed = app
+        .directory_organization_links(
+            &principal,
+            &q.name,
+            PageRequest::new(q.page.unwrap_or(1), ORGANISATIONS_PER_PAGE),
+        )
+        .await?;
+    let partners = app.partner_organisations().await?;
+    let filters = match q.name.trim() {
+        "" => String::new(),
+        name => serde_urlencoded::to_string([("name", name)]).map_err(WebError::internal)?,
+    };
+    let pagination = Pagination::new(&listed, "/directory/organisations", &filters);
+    let total = listed.total;
+    let rows = listed
+        .items
         .into_iter()
-        .filter(|o| o.kind == linkwork_domain::organisation::OrgKind::Vcse)
+        .map(|(organization, linked)| {
+            let choices = partners
+                .iter()
+                .map(|p| Choice::new(p.id.to_string(), p.name.clone(), linked == Some(p.id)))
+                .collect();
+            OrganizationRow {
+                partner: ChoiceField::new(
+                    "partner",
+                    format!("Partner for {}", organization.name),
+                    choices,
+                )
+                .placeholder("No partner"),
+                organization,
+            }
+        })
         .collect();
-    let mut rows = Vec::with_capacity(orgs.len());
-    for organization in orgs {
-        let linked = store
-            .organization_tenant(organization.id)
-            .await
-            .map_err(linkwork_app::AppError::from)?;
-        let choices = partners
-            .iter()
-            .map(|p| Choice::new(p.id.to_string(), p.name.clone(), linked == Some(p.id)))
-            .collect();
-        rows.push(OrganizationRow {
-            partner: ChoiceField::new(
-                "partner",
-                format!("Partner for {}", organization.name),
-                choices,
-            )
-            .placeholder("No partner"),
-            organization,
-        });
-    }
     let notice = (q.done.as_deref() == Some("linked")).then(|| "Saved.".to_owned());
     render(&OrganisationsPage {
         page: page.title("Directory organisations").notice(notice),
+        name: Input::new("name", "Organisation name").value(q.name.trim()),
         rows,
+        total,
+        pagination,
     })
 }
 
