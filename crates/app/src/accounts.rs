@@ -44,10 +44,10 @@ pub enum SignInError {
     App(#[from] AppError),
 }
 
-/// How often a session's last-seen time is written: often enough for the
-/// idle timeout to be accurate to the minute, rarely enough not to turn
-/// every page view into a database write.
-const TOUCH_INTERVAL_SECONDS: i64 = 60;
+/// How often a session's (or an API token's) last-seen time is written:
+/// often enough for the idle timeout to be accurate to the minute, rarely
+/// enough not to turn every request into a database write.
+pub(crate) const TOUCH_INTERVAL_SECONDS: i64 = 60;
 
 impl App {
     fn idle_limit(&self) -> Duration {

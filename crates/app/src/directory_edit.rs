@@ -174,10 +174,6 @@ fn recognises(text: &str, feature: AccessFeature) -> bool {
     linkwork_search::Doc::from_service(&probe, |_| Vec::new()).has_access(feature)
 }
 
-fn optional(raw: &str) -> Option<String> {
-    non_empty(raw)
-}
-
 fn age(raw: &str, field: &'static str, errors: &mut ValidationErrors) -> Option<f64> {
     let raw = raw.trim();
     if raw.is_empty() {
@@ -205,7 +201,7 @@ impl App {
             Some(name) => service.name = name,
             None => errors.add("name", "Enter the name of the service"),
         }
-        service.description = optional(&form.description);
+        service.description = non_empty(&form.description);
         if service.description.is_none() {
             errors.add("description", "Describe what the service offers");
         }
@@ -250,7 +246,7 @@ impl App {
         {
             errors.add("needs", "Select at least one need the service helps with");
         }
-        service.eligibility_description = optional(&form.eligibility_description);
+        service.eligibility_description = non_empty(&form.eligibility_description);
         service.minimum_age = age(&form.minimum_age, "minimum_age", &mut errors);
         service.maximum_age = age(&form.maximum_age, "maximum_age", &mut errors);
         if let (Some(min), Some(max)) = (service.minimum_age, service.maximum_age)
@@ -261,10 +257,10 @@ impl App {
                 "The oldest age must be the same as or more than the youngest age",
             );
         }
-        service.application_process = optional(&form.application_process);
-        service.wait_time = optional(&form.wait_time);
+        service.application_process = non_empty(&form.application_process);
+        service.wait_time = non_empty(&form.wait_time);
         let free = form.free.is_some();
-        service.fees = optional(&form.fees).or(free.then(|| "Free".to_owned()));
+        service.fees = non_empty(&form.fees).or(free.then(|| "Free".to_owned()));
         if free && service.fees.as_deref().is_some_and(|f| f.contains('£')) {
             errors.add("fees", "A free service cannot have a price in its fees");
         }
@@ -283,13 +279,13 @@ impl App {
         } else {
             service.cost_options.retain(|c| c.amount != Some(0.0));
         }
-        service.url = optional(&form.url);
+        service.url = non_empty(&form.url);
         if let Some(url) = &service.url
             && !validate::is_web_url(url)
         {
             errors.add("url", "Enter a web address starting https://");
         }
-        service.email = match optional(&form.email) {
+        service.email = match non_empty(&form.email) {
             Some(raw) => match Email::parse(&raw) {
                 Ok(e) => Some(e.to_string()),
                 Err(e) => {
@@ -299,7 +295,7 @@ impl App {
             },
             None => None,
         };
-        match optional(&form.phone) {
+        match non_empty(&form.phone) {
             Some(number) if number.chars().filter(char::is_ascii_digit).count() < 10 => errors.add(
                 "phone",
                 "Enter a phone number with its area code, like 01632 960000",
@@ -397,7 +393,7 @@ impl App {
             });
         }
         let location = &mut service.service_at_locations[0].location;
-        location.name = optional(&form.location_name);
+        location.name = non_empty(&form.location_name);
         if location.addresses.is_empty() {
             location.addresses.push(Address {
                 id: Uuid::new_v4(),

@@ -3,7 +3,7 @@
 
 use linkwork_domain::directory::ServiceStatus;
 use linkwork_domain::directory::schedule::{Weekday, parse_time};
-use linkwork_domain::geo::GeoPoint;
+use linkwork_domain::geo::{GeoPoint, METRES_PER_MILE};
 use linkwork_domain::postcode::{Postcode, parse_outcode};
 use linkwork_domain::validation::ValidationErrors;
 use linkwork_search::{AccessFeature, Query};
@@ -13,7 +13,6 @@ use uuid::Uuid;
 use crate::App;
 use crate::error::AppResult;
 
-const MILE_M: f64 = 1609.344;
 /// Distances offered, in miles.
 pub const DISTANCES: &[u32] = &[1, 2, 5, 10, 25];
 pub const PER_PAGE: usize = 20;
@@ -126,7 +125,7 @@ impl App {
                     if postcode.is_empty() {
                         errors.add("postcode", "Enter a postcode to search within a distance");
                     }
-                    query.within_m = Some(f64::from(miles) * MILE_M);
+                    query.within_m = Some(f64::from(miles) * METRES_PER_MILE);
                 }
                 _ => errors.add("distance", "Select a distance from the list"),
             }

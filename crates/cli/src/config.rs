@@ -5,11 +5,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use linkwork_app::Settings;
 use linkwork_app::settings::LogFormat;
+use linkwork_domain::organisation::OrgKind;
 use serde::Serialize;
 
 #[derive(Debug, Parser)]
@@ -208,8 +210,8 @@ pub enum OrgCommand {
     Add {
         #[arg(long)]
         name: String,
-        #[arg(long, value_enum)]
-        kind: OrgKindArg,
+        #[arg(long, value_parser = org_kind())]
+        kind: OrgKind,
         /// The organisation it belongs to: ID, code or exact name.
         #[arg(long)]
         parent: Option<String>,
@@ -231,27 +233,10 @@ pub enum OrgCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum OrgKindArg {
-    Icb,
-    Pcn,
-    GpPractice,
-    Vcse,
-    LocalAuthority,
-    NhsTrust,
-}
-
-impl OrgKindArg {
-    pub fn code(self) -> &'static str {
-        match self {
-            OrgKindArg::Icb => "icb",
-            OrgKindArg::Pcn => "pcn",
-            OrgKindArg::GpPractice => "gp_practice",
-            OrgKindArg::Vcse => "vcse",
-            OrgKindArg::LocalAuthority => "local_authority",
-            OrgKindArg::NhsTrust => "nhs_trust",
-        }
-    }
+/// Organisation kinds by their codes, with clap listing them in `--help`.
+fn org_kind() -> impl TypedValueParser<Value = OrgKind> {
+    clap::builder::PossibleValuesParser::new(OrgKind::ALL.map(OrgKind::code))
+        .map(|code| code.parse::<OrgKind>().expect("only listed codes get here"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@
 
 use std::fmt::Write;
 
+use linkwork_domain::postcode::ImdEdition;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -43,7 +44,7 @@ pub fn district_centre(n: u32) -> (f64, f64) {
 /// The IMD rank of an LSOA: the first districts are among the most
 /// deprived in England, the last among the least, as towns often are.
 fn imd_rank(rng: &mut ChaCha8Rng, district: u32) -> u32 {
-    let band = 32_844 / DISTRICTS;
+    let band = ImdEdition::Iod2019.lsoa_count() / DISTRICTS;
     let low = (district - 1) * band + 1;
     rng.random_range(low..low + band)
 }
@@ -101,7 +102,7 @@ pub fn national_nspl(count: usize) -> String {
     out.push_str(HEADER);
     out.push('\n');
     for (i, (pcds, lat, lon)) in national_postcodes(&mut rng, count).enumerate() {
-        let rank = (i as u32 * 7919) % 32_844 + 1;
+        let rank = (i as u32 * 7919) % ImdEdition::Iod2019.lsoa_count() + 1;
         let lsoa = format!("E01{:06}", i / 1500);
         writeln!(
             out,

@@ -11,6 +11,11 @@ pub struct GeoPoint {
 
 /// Mean radius of the Earth in metres (IUGG).
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
+/// Metres in a degree of latitude (and of longitude at the equator), on a
+/// sphere of that radius.
+pub const METRES_PER_DEGREE: f64 = 111_195.0;
+/// Metres in a statute mile, the unit people in England give distances in.
+pub const METRES_PER_MILE: f64 = 1609.344;
 
 impl GeoPoint {
     /// A point, if the coordinates are on Earth. The postcode lookup uses

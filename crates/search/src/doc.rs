@@ -4,7 +4,7 @@
 use linkwork_domain::Timestamp;
 use linkwork_domain::directory::schedule::OpeningRule;
 use linkwork_domain::directory::{Service, ServiceStatus, language_name};
-use linkwork_domain::geo::GeoPoint;
+use linkwork_domain::geo::{GeoPoint, METRES_PER_DEGREE};
 use uuid::Uuid;
 
 /// Accessibility a link worker can ask for. Listings describe access in
@@ -271,18 +271,11 @@ impl Doc {
         self.access & feature.bit() != 0
     }
 
-    pub fn access_features(&self) -> impl Iterator<Item = AccessFeature> + '_ {
-        AccessFeature::ALL
-            .into_iter()
-            .filter(|f| self.has_access(*f))
-    }
-
     /// Nearest location to `point` within `max_m` metres (any distance when
     /// `None`): (index, metres). Measured on a flat projection, which is
     /// within a fraction of a percent of the true distance at the scale of a
     /// search, after a cheap bounding-box test rules most places out.
     pub fn nearest_within(&self, point: &GeoPoint, max_m: Option<f64>) -> Option<(usize, f64)> {
-        const METRES_PER_DEGREE: f64 = 111_195.0;
         let cos_lat = point.lat.to_radians().cos();
         let mut best: Option<(usize, f64)> = None;
         for (i, l) in self.locations.iter().enumerate() {

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use linkwork_domain::directory::TaxonomyTerm;
 use linkwork_domain::directory::schedule::OpeningRule;
+use linkwork_domain::geo::{METRES_PER_DEGREE, METRES_PER_MILE};
 use uuid::Uuid;
 
 use crate::doc::{Doc, Field};
@@ -28,9 +29,6 @@ const FUZZY_FACTOR: f32 = 0.6;
 /// Rebuild the postings when this share of slots belongs to replaced or
 /// removed documents.
 const COMPACT_AT: f64 = 0.25;
-const MILE_M: f64 = 1609.344;
-/// Metres in a degree of latitude.
-const METRES_PER_DEGREE: f64 = 111_195.0;
 /// The side of a map square, in degrees (about 5.5 km north to south).
 const SQUARE_DEGREES: f64 = 0.05;
 
@@ -78,7 +76,6 @@ pub struct SearchIndex {
     by_square: HashMap<(i32, i32), Vec<u32>>,
     /// The word most often written for each stem, to explain matches.
     surface: HashMap<String, String>,
-    live: usize,
     total_length: f64,
     terms: HashMap<Uuid, TaxonomyTerm>,
     children: HashMap<Uuid, Vec<Uuid>>,
@@ -134,12 +131,13 @@ impl SearchIndex {
         found
     }
 
+    /// Documents in the index (replaced and removed ones are not counted).
     pub fn len(&self) -> usize {
-        self.live
+        self.slot_of.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.live == 0
+        self.slot_of.is_empty()
     }
 
     pub fn doc(&self, id: Uuid) -> Option<&Doc> {
@@ -194,7 +192,6 @@ impl SearchIndex {
         self.slot_of.insert(doc.id, slot);
         self.docs.push(Some(doc));
         self.lengths.push(length);
-        self.live += 1;
         self.total_length += f64::from(length);
     }
 
@@ -203,10 +200,9 @@ impl SearchIndex {
             return;
         };
         if self.docs[slot as usize].take().is_some() {
-            self.live -= 1;
             self.total_length -= f64::from(self.lengths[slot as usize]);
         }
-        let dead = self.docs.len() - self.live;
+        let dead = self.docs.len() - self.len();
         if dead as f64 > COMPACT_AT * self.docs.len() as f64 && dead > 64 {
             self.compact();
         }
@@ -280,8 +276,8 @@ impl SearchIndex {
     /// cheaper than maps at this size, and nothing is formatted here, since
     /// only the page shown needs explaining.
     fn text_scores(&self, words: &[QueryWord]) -> Vec<(u32, f32)> {
-        let n = self.live.max(1) as f32;
-        let avg_len = ((self.total_length / self.live.max(1) as f64) as f32).max(1.0);
+        let n = self.len().max(1) as f32;
+        let avg_len = ((self.total_length / self.len().max(1) as f64) as f32).max(1.0);
         let slots = self.docs.len();
         let mut total = vec![0f32; slots];
         let mut matched = vec![0u16; slots];
@@ -335,8 +331,8 @@ impl SearchIndex {
     /// words up in the postings (sorted by slot) instead of walking them,
     /// which wins when a need or a distance has already narrowed the search.
     fn text_scores_among(&self, words: &[QueryWord], slots: &[u32]) -> Vec<(u32, f32)> {
-        let n = self.live.max(1) as f32;
-        let avg_len = ((self.total_length / self.live.max(1) as f64) as f32).max(1.0);
+        let n = self.len().max(1) as f32;
+        let avg_len = ((self.total_length / self.len().max(1) as f64) as f32).max(1.0);
         let asked = words.len().max(1) as f32;
         let stems: Vec<Vec<(&Vec<Posting>, f32)>> = words
             .iter()
@@ -718,7 +714,7 @@ fn rule_matches(rule: &OpeningRule, q: &Query) -> bool {
 
 /// "0.4 miles", "12 miles" (people in England think in miles).
 fn describe_distance(m: f64) -> String {
-    let miles = m / MILE_M;
+    let miles = m / METRES_PER_MILE;
     if miles < 0.1 {
         "Less than 0.1 miles".into()
     } else if miles < 10.0 {

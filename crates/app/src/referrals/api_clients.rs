@@ -12,6 +12,7 @@ use linkwork_domain::validation::ValidationErrors;
 use linkwork_domain::{ApiTokenId, OrgId, ReferralId};
 
 use crate::App;
+use crate::accounts::TOUCH_INTERVAL_SECONDS;
 use crate::error::{AppError, AppResult};
 use crate::principal::Principal;
 use crate::secrets::{random_token, token_hash};
@@ -40,9 +41,6 @@ pub struct IssuedToken {
     pub token: ApiToken,
     pub secret: String,
 }
-
-/// How often a token's last-used time is written (as for sessions).
-const TOUCH_INTERVAL_SECONDS: i64 = 60;
 
 impl App {
     /// Issues a token for `org_id`, which must be in the admin's part of

@@ -8,6 +8,7 @@ use linkwork_app::admin::Caller;
 use linkwork_domain::audit::{AuditAction, AuditEvent};
 use linkwork_domain::role::Permission;
 use linkwork_domain::validation::ValidationErrors;
+use linkwork_domain::validation::non_empty;
 use linkwork_storage::{AuditFilter, PageRequest};
 use serde::{Deserialize, Serialize};
 
@@ -50,10 +51,6 @@ struct AuditPage {
     to: Input,
     entity_type: String,
     pagination: Pagination,
-}
-
-fn non_empty(s: &str) -> Option<String> {
-    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 /// Parses the date filters (whole days, `to` inclusive), noting bad ones.

@@ -11,6 +11,7 @@ use linkwork_app::directory_edit::ServiceForm;
 use linkwork_app::directory_search::{DISTANCES, PER_PAGE, SearchRequest};
 use linkwork_domain::directory::schedule::{OpeningRule, Weekday};
 use linkwork_domain::directory::{Organization, Service, ServiceStatus, needs};
+use linkwork_domain::geo::METRES_PER_MILE;
 use linkwork_domain::role::Permission;
 use linkwork_domain::validation::ValidationErrors;
 use linkwork_search::AccessFeature;
@@ -112,8 +113,6 @@ struct SearchPage {
     can_add: bool,
 }
 
-const MILE_M: f64 = 1609.344;
-
 pub async fn search(
     State(state): State<AppState>,
     page: PageCtx,
@@ -139,7 +138,7 @@ pub async fn search(
                                 summary: doc.summary.clone(),
                                 distance: hit
                                     .distance_m
-                                    .map(|m| format!("{:.1} miles", m / MILE_M)),
+                                    .map(|m| format!("{:.1} miles", m / METRES_PER_MILE)),
                                 place: hit
                                     .nearest_location
                                     .and_then(|i| doc.locations.get(i))
