@@ -2,7 +2,7 @@
 //! (or the same names in the JSON API) to a query, checking each field.
 
 use linkwork_domain::directory::ServiceStatus;
-use linkwork_domain::directory::schedule::{Weekday, parse_time};
+use linkwork_domain::directory::schedule::{OpeningRule, Weekday, parse_time};
 use linkwork_domain::geo::{GeoPoint, METRES_PER_MILE};
 use linkwork_domain::postcode::{Postcode, parse_outcode};
 use linkwork_domain::validation::ValidationErrors;
@@ -52,7 +52,68 @@ impl SearchRequest {
     }
 }
 
+/// A service found by a search, as the person searching sees it.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub id: Uuid,
+    pub name: String,
+    pub organization: String,
+    pub summary: String,
+    pub status: ServiceStatus,
+    pub free: bool,
+    /// Not updated for longer than the directory's staleness limit.
+    pub possibly_out_of_date: bool,
+    /// To the nearest place it runs, when searching near somewhere.
+    pub distance_m: Option<f64>,
+    /// That place's name and address.
+    pub place: Option<String>,
+    /// Opening times in plain English.
+    pub opening: Vec<String>,
+    /// Why it matched, in plain English.
+    pub reasons: Vec<String>,
+}
+
+impl Found {
+    /// "1.2 miles", for people in England.
+    pub fn distance_in_miles(&self) -> Option<String> {
+        self.distance_m
+            .map(|m| format!("{:.1} miles", m / METRES_PER_MILE))
+    }
+}
+
 impl App {
+    /// One page of services matching `query`, best first, and how many
+    /// match in all.
+    pub fn find_services(&self, query: &Query) -> (Vec<Found>, usize) {
+        let results = self.search_directory(query);
+        let found = self.with_directory_index(|index| {
+            results
+                .hits
+                .iter()
+                .filter_map(|hit| {
+                    let doc = index.doc(hit.id)?;
+                    Some(Found {
+                        id: doc.id,
+                        name: doc.name.clone(),
+                        organization: doc.organization.clone(),
+                        summary: doc.summary.clone(),
+                        status: doc.status,
+                        free: doc.free,
+                        possibly_out_of_date: self.is_stale(doc.last_modified),
+                        distance_m: hit.distance_m,
+                        place: hit
+                            .nearest_location
+                            .and_then(|i| doc.locations.get(i))
+                            .map(|l| l.label.clone()),
+                        opening: doc.rules.iter().map(OpeningRule::describe).collect(),
+                        reasons: hit.reasons.clone(),
+                    })
+                })
+                .collect()
+        });
+        (found, results.total)
+    }
+
     /// Where a postcode, or a postcode district, is. Answers are kept for a
     /// few minutes: searches near the same places repeat all day, and the
     /// lookup only changes when a new postcode file is imported.

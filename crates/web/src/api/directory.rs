@@ -8,8 +8,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use axum_extra::extract::Query as MultiQuery;
 use linkwork_app::Principal;
-use linkwork_app::directory_search::SearchRequest;
-use linkwork_domain::directory::schedule::OpeningRule;
+use linkwork_app::directory_search::{Found, SearchRequest};
 use linkwork_domain::role::Permission;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
@@ -93,6 +92,24 @@ pub struct SearchResult {
     pub reasons: Vec<String>,
 }
 
+impl From<Found> for SearchResult {
+    fn from(f: Found) -> Self {
+        SearchResult {
+            id: f.id,
+            name: f.name,
+            organization: f.organization,
+            summary: f.summary,
+            status: f.status.code().to_owned(),
+            free: f.free,
+            possibly_out_of_date: f.possibly_out_of_date,
+            distance_m: f.distance_m.map(f64::round),
+            place: f.place,
+            opening: f.opening,
+            reasons: f.reasons,
+        }
+    }
+}
+
 /// Search the community directory as a link worker does.
 #[utoipa::path(
     get,
@@ -117,34 +134,10 @@ pub(crate) async fn directory_search(
         .directory_query(&form)
         .await?
         .map_err(WebError::Invalid)?;
-    let found = state.app.search_directory(&query);
-    let results = state.app.with_directory_index(|index| {
-        found
-            .hits
-            .iter()
-            .filter_map(|hit| {
-                let doc = index.doc(hit.id)?;
-                Some(SearchResult {
-                    id: doc.id,
-                    name: doc.name.clone(),
-                    organization: doc.organization.clone(),
-                    summary: doc.summary.clone(),
-                    status: doc.status.code().to_owned(),
-                    free: doc.free,
-                    possibly_out_of_date: state.app.is_stale(doc.last_modified),
-                    distance_m: hit.distance_m.map(|m| m.round()),
-                    place: hit
-                        .nearest_location
-                        .and_then(|i| doc.locations.get(i))
-                        .map(|l| l.label.clone()),
-                    opening: doc.rules.iter().map(OpeningRule::describe).collect(),
-                    reasons: hit.reasons.clone(),
-                })
-            })
-            .collect()
-    });
+    let (found, total) = state.app.find_services(&query);
+    let results = found.into_iter().map(SearchResult::from).collect();
     Ok(Json(SearchResults {
-        total: found.total,
+        total,
         page: query.page,
         per_page: query.per_page,
         results,

@@ -8,10 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::{Form, Query as MultiQuery};
 use linkwork_app::Principal;
 use linkwork_app::directory_edit::ServiceForm;
-use linkwork_app::directory_search::{DISTANCES, PER_PAGE, SearchRequest};
+use linkwork_app::directory_search::{DISTANCES, Found, PER_PAGE, SearchRequest};
 use linkwork_domain::directory::schedule::{OpeningRule, Weekday};
 use linkwork_domain::directory::{Organization, Service, ServiceStatus, needs};
-use linkwork_domain::geo::METRES_PER_MILE;
 use linkwork_domain::role::Permission;
 use linkwork_domain::validation::ValidationErrors;
 use linkwork_search::AccessFeature;
@@ -76,21 +75,6 @@ const LANGUAGES: &[&str] = &[
     "Welsh",
 ];
 
-/// One result as the page shows it.
-pub struct ResultView {
-    pub id: Uuid,
-    pub name: String,
-    pub organization: String,
-    pub summary: String,
-    pub distance: Option<String>,
-    pub place: Option<String>,
-    pub reasons: Vec<String>,
-    pub free: bool,
-    pub status: ServiceStatus,
-    pub stale: bool,
-    pub opening: Vec<String>,
-}
-
 #[derive(Template)]
 #[template(path = "directory/search.html")]
 struct SearchPage {
@@ -107,7 +91,7 @@ struct SearchPage {
     language: ChoiceField,
     include_closed: bool,
     searched: bool,
-    results: Vec<ResultView>,
+    results: Vec<Found>,
     total: usize,
     pagination: Pagination,
     can_add: bool,
@@ -124,35 +108,8 @@ pub async fn search(
     let (errors, results, total, page_number) = if searched {
         match state.app.directory_query(&form).await? {
             Ok(query) => {
-                let found = state.app.search_directory(&query);
-                let views = state.app.with_directory_index(|index| {
-                    found
-                        .hits
-                        .iter()
-                        .filter_map(|hit| {
-                            let doc = index.doc(hit.id)?;
-                            Some(ResultView {
-                                id: doc.id,
-                                name: doc.name.clone(),
-                                organization: doc.organization.clone(),
-                                summary: doc.summary.clone(),
-                                distance: hit
-                                    .distance_m
-                                    .map(|m| format!("{:.1} miles", m / METRES_PER_MILE)),
-                                place: hit
-                                    .nearest_location
-                                    .and_then(|i| doc.locations.get(i))
-                                    .map(|l| l.label.clone()),
-                                reasons: hit.reasons.clone(),
-                                free: doc.free,
-                                status: doc.status,
-                                stale: state.app.is_stale(doc.last_modified),
-                                opening: doc.rules.iter().map(OpeningRule::describe).collect(),
-                            })
-                        })
-                        .collect::<Vec<_>>()
-                });
-                (ValidationErrors::new(), views, found.total, query.page)
+                let (found, total) = state.app.find_services(&query);
+                (ValidationErrors::new(), found, total, query.page)
             }
             Err(errors) => (errors, Vec::new(), 0, 1),
         }
