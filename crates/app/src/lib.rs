@@ -34,6 +34,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
     hasher: Arc<PasswordHasher>,
+    /// Working days, from the settings' bank holidays.
+    calendar: Arc<linkwork_domain::calendar::WorkingCalendar>,
     directory: Arc<directory::DirectoryIndex>,
     located: Arc<directory_search::LocationCache>,
 }
@@ -41,10 +43,14 @@ pub struct App {
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> AppResult<App> {
         let hasher = PasswordHasher::new(&settings.password_hashing)?;
+        let calendar = linkwork_domain::calendar::WorkingCalendar::new(
+            settings.referrals.non_working_days.iter().copied(),
+        );
         Ok(App {
             store,
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),
+            calendar: Arc::new(calendar),
             directory: Arc::default(),
             located: Arc::default(),
         })

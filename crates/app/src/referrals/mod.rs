@@ -36,8 +36,8 @@ impl App {
     }
 
     /// Weekdays less the configured bank holidays.
-    pub fn working_calendar(&self) -> WorkingCalendar {
-        WorkingCalendar::new(self.settings.referrals.non_working_days.iter().copied())
+    pub fn working_calendar(&self) -> &WorkingCalendar {
+        &self.calendar
     }
 
     /// When first contact is due for a referral received at `received_at`.
