@@ -24,7 +24,7 @@ use linkwork_domain::postcode::ImdEdition;
 use linkwork_domain::role::{Role, Roles};
 use linkwork_domain::time::now;
 use linkwork_domain::user::{Email, User, UserStatus};
-use linkwork_storage::{DirectoryItem, StorageError};
+use linkwork_storage::{AuditFilter, DirectoryItem, PageRequest, StorageError};
 
 pub use organisations::DEMO_ICB_CODE;
 pub use referrals::{DEMO_API_TOKEN, REFERRALS_PER_NETWORK};
@@ -178,6 +178,11 @@ pub enum DemoError {
     Storage(#[from] StorageError),
     #[error("demo data could not be prepared: {0}")]
     App(#[from] linkwork_app::AppError),
+    #[error(
+        "this database holds part of the demo data: an earlier run stopped before it finished. \
+         Start again with an empty database (delete the data folder, or drop the PostgreSQL database)"
+    )]
+    Incomplete,
 }
 
 /// A demo account to print for people trying Linkwork.
@@ -216,6 +221,23 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
         .await?
         .is_some()
     {
+        // The referrals are written last, in one transaction with their
+        // audit record: without it an earlier run stopped part-way.
+        let finished = app
+            .store
+            .audit_events(
+                &AuditFilter {
+                    action: Some(AuditAction::DemoReferrals.code().to_owned()),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 1),
+            )
+            .await?
+            .total
+            > 0;
+        if !finished {
+            return Err(DemoError::Incomplete);
+        }
         return Ok(DemoSummary {
             created: false,
             organisations: 0,

@@ -6,11 +6,15 @@ use std::sync::Arc;
 
 use linkwork_app::settings::PasswordHashing;
 use linkwork_app::{App, Settings};
+use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
+use linkwork_domain::organisation::OrgKind;
 use linkwork_domain::referral::{EventKind, ReferralRoute, ReferralStatus};
+use linkwork_domain::time::now;
 use linkwork_storage::{PageRequest, ReferralFilter, ReferralOrder, Store};
 use linkwork_storage_testsuite::databases::{
     PostgresTestDatabase, SqliteTestDatabase, TestDatabase,
 };
+use linkwork_storage_testsuite::fixtures::organisation;
 
 fn app(store: Arc<dyn Store>) -> App {
     let settings = Settings {
@@ -149,4 +153,40 @@ async fn the_same_seed_gives_the_same_people_and_references() {
         runs.push(keys);
     }
     assert_eq!(runs[0], runs[1]);
+}
+
+/// A second run finds the demo and writes nothing; a run that stopped
+/// part-way is reported, not taken for a finished one.
+#[tokio::test]
+async fn a_finished_demo_is_kept_and_a_stopped_one_reported() {
+    let db = SqliteTestDatabase::create().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(db.store().clone());
+    let first = linkwork_demo::generate(&app(store.clone()), 1)
+        .await
+        .unwrap();
+    assert!(first.created);
+    let again = linkwork_demo::generate(&app(store.clone()), 1)
+        .await
+        .unwrap();
+    assert!(!again.created);
+
+    let stopped = SqliteTestDatabase::create().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(stopped.store().clone());
+    let mut icb = organisation("NHS Riverside ICB", OrgKind::Icb, None);
+    icb.code = Some(linkwork_demo::DEMO_ICB_CODE.to_owned());
+    store
+        .create_organisation(
+            &icb,
+            &NewAuditEvent::new(Actor::Cli, AuditAction::OrganisationCreate, now()),
+        )
+        .await
+        .unwrap();
+    let err = linkwork_demo::generate(&app(store.clone()), 1)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, linkwork_demo::DemoError::Incomplete), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Start again with an empty database")
+    );
 }
