@@ -470,6 +470,39 @@ describe('changing a listing as the directory manager', () => {
   });
 });
 
+describe('directory organisations as the directory manager', () => {
+  it('finds an organisation by name, links it to a partner and passes axe', async () => {
+    await withPage({ axe: true }, async (page) => {
+      await signInToHome(page, DEMO_USERS.directoryManager);
+      const response = await page.goto('/directory/organisations');
+      assert.equal(response.status(), 200, 'GET /directory/organisations');
+      await page.getByRole('heading', { level: 1, name: 'Directory organisations' }).waitFor();
+      await assertNoAxeViolations(page, 'the directory organisations page');
+
+      await page.getByLabel('Organisation name', { exact: true }).fill('Citizens Advice');
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get('name') === 'Citizens Advice'),
+        page.getByRole('button', { name: 'Find organisations' }).click(),
+      ]);
+      await page.getByText('1 organisation with "Citizens Advice" in the name.').waitFor();
+      const select = page.getByLabel('Partner for Citizens Advice Riverside', { exact: true });
+      await select.selectOption({ label: 'Riverside Money Advice' });
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get('done') === 'linked'),
+        page.getByRole('button', { name: 'Save partner for Citizens Advice Riverside' }).click(),
+      ]);
+      await page.getByText('Saved.', { exact: true }).waitFor();
+      // Back on the same search, showing the new link.
+      await page.getByText('1 organisation with "Citizens Advice" in the name.').waitFor();
+      await assertNoAxeViolations(page, 'the directory organisations page after saving');
+      const chosen = await page
+        .getByLabel('Partner for Citizens Advice Riverside', { exact: true })
+        .evaluate((el) => el.options[el.selectedIndex].text);
+      assert.equal(chosen, 'Riverside Money Advice');
+    });
+  });
+});
+
 describe('listings as a community partner', () => {
   it('"Add a service" offers only their own organisation', async () => {
     await withPage({ axe: true }, async (page) => {

@@ -396,10 +396,18 @@ async fn directory_managers_link_organisations_to_partners_a_page_at_a_time(app:
     let linked = manager
         .post(
             &format!("/directory/organisations/{}/partner", befrienders.id),
-            &[("partner", &garden.id.to_string())],
+            &[
+                ("partner", &garden.id.to_string()),
+                ("name", "Riverside Befrienders"),
+            ],
         )
         .await;
     assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.body);
+    assert_eq!(
+        linked.location(),
+        Some("/directory/organisations?name=Riverside+Befrienders&done=linked"),
+        "back to the same search"
+    );
     assert_eq!(
         store.organization_tenant(befrienders.id).await.unwrap(),
         Some(garden.id)

@@ -650,6 +650,9 @@ pub async fn organisations(
 pub struct LinkForm {
     #[serde(default)]
     partner: String,
+    /// The name search the form was on, to return to it.
+    #[serde(default)]
+    name: String,
 }
 
 pub async fn link_organisation(
@@ -668,5 +671,7 @@ pub async fn link_organisation(
         .app
         .link_directory_organization(&principal, service_id(&id)?, partner)
         .await?;
-    Ok(Redirect::to("/directory/organisations?done=linked").into_response())
+    let back = serde_urlencoded::to_string([("name", form.name.trim()), ("done", "linked")])
+        .map_err(WebError::internal)?;
+    Ok(Redirect::to(&format!("/directory/organisations?{back}")).into_response())
 }
