@@ -1,23 +1,19 @@
 //! Linkwork on PostgreSQL: the server database. App instances keep no
 //! state of their own, so any number of them can share one database.
+//!
+//! The queries are shared with SQLite (`crates/storage-sql/queries`,
+//! compiled here as `queries`); this crate holds only what is PostgreSQL's
+//! own: connecting, its migrations, and the `dialect`.
 
-mod audit;
-mod directory;
-mod organisations;
-mod people;
-mod postcodes;
-mod reference;
-mod referrals;
-mod rows;
-mod sessions;
-mod users;
+mod dialect;
+#[path = "../../storage-sql/queries/mod.rs"]
+mod queries;
 
 use std::time::Duration;
 
-use async_trait::async_trait;
-use linkwork_storage::{HealthStore, StorageError, StorageResult};
+use linkwork_storage::{StorageError, StorageResult};
+use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{PgPool, Postgres, Transaction};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -54,34 +50,4 @@ impl PostgresStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
-
-    async fn write(&self) -> StorageResult<Transaction<'static, Postgres>> {
-        self.pool.begin().await.map_err(StorageError::backend)
-    }
-}
-
-#[async_trait]
-impl HealthStore for PostgresStore {
-    async fn ping(&self) -> StorageResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(StorageError::backend)
-    }
-}
-
-/// Maps a unique-constraint failure to `Conflict` with `message`; any other
-/// error is a backend error.
-fn conflict_or_backend(e: sqlx::Error, message: &str) -> StorageError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StorageError::Conflict(message.to_owned())
-        }
-        _ => StorageError::backend(e),
-    }
-}
-
-fn backend(e: sqlx::Error) -> StorageError {
-    StorageError::backend(e)
 }

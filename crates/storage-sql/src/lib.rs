@@ -1,7 +1,7 @@
-//! Code shared by the SQLite and PostgreSQL backends. Both store the same
-//! relational schema (each with its own migrations and queries); decoding a
-//! row into a domain value and assembling a service from its tables is the
-//! same work for both, so it lives here once.
+//! Code shared by the SQLite and PostgreSQL backends that does not depend on
+//! which database it runs on: row types and assembling services from them,
+//! and preparing batches. The queries themselves live beside this crate, in
+//! `queries/`, which each backend compiles against its own dialect.
 
 pub mod batch;
 pub mod directory;

@@ -1,25 +1,21 @@
 //! Linkwork on SQLite: the embedded default. The database is one file,
 //! created with its schema on first use; nothing to install.
+//!
+//! The queries are shared with PostgreSQL (`crates/storage-sql/queries`,
+//! compiled here as `queries`); this crate holds only what is SQLite's own:
+//! opening the file, its pragmas and migrations, and the `dialect`.
 
-mod audit;
-mod directory;
-mod organisations;
-mod people;
-mod postcodes;
-mod reference;
-mod referrals;
-mod rows;
-mod sessions;
-mod users;
+mod dialect;
+#[path = "../../storage-sql/queries/mod.rs"]
+mod queries;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use linkwork_storage::{HealthStore, StorageError, StorageResult};
+use linkwork_storage::{StorageError, StorageResult};
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -74,40 +70,4 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
-
-    /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock
-    /// up front, so two writers queue (within the busy timeout) instead of
-    /// one failing when it upgrades a read lock.
-    async fn write(&self) -> StorageResult<Transaction<'static, Sqlite>> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(StorageError::backend)
-    }
-}
-
-#[async_trait]
-impl HealthStore for SqliteStore {
-    async fn ping(&self) -> StorageResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(StorageError::backend)
-    }
-}
-
-/// Maps a unique-constraint failure to `Conflict` with `message`; any other
-/// error is a backend error.
-fn conflict_or_backend(e: sqlx::Error, message: &str) -> StorageError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StorageError::Conflict(message.to_owned())
-        }
-        _ => StorageError::backend(e),
-    }
-}
-
-fn backend(e: sqlx::Error) -> StorageError {
-    StorageError::backend(e)
 }

@@ -9,15 +9,14 @@ use linkwork_domain::{ApiTokenId, OrgId, Timestamp};
 use linkwork_storage::{
     ApiTokenStore, RateLimitStore, ReferenceDataStore, StorageError, StorageResult,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
-use crate::audit::{insert as insert_audit, push_within};
-use crate::rows::corrupt;
-use crate::{SqliteStore, backend, conflict_or_backend};
+use super::audit::{insert as insert_audit, push_within};
+use super::{DbRow, backend, conflict_or_backend, corrupt};
+use crate::dialect::{Db, Store};
 
-fn clinical_code(row: &SqliteRow) -> StorageResult<ClinicalCode> {
+fn clinical_code(row: &DbRow) -> StorageResult<ClinicalCode> {
     let purpose: String = row.try_get("purpose").map_err(backend)?;
     Ok(ClinicalCode {
         purpose: CodePurpose::from_code(&purpose)
@@ -30,7 +29,7 @@ fn clinical_code(row: &SqliteRow) -> StorageResult<ClinicalCode> {
 
 const TOKEN_SELECT: &str = "SELECT id, org_id, name, token_hash, hint, created_at, created_by, last_used_at, revoked_at FROM api_tokens";
 
-fn api_token(row: &SqliteRow) -> StorageResult<ApiToken> {
+fn api_token(row: &DbRow) -> StorageResult<ApiToken> {
     Ok(ApiToken {
         id: row.try_get::<Uuid, _>("id").map_err(backend)?.into(),
         org_id: row.try_get::<Uuid, _>("org_id").map_err(backend)?.into(),
@@ -45,7 +44,7 @@ fn api_token(row: &SqliteRow) -> StorageResult<ApiToken> {
 }
 
 #[async_trait]
-impl ReferenceDataStore for SqliteStore {
+impl ReferenceDataStore for Store {
     async fn needs(&self) -> StorageResult<Vec<Need>> {
         let rows = sqlx::query(
             "SELECT code, label, snomed_code, active, position FROM needs ORDER BY position, code",
@@ -60,7 +59,7 @@ impl ReferenceDataStore for SqliteStore {
                     label: row.try_get("label").map_err(backend)?,
                     snomed_code: row.try_get("snomed_code").map_err(backend)?,
                     active: row.try_get("active").map_err(backend)?,
-                    position: row.try_get::<i64, _>("position").map_err(backend)? as i32,
+                    position: row.try_get("position").map_err(backend)?,
                 })
             })
             .collect()
@@ -69,7 +68,7 @@ impl ReferenceDataStore for SqliteStore {
     async fn save_need(&self, need: &Need, audit: &NewAuditEvent) -> StorageResult<()> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO needs (code, label, snomed_code, active, position) VALUES (?, ?, ?, ?, ?) \
+            "INSERT INTO needs (code, label, snomed_code, active, position) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (code) DO UPDATE SET label = excluded.label, snomed_code = excluded.snomed_code, \
              active = excluded.active, position = excluded.position",
         )
@@ -77,7 +76,7 @@ impl ReferenceDataStore for SqliteStore {
         .bind(&need.label)
         .bind(&need.snomed_code)
         .bind(need.active)
-        .bind(i64::from(need.position))
+        .bind(need.position)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
@@ -87,7 +86,7 @@ impl ReferenceDataStore for SqliteStore {
 
     async fn clinical_code(&self, purpose: CodePurpose) -> StorageResult<Option<ClinicalCode>> {
         let row = sqlx::query(
-            "SELECT purpose, system, code, display FROM clinical_codes WHERE purpose = ?",
+            "SELECT purpose, system, code, display FROM clinical_codes WHERE purpose = $1",
         )
         .bind(purpose.code())
         .fetch_optional(&self.pool)
@@ -113,7 +112,7 @@ impl ReferenceDataStore for SqliteStore {
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO clinical_codes (purpose, system, code, display) VALUES (?, ?, ?, ?) \
+            "INSERT INTO clinical_codes (purpose, system, code, display) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (purpose) DO UPDATE SET system = excluded.system, code = excluded.code, display = excluded.display",
         )
         .bind(code.purpose.code())
@@ -129,7 +128,7 @@ impl ReferenceDataStore for SqliteStore {
 
     async fn pcn_for_outcode(&self, outcode: &str) -> StorageResult<Option<OrgId>> {
         let id: Option<Uuid> =
-            sqlx::query_scalar("SELECT pcn_id FROM pcn_coverage WHERE outcode = ?")
+            sqlx::query_scalar("SELECT pcn_id FROM pcn_coverage WHERE outcode = $1")
                 .bind(outcode.trim().to_ascii_uppercase())
                 .fetch_optional(&self.pool)
                 .await
@@ -139,7 +138,7 @@ impl ReferenceDataStore for SqliteStore {
 
     async fn pcn_coverage(&self, pcn_id: OrgId) -> StorageResult<Vec<String>> {
         let mut outcodes: Vec<String> =
-            sqlx::query_scalar("SELECT outcode FROM pcn_coverage WHERE pcn_id = ?")
+            sqlx::query_scalar("SELECT outcode FROM pcn_coverage WHERE pcn_id = $1")
                 .bind(pcn_id.0)
                 .fetch_all(&self.pool)
                 .await
@@ -155,14 +154,13 @@ impl ReferenceDataStore for SqliteStore {
         audit: &NewAuditEvent,
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM pcn_coverage WHERE pcn_id = ?")
+        sqlx::query("DELETE FROM pcn_coverage WHERE pcn_id = $1")
             .bind(pcn_id.0)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
         if !outcodes.is_empty() {
-            let mut query =
-                QueryBuilder::<Sqlite>::new("INSERT INTO pcn_coverage (outcode, pcn_id) ");
+            let mut query = QueryBuilder::<Db>::new("INSERT INTO pcn_coverage (outcode, pcn_id) ");
             query.push_values(outcodes, |mut b, outcode| {
                 b.push_bind(outcode.clone()).push_bind(pcn_id.0);
             });
@@ -179,12 +177,12 @@ impl ReferenceDataStore for SqliteStore {
 }
 
 #[async_trait]
-impl ApiTokenStore for SqliteStore {
+impl ApiTokenStore for Store {
     async fn create_api_token(&self, t: &ApiToken, audit: &NewAuditEvent) -> StorageResult<()> {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO api_tokens (id, org_id, name, token_hash, hint, created_at, created_by, last_used_at, revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(t.id.0)
         .bind(t.org_id.0)
@@ -203,7 +201,7 @@ impl ApiTokenStore for SqliteStore {
     }
 
     async fn api_token_by_hash(&self, token_hash: &str) -> StorageResult<Option<ApiToken>> {
-        let row = sqlx::query(&format!("{TOKEN_SELECT} WHERE token_hash = ?"))
+        let row = sqlx::query(&format!("{TOKEN_SELECT} WHERE token_hash = $1"))
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await
@@ -212,7 +210,7 @@ impl ApiTokenStore for SqliteStore {
     }
 
     async fn api_token(&self, id: ApiTokenId) -> StorageResult<Option<ApiToken>> {
-        let row = sqlx::query(&format!("{TOKEN_SELECT} WHERE id = ?"))
+        let row = sqlx::query(&format!("{TOKEN_SELECT} WHERE id = $1"))
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await
@@ -221,7 +219,7 @@ impl ApiTokenStore for SqliteStore {
     }
 
     async fn api_tokens(&self, within: Option<OrgId>) -> StorageResult<Vec<ApiToken>> {
-        let mut query = QueryBuilder::<Sqlite>::new(TOKEN_SELECT);
+        let mut query = QueryBuilder::<Db>::new(TOKEN_SELECT);
         if let Some(root) = within {
             query.push(" WHERE ");
             push_within(&mut query, "org_id", root);
@@ -238,13 +236,14 @@ impl ApiTokenStore for SqliteStore {
         audit: &NewAuditEvent,
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
-        let result =
-            sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-                .bind(at)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+        let result = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         if result.rows_affected() != 1 {
             return Err(StorageError::NotFound("API token"));
         }
@@ -253,7 +252,7 @@ impl ApiTokenStore for SqliteStore {
     }
 
     async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp) -> StorageResult<()> {
-        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(at)
             .bind(id.0)
             .execute(&self.pool)
@@ -264,9 +263,9 @@ impl ApiTokenStore for SqliteStore {
 }
 
 #[async_trait]
-impl RateLimitStore for SqliteStore {
+impl RateLimitStore for Store {
     async fn record_hit(&self, key: &str, at: Timestamp) -> StorageResult<()> {
-        sqlx::query("INSERT INTO rate_limit_hits (key, at) VALUES (?, ?)")
+        sqlx::query("INSERT INTO rate_limit_hits (key, at) VALUES ($1, $2)")
             .bind(key)
             .bind(at)
             .execute(&self.pool)
@@ -277,7 +276,7 @@ impl RateLimitStore for SqliteStore {
 
     async fn hits_since(&self, key: &str, since: Timestamp) -> StorageResult<u32> {
         let n: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM rate_limit_hits WHERE key = ? AND at >= ?")
+            sqlx::query_scalar("SELECT count(*) FROM rate_limit_hits WHERE key = $1 AND at >= $2")
                 .bind(key)
                 .bind(since)
                 .fetch_one(&self.pool)
@@ -287,7 +286,7 @@ impl RateLimitStore for SqliteStore {
     }
 
     async fn prune_hits(&self, before: Timestamp) -> StorageResult<u64> {
-        let result = sqlx::query("DELETE FROM rate_limit_hits WHERE at < ?")
+        let result = sqlx::query("DELETE FROM rate_limit_hits WHERE at < $1")
             .bind(before)
             .execute(&self.pool)
             .await

@@ -5,14 +5,14 @@ use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session};
 use linkwork_domain::user::User;
 use linkwork_storage::{CredentialTokenStore, LoginThrottleStore, SessionStore, StorageResult};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
-use crate::audit::insert as insert_audit;
-use crate::rows::{self, USER_COLUMNS, corrupt};
-use crate::{SqliteStore, backend};
+use super::audit::insert as insert_audit;
+use super::rows::{self, USER_COLUMNS};
+use super::{DbRow, backend, corrupt};
+use crate::dialect::Store;
 
-fn session(row: &SqliteRow) -> StorageResult<Session> {
+fn session(row: &DbRow) -> StorageResult<Session> {
     Ok(Session {
         token_hash: row.try_get("token_hash").map_err(backend)?,
         user_id: row.try_get::<Uuid, _>("user_id").map_err(backend)?.into(),
@@ -26,12 +26,12 @@ fn session(row: &SqliteRow) -> StorageResult<Session> {
 }
 
 #[async_trait]
-impl SessionStore for SqliteStore {
+impl SessionStore for Store {
     async fn create_session(&self, s: &Session, audit: &NewAuditEvent) -> StorageResult<()> {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&s.token_hash)
         .bind(s.user_id.0)
@@ -44,7 +44,7 @@ impl SessionStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        sqlx::query("UPDATE users SET last_login_at = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
             .bind(s.created_at)
             .bind(s.user_id.0)
             .execute(&mut *tx)
@@ -58,7 +58,7 @@ impl SessionStore for SqliteStore {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, s.token_hash, s.user_id, s.csrf_token, s.created_at AS s_created_at, \
              s.last_seen_at, s.expires_at, s.ip, s.user_agent \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?"
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
         ))
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -69,7 +69,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn touch_session(&self, token_hash: &str, at: Timestamp) -> StorageResult<()> {
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(at)
             .bind(token_hash)
             .execute(&self.pool)
@@ -80,7 +80,7 @@ impl SessionStore for SqliteStore {
 
     async fn delete_session(&self, token_hash: &str, audit: &NewAuditEvent) -> StorageResult<()> {
         let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&mut *tx)
             .await
@@ -94,31 +94,32 @@ impl SessionStore for SqliteStore {
         now: Timestamp,
         idle_before: Timestamp,
     ) -> StorageResult<u64> {
-        let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?")
-            .bind(now)
-            .bind(idle_before)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
+        let result =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
+                .bind(now)
+                .bind(idle_before)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
         Ok(result.rows_affected())
     }
 }
 
 #[async_trait]
-impl CredentialTokenStore for SqliteStore {
+impl CredentialTokenStore for Store {
     async fn issue_credential_token(
         &self,
         token: &CredentialToken,
         audit: &NewAuditEvent,
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM credential_tokens WHERE user_id = ?")
+        sqlx::query("DELETE FROM credential_tokens WHERE user_id = $1")
             .bind(token.user_id.0)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
         sqlx::query(
-            "INSERT INTO credential_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO credential_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&token.token_hash)
         .bind(token.user_id.0)
@@ -134,7 +135,7 @@ impl CredentialTokenStore for SqliteStore {
 
     async fn credential_token(&self, token_hash: &str) -> StorageResult<Option<CredentialToken>> {
         let row = sqlx::query(
-            "SELECT token_hash, user_id, purpose, created_at, expires_at FROM credential_tokens WHERE token_hash = ?",
+            "SELECT token_hash, user_id, purpose, created_at, expires_at FROM credential_tokens WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -156,7 +157,7 @@ impl CredentialTokenStore for SqliteStore {
 }
 
 #[async_trait]
-impl LoginThrottleStore for SqliteStore {
+impl LoginThrottleStore for Store {
     async fn record_login_failure(
         &self,
         keys: &[String],
@@ -165,7 +166,7 @@ impl LoginThrottleStore for SqliteStore {
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
         for key in keys {
-            sqlx::query("INSERT INTO login_failures (key, at) VALUES (?, ?)")
+            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
                 .bind(key)
                 .bind(at)
                 .execute(&mut *tx)
@@ -178,7 +179,7 @@ impl LoginThrottleStore for SqliteStore {
 
     async fn login_failures_since(&self, key: &str, since: Timestamp) -> StorageResult<u32> {
         let count: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE key = ? AND at >= ?")
+            sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE key = $1 AND at >= $2")
                 .bind(key)
                 .bind(since)
                 .fetch_one(&self.pool)
@@ -188,7 +189,7 @@ impl LoginThrottleStore for SqliteStore {
     }
 
     async fn clear_login_failures(&self, key: &str) -> StorageResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = ?")
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
             .bind(key)
             .execute(&self.pool)
             .await
@@ -197,7 +198,7 @@ impl LoginThrottleStore for SqliteStore {
     }
 
     async fn prune_login_failures(&self, before: Timestamp) -> StorageResult<u64> {
-        let result = sqlx::query("DELETE FROM login_failures WHERE at < ?")
+        let result = sqlx::query("DELETE FROM login_failures WHERE at < $1")
             .bind(before)
             .execute(&self.pool)
             .await

@@ -2,14 +2,14 @@ use async_trait::async_trait;
 use linkwork_domain::audit::{AuditEvent, NewAuditEvent};
 use linkwork_domain::{AuditEventId, OrgId, Timestamp};
 use linkwork_storage::{AuditFilter, AuditStore, Page, PageRequest, StorageResult};
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
-use crate::{PostgresStore, backend};
+use super::{Connection, DbRow, backend};
+use crate::dialect::{Db, STRPOS, Store};
 
 /// Appends `event` on `conn`, inside the caller's transaction.
-pub(crate) async fn insert(conn: &mut PgConnection, event: &NewAuditEvent) -> StorageResult<()> {
+pub(super) async fn insert(conn: &mut Connection, event: &NewAuditEvent) -> StorageResult<()> {
     sqlx::query(
         "INSERT INTO audit_events (id, at, actor_user_id, actor_label, org_id, action, entity_type, entity_id, detail, ip) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -31,23 +31,24 @@ pub(crate) async fn insert(conn: &mut PgConnection, event: &NewAuditEvent) -> St
 }
 
 /// `column IN (org and its descendants)`, for tenancy filters.
-pub(crate) fn push_within(qb: &mut QueryBuilder<'_, Postgres>, column: &str, org: OrgId) {
-    qb.push(column);
-    qb.push(" IN (WITH RECURSIVE scope(id) AS (SELECT ");
-    qb.push_bind(org.0);
-    qb.push("::uuid UNION ALL SELECT o.id FROM organisations o JOIN scope s ON o.parent_id = s.id) SELECT id FROM scope)");
+pub(super) fn push_within(qb: &mut QueryBuilder<'_, Db>, column: &str, org: OrgId) {
+    qb.push(format_args!(
+        "{column} IN (WITH RECURSIVE scope(id) AS (SELECT id FROM organisations WHERE id = "
+    ))
+    .push_bind(org.0)
+    .push(" UNION ALL SELECT o.id FROM organisations o JOIN scope s ON o.parent_id = s.id) SELECT id FROM scope)");
 }
 
-fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &AuditFilter) {
+fn push_filter(qb: &mut QueryBuilder<'_, Db>, filter: &AuditFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(org) = filter.within {
         qb.push(" AND ");
         push_within(qb, "org_id", org);
     }
     if let Some(actor) = &filter.actor {
-        qb.push(" AND strpos(lower(actor_label), lower(");
-        qb.push_bind(actor.clone());
-        qb.push(")) > 0");
+        qb.push(format_args!(" AND {STRPOS}(lower(actor_label), lower("))
+            .push_bind(actor.clone())
+            .push(")) > 0");
     }
     if let Some(action) = &filter.action {
         qb.push(" AND action = ").push_bind(action.clone());
@@ -68,7 +69,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &AuditFilter) {
 
 const COLUMNS: &str = "SELECT id, at, actor_user_id, actor_label, org_id, action, entity_type, entity_id, detail, ip FROM audit_events";
 
-fn event(row: &PgRow) -> StorageResult<AuditEvent> {
+fn event(row: &DbRow) -> StorageResult<AuditEvent> {
     Ok(AuditEvent {
         id: row.try_get::<Uuid, _>("id").map_err(backend)?.into(),
         at: row.try_get("at").map_err(backend)?,
@@ -90,7 +91,7 @@ fn event(row: &PgRow) -> StorageResult<AuditEvent> {
 }
 
 #[async_trait]
-impl AuditStore for PostgresStore {
+impl AuditStore for Store {
     async fn record(&self, event: &NewAuditEvent) -> StorageResult<()> {
         let mut conn = self.pool.acquire().await.map_err(backend)?;
         insert(&mut conn, event).await
@@ -101,7 +102,7 @@ impl AuditStore for PostgresStore {
         filter: &AuditFilter,
         page: PageRequest,
     ) -> StorageResult<Page<AuditEvent>> {
-        let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM audit_events");
+        let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM audit_events");
         push_filter(&mut count, filter);
         let total: i64 = count
             .build_query_scalar()
@@ -109,13 +110,10 @@ impl AuditStore for PostgresStore {
             .await
             .map_err(backend)?;
 
-        let mut query = QueryBuilder::<Postgres>::new(COLUMNS);
+        let mut query = QueryBuilder::<Db>::new(COLUMNS);
         push_filter(&mut query, filter);
-        query
-            .push(" ORDER BY at DESC, id DESC LIMIT ")
-            .push_bind(i64::from(page.per_page))
-            .push(" OFFSET ")
-            .push_bind(page.offset() as i64);
+        query.push(" ORDER BY at DESC, id DESC");
+        super::push_page(&mut query, page);
         let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;
         Ok(Page {
             items: rows.iter().map(event).collect::<StorageResult<_>>()?,
@@ -131,7 +129,7 @@ impl AuditStore for PostgresStore {
         after: Option<(Timestamp, AuditEventId)>,
         limit: u32,
     ) -> StorageResult<Vec<AuditEvent>> {
-        let mut query = QueryBuilder::<Postgres>::new(COLUMNS);
+        let mut query = QueryBuilder::<Db>::new(COLUMNS);
         push_filter(&mut query, filter);
         if let Some((at, id)) = after {
             query

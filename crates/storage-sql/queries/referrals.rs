@@ -13,31 +13,27 @@ use linkwork_storage::{
     ReferralPerson, ReferralStore, StorageError, StorageResult,
 };
 use sqlx::query_builder::Separated;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{Database, QueryBuilder, Row};
 use uuid::Uuid;
 
-use crate::audit::insert as insert_audit;
-use crate::people::{
-    CONSENT_COLUMNS, CONSENT_INSERT, NHS_NUMBER_TAKEN, PERSON_COLUMNS, PERSON_INSERT, nhs_number,
-    push_consent, push_person,
+use super::audit::insert as insert_audit;
+use super::people::{
+    CONSENT_COLUMNS, NHS_NUMBER_TAKEN, PERSON_COLUMNS, nhs_number, push_consent, push_person,
 };
-use crate::rows::corrupt;
-use crate::{SqliteStore, backend};
+use super::{Connection, DbRow, backend, conflict_or_backend, corrupt, insert_rows, push_page};
+use crate::dialect::{Db, Store};
 
-/// SQLite's limit on parameters in one statement.
-const MAX_PARAMS: usize = 32_766;
 /// Referrals written per round of multi-row inserts in a bulk load.
 const BULK_BATCH: usize = 500;
 
-const REFERRAL_INSERT: &str = "INSERT INTO referrals (id, reference, person_id, pcn_id, route, status, urgency, details, \
+/// The columns of `referrals` that `push_referral` binds, in its order.
+const REFERRAL_COLUMNS: &str = "id, reference, person_id, pcn_id, route, status, urgency, details, \
      code, referrer_org_id, referrer_user_id, referrer_api_token_id, referrer_name, referrer_role, referrer_phone, \
      referrer_email, idempotency_key, received_at, accepted_at, first_contact_at, closed_at, assigned_to, \
      failed_contact_attempts, next_action_due, next_action_note, outcome_decline_reason, outcome_redirected_to, \
-     outcome_note, outcome_code, version, updated_at) ";
-const REFERRAL_COLUMNS: usize = 31;
+     outcome_note, outcome_code, version, updated_at";
 
-fn push_referral(mut b: Separated<'_, '_, Sqlite, &'static str>, r: &Referral) {
+fn push_referral(b: &mut Separated<'_, '_, Db, &'static str>, r: &Referral) {
     let outcome = r.outcome.clone().unwrap_or_default();
     b.push_bind(r.id.0)
         .push_bind(r.reference.as_str().to_owned())
@@ -61,7 +57,7 @@ fn push_referral(mut b: Separated<'_, '_, Sqlite, &'static str>, r: &Referral) {
         .push_bind(r.first_contact_at)
         .push_bind(r.closed_at)
         .push_bind(r.assigned_to.map(|id| id.0))
-        .push_bind(i64::from(r.failed_contact_attempts))
+        .push_bind(r.failed_contact_attempts as i32)
         .push_bind(r.next_action_due)
         .push_bind(r.next_action_note.clone())
         .push_bind(outcome.decline_reason.map(DeclineReason::code))
@@ -72,11 +68,10 @@ fn push_referral(mut b: Separated<'_, '_, Sqlite, &'static str>, r: &Referral) {
         .push_bind(r.updated_at);
 }
 
-const EVENT_INSERT: &str = "INSERT INTO referral_events (id, referral_id, at, actor_user_id, actor_label, kind, \
-     from_status, to_status, summary, reason) ";
-const EVENT_COLUMNS: usize = 10;
+/// The columns of `referral_events` that `push_event` binds, in its order.
+const EVENT_COLUMNS: &str = "id, referral_id, at, actor_user_id, actor_label, kind, from_status, to_status, summary, reason";
 
-fn push_event(mut b: Separated<'_, '_, Sqlite, &'static str>, e: &ReferralEvent) {
+fn push_event(b: &mut Separated<'_, '_, Db, &'static str>, e: &ReferralEvent) {
     b.push_bind(e.id.0)
         .push_bind(e.referral_id.0)
         .push_bind(e.at)
@@ -89,47 +84,17 @@ fn push_event(mut b: Separated<'_, '_, Sqlite, &'static str>, e: &ReferralEvent)
         .push_bind(e.reason.clone());
 }
 
-const NEED_INSERT: &str = "INSERT INTO referral_needs (referral_id, need_code, position) ";
-const NEED_COLUMNS: usize = 3;
-
 /// The referral's columns and its needs in order, over `referrals r`.
 const REFERRAL_SELECT: &str = "r.id, r.reference, r.person_id, r.pcn_id, r.route, r.status, r.urgency, r.details, r.code, \
      r.referrer_org_id, r.referrer_user_id, r.referrer_api_token_id, r.referrer_name, r.referrer_role, \
      r.referrer_phone, r.referrer_email, r.idempotency_key, r.received_at, r.accepted_at, r.first_contact_at, \
      r.closed_at, r.assigned_to, r.failed_contact_attempts, r.next_action_due, r.next_action_note, \
      r.outcome_decline_reason, r.outcome_redirected_to, r.outcome_note, r.outcome_code, r.version, r.updated_at, \
-     (SELECT group_concat(n.need_code, ',' ORDER BY n.position) FROM referral_needs n WHERE n.referral_id = r.id) AS needs";
-
-/// Runs one multi-row INSERT per chunk that fits the parameter limit.
-async fn insert_rows<T>(
-    conn: &mut SqliteConnection,
-    sql: &'static str,
-    columns: usize,
-    rows: &[T],
-    push: impl Fn(Separated<'_, '_, Sqlite, &'static str>, &T) + Copy,
-) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(MAX_PARAMS / columns) {
-        let mut query = QueryBuilder::<Sqlite>::new(sql);
-        query.push_values(chunk, push);
-        query.build().execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-fn need_rows(r: &Referral) -> impl Iterator<Item = (ReferralId, String, i64)> + '_ {
-    r.needs
-        .iter()
-        .enumerate()
-        .map(|(i, code)| (r.id, code.clone(), i as i64))
-}
-
-fn push_need(mut b: Separated<'_, '_, Sqlite, &'static str>, n: &(ReferralId, String, i64)) {
-    b.push_bind(n.0.0).push_bind(n.1.clone()).push_bind(n.2);
-}
+     (SELECT string_agg(n.need_code, ',' ORDER BY n.position) FROM referral_needs n WHERE n.referral_id = r.id) AS needs";
 
 /// Writes referrals with everything they bring. A unique clash is a
 /// `Conflict` naming what clashed.
-async fn insert_referrals(conn: &mut SqliteConnection, new: &[&NewReferral]) -> StorageResult<()> {
+async fn insert_referrals(conn: &mut Connection, new: &[&NewReferral]) -> StorageResult<()> {
     let people: Vec<&Person> = new
         .iter()
         .filter_map(|n| match &n.person {
@@ -137,53 +102,75 @@ async fn insert_referrals(conn: &mut SqliteConnection, new: &[&NewReferral]) -> 
             ReferralPerson::Existing(_) => None,
         })
         .collect();
-    insert_rows(conn, PERSON_INSERT, PERSON_COLUMNS, &people, |b, p| {
+    insert_rows(conn, "people", PERSON_COLUMNS, &people, "", |b, p| {
         push_person(b, p)
     })
     .await
-    .map_err(|e| clash(e, NHS_NUMBER_TAKEN))?;
+    .map_err(|e| conflict_or_backend(e, NHS_NUMBER_TAKEN))?;
     let referrals: Vec<&Referral> = new.iter().map(|n| &n.referral).collect();
     insert_rows(
         conn,
-        REFERRAL_INSERT,
+        "referrals",
         REFERRAL_COLUMNS,
         &referrals,
+        "",
         |b, r| push_referral(b, r),
     )
     .await
     .map_err(|e| {
-        clash(
+        conflict_or_backend(
             e,
             "A referral with that reference or submission key already exists",
         )
     })?;
-    let needs: Vec<_> = new.iter().flat_map(|n| need_rows(&n.referral)).collect();
-    insert_rows(conn, NEED_INSERT, NEED_COLUMNS, &needs, push_need)
-        .await
-        .map_err(backend)?;
+    let needs: Vec<(&Referral, usize, &String)> = new
+        .iter()
+        .flat_map(|n| {
+            let r = &n.referral;
+            r.needs
+                .iter()
+                .enumerate()
+                .map(move |(i, code)| (r, i, code))
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "referral_needs",
+        "referral_id, need_code, position",
+        &needs,
+        "",
+        |b, (r, position, code)| {
+            b.push_bind(r.id.0)
+                .push_bind(code.as_str())
+                .push_bind(*position as i32);
+        },
+    )
+    .await
+    .map_err(backend)?;
     let consents: Vec<&Consent> = new.iter().flat_map(|n| &n.consents).collect();
-    insert_rows(conn, CONSENT_INSERT, CONSENT_COLUMNS, &consents, |b, c| {
+    insert_rows(conn, "consents", CONSENT_COLUMNS, &consents, "", |b, c| {
         push_consent(b, c)
     })
     .await
     .map_err(backend)?;
     let events: Vec<&ReferralEvent> = new.iter().flat_map(|n| &n.events).collect();
-    insert_rows(conn, EVENT_INSERT, EVENT_COLUMNS, &events, |b, e| {
-        push_event(b, e)
-    })
+    insert_rows(
+        conn,
+        "referral_events",
+        EVENT_COLUMNS,
+        &events,
+        "",
+        |b, e| push_event(b, e),
+    )
     .await
     .map_err(backend)
-}
-
-fn clash(e: sqlx::Error, message: &str) -> StorageError {
-    crate::conflict_or_backend(e, message)
 }
 
 fn status(raw: &str) -> StorageResult<ReferralStatus> {
     ReferralStatus::from_code(raw).ok_or_else(|| corrupt("referral status", raw))
 }
 
-fn referral(row: &SqliteRow) -> StorageResult<Referral> {
+fn referral(row: &DbRow) -> StorageResult<Referral> {
     let get_s = |name: &str| row.try_get::<Option<String>, _>(name).map_err(backend);
     let get_id = |name: &str| row.try_get::<Option<Uuid>, _>(name).map_err(backend);
     let route: String = row.try_get("route").map_err(backend)?;
@@ -230,7 +217,7 @@ fn referral(row: &SqliteRow) -> StorageResult<Referral> {
         closed_at: row.try_get("closed_at").map_err(backend)?,
         assigned_to: get_id("assigned_to")?.map(Into::into),
         failed_contact_attempts: row
-            .try_get::<i64, _>("failed_contact_attempts")
+            .try_get::<i32, _>("failed_contact_attempts")
             .map_err(backend)? as u32,
         next_action_due: row.try_get("next_action_due").map_err(backend)?,
         next_action_note: get_s("next_action_note")?,
@@ -240,7 +227,7 @@ fn referral(row: &SqliteRow) -> StorageResult<Referral> {
     })
 }
 
-fn person_brief(row: &SqliteRow) -> StorageResult<PersonBrief> {
+fn person_brief(row: &DbRow) -> StorageResult<PersonBrief> {
     Ok(PersonBrief {
         id: row.try_get::<Uuid, _>("p_id").map_err(backend)?.into(),
         given_name: row.try_get("p_given_name").map_err(backend)?,
@@ -252,7 +239,7 @@ fn person_brief(row: &SqliteRow) -> StorageResult<PersonBrief> {
     })
 }
 
-fn event(row: &SqliteRow) -> StorageResult<ReferralEvent> {
+fn event(row: &DbRow) -> StorageResult<ReferralEvent> {
     let kind: String = row.try_get("kind").map_err(backend)?;
     let get_status = |name: &str| {
         row.try_get::<Option<String>, _>(name)
@@ -280,7 +267,7 @@ fn event(row: &SqliteRow) -> StorageResult<ReferralEvent> {
     })
 }
 
-fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, f: &ReferralFilter) {
+fn push_filter(qb: &mut QueryBuilder<'_, Db>, f: &ReferralFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(pcn) = f.pcn_id {
         qb.push(" AND r.pcn_id = ").push_bind(pcn.0);
@@ -304,7 +291,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, f: &ReferralFilter) {
     }
     if let Some(root) = f.referrer_within {
         qb.push(" AND ");
-        crate::audit::push_within(qb, "r.referrer_org_id", root);
+        super::audit::push_within(qb, "r.referrer_org_id", root);
     }
     if let Some(person) = f.person_id {
         qb.push(" AND r.person_id = ").push_bind(person.0);
@@ -315,19 +302,19 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, f: &ReferralFilter) {
 }
 
 fn by(column: &str) -> String {
-    format!("SELECT {REFERRAL_SELECT} FROM referrals r WHERE {column} = ?")
+    format!("SELECT {REFERRAL_SELECT} FROM referrals r WHERE {column} = $1")
 }
 
 async fn one_referral<'q>(
-    store: &SqliteStore,
-    query: sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>,
+    store: &Store,
+    query: sqlx::query::Query<'q, Db, <Db as Database>::Arguments<'q>>,
 ) -> StorageResult<Option<Referral>> {
     let row = query.fetch_optional(&store.pool).await.map_err(backend)?;
     row.as_ref().map(referral).transpose()
 }
 
 #[async_trait]
-impl ReferralStore for SqliteStore {
+impl ReferralStore for Store {
     async fn create_referral(&self, new: &NewReferral, audit: &NewAuditEvent) -> StorageResult<()> {
         let mut tx = self.write().await?;
         insert_referrals(&mut tx, &[new]).await?;
@@ -360,14 +347,14 @@ impl ReferralStore for SqliteStore {
         order: ReferralOrder,
         page: PageRequest,
     ) -> StorageResult<Page<ReferralListItem>> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM referrals r");
+        let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM referrals r");
         push_filter(&mut count, filter);
         let total: i64 = count
             .build_query_scalar()
             .fetch_one(&self.pool)
             .await
             .map_err(backend)?;
-        let mut query = QueryBuilder::<Sqlite>::new(format!(
+        let mut query = QueryBuilder::<Db>::new(format!(
             "SELECT {REFERRAL_SELECT}, p.id AS p_id, p.given_name AS p_given_name, p.family_name AS p_family_name, \
              p.preferred_name AS p_preferred_name, p.date_of_birth AS p_date_of_birth, \
              p.nhs_number AS p_nhs_number, p.safeguarding_concern AS p_safeguarding_concern \
@@ -381,11 +368,7 @@ impl ReferralStore for SqliteStore {
                 " ORDER BY r.next_action_due IS NULL, r.next_action_due, r.received_at, r.id"
             }
         });
-        query
-            .push(" LIMIT ")
-            .push_bind(i64::from(page.per_page))
-            .push(" OFFSET ")
-            .push_bind(page.offset() as i64);
+        push_page(&mut query, page);
         let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;
         let items = rows
             .iter()
@@ -407,7 +390,7 @@ impl ReferralStore for SqliteStore {
     async fn referral_history(&self, id: ReferralId) -> StorageResult<Vec<ReferralEvent>> {
         let rows = sqlx::query(
             "SELECT id, referral_id, at, actor_user_id, actor_label, kind, from_status, to_status, summary, reason \
-             FROM referral_events WHERE referral_id = ? ORDER BY at, id",
+             FROM referral_events WHERE referral_id = $1 ORDER BY at, id",
         )
         .bind(id.0)
         .fetch_all(&self.pool)
@@ -426,17 +409,17 @@ impl ReferralStore for SqliteStore {
         let mut tx = self.write().await?;
         let outcome = r.outcome.clone().unwrap_or_default();
         let result = sqlx::query(
-            "UPDATE referrals SET status = ?, accepted_at = ?, first_contact_at = ?, closed_at = ?, assigned_to = ?, \
-             failed_contact_attempts = ?, next_action_due = ?, next_action_note = ?, outcome_decline_reason = ?, \
-             outcome_redirected_to = ?, outcome_note = ?, outcome_code = ?, version = ?, updated_at = ? \
-             WHERE id = ? AND version = ?",
+            "UPDATE referrals SET status = $1, accepted_at = $2, first_contact_at = $3, closed_at = $4, assigned_to = $5, \
+             failed_contact_attempts = $6, next_action_due = $7, next_action_note = $8, outcome_decline_reason = $9, \
+             outcome_redirected_to = $10, outcome_note = $11, outcome_code = $12, version = $13, updated_at = $14 \
+             WHERE id = $15 AND version = $16",
         )
         .bind(r.status.code())
         .bind(r.accepted_at)
         .bind(r.first_contact_at)
         .bind(r.closed_at)
         .bind(r.assigned_to.map(|id| id.0))
-        .bind(i64::from(r.failed_contact_attempts))
+        .bind(r.failed_contact_attempts as i32)
         .bind(r.next_action_due)
         .bind(&r.next_action_note)
         .bind(outcome.decline_reason.map(DeclineReason::code))
@@ -456,9 +439,16 @@ impl ReferralStore for SqliteStore {
                     .into(),
             ));
         }
-        let mut query = QueryBuilder::<Sqlite>::new(EVENT_INSERT);
-        query.push_values(std::iter::once(event), push_event);
-        query.build().execute(&mut *tx).await.map_err(backend)?;
+        insert_rows(
+            &mut tx,
+            "referral_events",
+            EVENT_COLUMNS,
+            &[event],
+            "",
+            |b, e| push_event(b, e),
+        )
+        .await
+        .map_err(backend)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(backend)
     }

@@ -6,24 +6,21 @@ use linkwork_domain::user::{Email, User, UserStatus};
 use linkwork_storage::{
     Page, PageRequest, StorageError, StorageResult, UserCredentials, UserFilter, UserStore,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{Database, QueryBuilder, Row};
 
-use crate::audit::{insert as insert_audit, push_within};
-use crate::rows::{self, USER_COLUMNS};
-use crate::{SqliteStore, backend, conflict_or_backend};
+use super::audit::{insert as insert_audit, push_within};
+use super::rows::{self, USER_COLUMNS};
+use super::{Connection, backend, conflict_or_backend, push_page};
+use crate::dialect::{Db, STRPOS, Store};
 
-async fn replace_roles(
-    conn: &mut SqliteConnection,
-    id: UserId,
-    roles: &Roles,
-) -> StorageResult<()> {
-    sqlx::query("DELETE FROM user_roles WHERE user_id = ?")
+async fn replace_roles(conn: &mut Connection, id: UserId, roles: &Roles) -> StorageResult<()> {
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
         .bind(id.0)
         .execute(&mut *conn)
         .await
         .map_err(backend)?;
     for role in roles.iter() {
-        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES (?, ?)")
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
             .bind(id.0)
             .bind(role.code())
             .execute(&mut *conn)
@@ -34,7 +31,7 @@ async fn replace_roles(
 }
 
 /// Fails with `NotFound` unless exactly one row was changed.
-fn one_row(result: sqlx::sqlite::SqliteQueryResult) -> StorageResult<()> {
+fn one_row(result: <Db as Database>::QueryResult) -> StorageResult<()> {
     if result.rows_affected() == 1 {
         Ok(())
     } else {
@@ -42,7 +39,7 @@ fn one_row(result: sqlx::sqlite::SqliteQueryResult) -> StorageResult<()> {
     }
 }
 
-fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, filter: &UserFilter) {
+fn push_filter(qb: &mut QueryBuilder<'_, Db>, filter: &UserFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(root) = filter.within {
         qb.push(" AND ");
@@ -61,16 +58,16 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, filter: &UserFilter) {
     }
     if let Some(text) = &filter.text {
         let text = text.to_lowercase();
-        qb.push(" AND (instr(lower(u.display_name), ")
+        qb.push(format_args!(" AND ({STRPOS}(lower(u.display_name), "))
             .push_bind(text.clone())
-            .push(") > 0 OR instr(u.email, ")
+            .push(format_args!(") > 0 OR {STRPOS}(u.email, "))
             .push_bind(text)
             .push(") > 0)");
     }
 }
 
 #[async_trait]
-impl UserStore for SqliteStore {
+impl UserStore for Store {
     async fn create_user(
         &self,
         user: &User,
@@ -80,7 +77,7 @@ impl UserStore for SqliteStore {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO users (id, org_id, email, display_name, status, password_hash, created_at, last_login_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(user.id.0)
         .bind(user.org_id.0)
@@ -100,7 +97,7 @@ impl UserStore for SqliteStore {
 
     async fn user(&self, id: UserId) -> StorageResult<Option<User>> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
         ))
         .bind(id.0)
         .fetch_optional(&self.pool)
@@ -111,7 +108,7 @@ impl UserStore for SqliteStore {
 
     async fn user_credentials(&self, email: &Email) -> StorageResult<Option<UserCredentials>> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = ?"
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1"
         ))
         .bind(email.as_str())
         .fetch_optional(&self.pool)
@@ -131,20 +128,17 @@ impl UserStore for SqliteStore {
         filter: &UserFilter,
         page: PageRequest,
     ) -> StorageResult<Page<User>> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM users u");
+        let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM users u");
         push_filter(&mut count, filter);
         let total: i64 = count
             .build_query_scalar()
             .fetch_one(&self.pool)
             .await
             .map_err(backend)?;
-        let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {USER_COLUMNS} FROM users u"));
+        let mut query = QueryBuilder::<Db>::new(format!("SELECT {USER_COLUMNS} FROM users u"));
         push_filter(&mut query, filter);
-        query
-            .push(" ORDER BY u.display_name COLLATE NOCASE, u.id LIMIT ")
-            .push_bind(i64::from(page.per_page))
-            .push(" OFFSET ")
-            .push_bind(page.offset() as i64);
+        query.push(" ORDER BY lower(u.display_name), u.id");
+        push_page(&mut query, page);
         let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;
         Ok(Page {
             items: rows.iter().map(rows::user).collect::<StorageResult<_>>()?,
@@ -161,7 +155,7 @@ impl UserStore for SqliteStore {
         audit: &NewAuditEvent,
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
-        let result = sqlx::query("UPDATE users SET status = ? WHERE id = ?")
+        let result = sqlx::query("UPDATE users SET status = $1 WHERE id = $2")
             .bind(status.code())
             .bind(id.0)
             .execute(&mut *tx)
@@ -169,12 +163,12 @@ impl UserStore for SqliteStore {
             .map_err(backend)?;
         one_row(result)?;
         if status == UserStatus::Disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-            sqlx::query("DELETE FROM credential_tokens WHERE user_id = ?")
+            sqlx::query("DELETE FROM credential_tokens WHERE user_id = $1")
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await
@@ -191,7 +185,7 @@ impl UserStore for SqliteStore {
         audit: &NewAuditEvent,
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
+        let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1")
             .bind(id.0)
             .fetch_optional(&mut *tx)
             .await
@@ -213,7 +207,7 @@ impl UserStore for SqliteStore {
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
         let result = sqlx::query(
-            "UPDATE users SET password_hash = ?, status = CASE status WHEN 'invited' THEN 'active' ELSE status END WHERE id = ?",
+            "UPDATE users SET password_hash = $1, status = CASE status WHEN 'invited' THEN 'active' ELSE status END WHERE id = $2",
         )
         .bind(password_hash)
         .bind(id.0)
@@ -221,13 +215,13 @@ impl UserStore for SqliteStore {
         .await
         .map_err(backend)?;
         one_row(result)?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2")
             .bind(id.0)
             .bind(keep_session)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query("DELETE FROM credential_tokens WHERE user_id = ?")
+        sqlx::query("DELETE FROM credential_tokens WHERE user_id = $1")
             .bind(id.0)
             .execute(&mut *tx)
             .await

@@ -10,62 +10,32 @@ use linkwork_storage::{
 };
 use linkwork_storage_sql::batch::last_of_each;
 use linkwork_storage_sql::directory::{columns as col, *};
-use sqlx::query_builder::Separated;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use crate::audit::insert as insert_audit;
-use crate::{SqliteStore, backend};
+use super::audit::insert as insert_audit;
+use super::{Connection, backend, insert_rows, push_in};
+use crate::dialect::{self, Db, MAX_PARAMS, Store};
 
 /// Services written per batch during an import.
 const IMPORT_BATCH: usize = 500;
-/// Bound parameters per statement, well inside SQLite's limit of 32,766.
-const MAX_PARAMS: usize = 30_000;
-
-/// `INSERT INTO table (columns) VALUES …, …` in as few statements as the
-/// parameter limit allows.
-async fn insert_rows<'a, T>(
-    conn: &mut SqliteConnection,
-    table: &str,
-    columns: &str,
-    rows: &'a [T],
-    on_conflict: &str,
-    mut bind: impl FnMut(&mut Separated<'_, 'a, Sqlite, &'static str>, &'a T),
-) -> StorageResult<()> {
-    let per_statement = (MAX_PARAMS / (columns.matches(',').count() + 1)).max(1);
-    for chunk in rows.chunks(per_statement) {
-        let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO {table} ({columns}) "));
-        query.push_values(chunk, |mut b, row| bind(&mut b, row));
-        query.push(on_conflict);
-        query.build().execute(&mut *conn).await.map_err(backend)?;
-    }
-    Ok(())
-}
 
 /// `DELETE FROM table WHERE column IN (ids)`.
 async fn delete_where_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Connection,
     table: &str,
     column: &str,
     ids: &[Uuid],
 ) -> StorageResult<()> {
     for chunk in ids.chunks(MAX_PARAMS) {
-        let mut query =
-            QueryBuilder::<Sqlite>::new(format!("DELETE FROM {table} WHERE {column} IN ("));
-        let mut list = query.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        query.push(")");
+        let mut query = QueryBuilder::<Db>::new(format!("DELETE FROM {table} WHERE "));
+        push_in(&mut query, column, chunk);
         query.build().execute(&mut *conn).await.map_err(backend)?;
     }
     Ok(())
 }
 
-async fn upsert_organizations(
-    conn: &mut SqliteConnection,
-    orgs: &[&Organization],
-) -> StorageResult<()> {
+async fn upsert_organizations(conn: &mut Connection, orgs: &[&Organization]) -> StorageResult<()> {
     if orgs.is_empty() {
         return Ok(());
     }
@@ -84,7 +54,8 @@ async fn upsert_organizations(
                 .push_bind(o.parent_organization_id);
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     let ids: Vec<Uuid> = orgs.iter().map(|o| o.id).collect();
     delete_where_in(
         conn,
@@ -118,12 +89,10 @@ async fn upsert_organizations(
         },
     )
     .await
+    .map_err(backend)
 }
 
-async fn upsert_taxonomies(
-    conn: &mut SqliteConnection,
-    taxonomies: &[&Taxonomy],
-) -> StorageResult<()> {
+async fn upsert_taxonomies(conn: &mut Connection, taxonomies: &[&Taxonomy]) -> StorageResult<()> {
     insert_rows(conn, "dir_taxonomies", col::TAXONOMIES, taxonomies,
         " ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description, uri = excluded.uri, version = excluded.version",
         |b, t| {
@@ -135,9 +104,10 @@ async fn upsert_taxonomies(
         },
     )
     .await
+    .map_err(backend)
 }
 
-async fn upsert_terms(conn: &mut SqliteConnection, terms: &[&TaxonomyTerm]) -> StorageResult<()> {
+async fn upsert_terms(conn: &mut Connection, terms: &[&TaxonomyTerm]) -> StorageResult<()> {
     insert_rows(conn, "dir_taxonomy_terms", col::TAXONOMY_TERMS, terms,
         " ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description, parent_id = excluded.parent_id, \
          taxonomy = excluded.taxonomy, taxonomy_id = excluded.taxonomy_id, term_uri = excluded.term_uri, term = excluded.term",
@@ -153,6 +123,7 @@ async fn upsert_terms(conn: &mut SqliteConnection, terms: &[&TaxonomyTerm]) -> S
         },
     )
     .await
+    .map_err(backend)
 }
 
 /// Rows of one kind of child, tagged with their owner and position.
@@ -172,9 +143,9 @@ fn children<'a, T>(
 }
 
 /// Writes services (replacing any with the same ids) with their
-/// organisations, locations and children, and logs each change. Returns how
-/// many were new.
-async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> StorageResult<u64> {
+/// organisations, locations and children. Returns how many were new. The
+/// caller logs the change with [`log_changes`].
+async fn write_services(conn: &mut Connection, services: &[&Service]) -> StorageResult<u64> {
     if services.is_empty() {
         return Ok(0);
     }
@@ -182,12 +153,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
     let ids: Vec<Uuid> = services.iter().map(|s| s.id).collect();
     let mut existing = HashSet::new();
     for chunk in ids.chunks(MAX_PARAMS) {
-        let mut query = QueryBuilder::<Sqlite>::new("SELECT id FROM dir_services WHERE id IN (");
-        let mut list = query.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        query.push(")");
+        let mut query = QueryBuilder::<Db>::new("SELECT id FROM dir_services WHERE ");
+        push_in(&mut query, "id", chunk);
         let found: Vec<Uuid> = query
             .build_query_scalar()
             .fetch_all(&mut *conn)
@@ -233,7 +200,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(s.last_modified.unwrap_or(at));
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
 
     for table in [
         "dir_service_at_locations",
@@ -271,7 +239,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(l.external_identifier_type.as_deref());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     let location_ids: Vec<Uuid> = locations.iter().map(|l| l.id).collect();
     delete_where_in(conn, "dir_addresses", "location_id", &location_ids).await?;
     delete_where_in(conn, "dir_accessibility", "location_id", &location_ids).await?;
@@ -305,7 +274,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(a.address_type.code());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     let accessibility: Vec<(Uuid, i64, &Accessibility)> = locations
         .iter()
         .flat_map(|l| {
@@ -330,7 +300,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(a.url.as_deref());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
 
     let sals = children(services, |s| &s.service_at_locations);
     insert_rows(conn, "dir_service_at_locations", col::SERVICE_AT_LOCATIONS, &sals,
@@ -339,7 +310,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
             b.push_bind(*sid).push_bind(*pos).push_bind(sal.id).push_bind(sal.location.id);
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     let schedules = children(services, |s| &s.schedules);
     insert_rows(
         conn,
@@ -367,7 +339,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(x.notes.as_deref());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     let costs = children(services, |s| &s.cost_options);
     insert_rows(
         conn,
@@ -386,7 +359,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(x.amount_description.as_deref());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     let contacts = children(services, |s| &s.contacts);
     insert_rows(
         conn,
@@ -403,7 +377,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(x.email.as_deref());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     // Service phones, then each contact's, all in one table.
     let mut phones: Vec<(Uuid, i64, Option<Uuid>, &Phone)> = Vec::new();
     for s in services {
@@ -431,7 +406,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(p.description.as_deref());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     let languages = children(services, |s| &s.languages);
     insert_rows(
         conn,
@@ -448,7 +424,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(x.note.as_deref());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     let areas = children(services, |s| &s.service_areas);
     insert_rows(
         conn,
@@ -467,7 +444,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(x.service_area.as_deref());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     let funding = children(services, |s| &s.funding);
     insert_rows(
         conn,
@@ -482,7 +460,8 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(x.source.as_deref());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
     let attributes = children(services, |s| &s.attributes);
     insert_rows(
         conn,
@@ -498,31 +477,43 @@ async fn write_services(conn: &mut SqliteConnection, services: &[&Service]) -> S
                 .push_bind(x.link_type.as_deref());
         },
     )
-    .await?;
+    .await
+    .map_err(backend)?;
+    Ok(ids.iter().filter(|id| !existing.contains(*id)).count() as u64)
+}
+
+/// Logs that services changed, for other instances to follow; call it last,
+/// just before committing. Followers read changes after the last sequence
+/// number they saw, so numbers must be taken in commit order: otherwise a
+/// transaction that took a lower number but committed later would never be
+/// seen: `dialect::lock_change_log` makes that so.
+async fn log_changes(conn: &mut Connection, ids: &[Uuid]) -> StorageResult<()> {
+    dialect::lock_change_log(conn).await.map_err(backend)?;
+    let at = now();
     insert_rows(
         conn,
         "dir_changes",
         "service_id, changed_at",
-        &ids,
+        ids,
         "",
         |b, id| {
             b.push_bind(*id).push_bind(at);
         },
     )
-    .await?;
-    Ok(ids.iter().filter(|id| !existing.contains(*id)).count() as u64)
+    .await
+    .map_err(backend)
 }
 
 /// `SELECT columns FROM table [WHERE key IN (ids)]`.
 async fn select<T>(
-    conn: &mut SqliteConnection,
+    conn: &mut Connection,
     columns: &str,
     table: &str,
     key: &str,
     ids: Option<&[Uuid]>,
 ) -> StorageResult<Vec<T>>
 where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    T: for<'r> sqlx::FromRow<'r, super::DbRow> + Send + Unpin,
 {
     let Some(ids) = ids else {
         return sqlx::query_as(&format!("SELECT {columns} FROM {table}"))
@@ -532,13 +523,8 @@ where
     };
     let mut rows = Vec::new();
     for chunk in ids.chunks(MAX_PARAMS) {
-        let mut query =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {columns} FROM {table} WHERE {key} IN ("));
-        let mut list = query.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        query.push(")");
+        let mut query = QueryBuilder::<Db>::new(format!("SELECT {columns} FROM {table} WHERE "));
+        push_in(&mut query, key, chunk);
         rows.extend(
             query
                 .build_query_as::<T>()
@@ -556,9 +542,11 @@ fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
 }
 
 /// Loads the services with `ids` (every service when `None`), whole.
-async fn load_services(store: &SqliteStore, ids: Option<&[Uuid]>) -> StorageResult<Vec<Service>> {
+async fn load_services(store: &Store, ids: Option<&[Uuid]>) -> StorageResult<Vec<Service>> {
     // One snapshot, so a save committed part-way cannot mix two versions.
-    let mut tx = store.pool.begin().await.map_err(backend)?;
+    let mut tx = dialect::begin_snapshot(&store.pool)
+        .await
+        .map_err(backend)?;
     let mut rows = ServiceRows {
         services: select(&mut tx, col::SERVICES, "dir_services", "id", ids).await?,
         ..Default::default()
@@ -657,11 +645,12 @@ async fn load_services(store: &SqliteStore, ids: Option<&[Uuid]>) -> StorageResu
 }
 
 #[async_trait]
-impl DirectoryStore for SqliteStore {
+impl DirectoryStore for Store {
     async fn save_service(&self, service: &Service, audit: &NewAuditEvent) -> StorageResult<bool> {
         let mut tx = self.write().await?;
         let created = write_services(&mut tx, &[service]).await? == 1;
         insert_audit(&mut tx, audit).await?;
+        log_changes(&mut tx, &[service.id]).await?;
         tx.commit().await.map_err(backend)?;
         Ok(created)
     }
@@ -673,6 +662,7 @@ impl DirectoryStore for SqliteStore {
     ) -> StorageResult<ImportCounts> {
         let mut tx = self.write().await?;
         let mut counts = ImportCounts::default();
+        let mut changed = Vec::new();
         loop {
             let batch: Vec<DirectoryItem> = items
                 .take(IMPORT_BATCH)
@@ -699,6 +689,7 @@ impl DirectoryStore for SqliteStore {
             upsert_taxonomies(&mut tx, &taxonomies).await?;
             upsert_terms(&mut tx, &terms).await?;
             let created = write_services(&mut tx, &services).await?;
+            changed.extend(services.iter().map(|s| s.id));
             counts.organizations += orgs.len() as u64;
             counts.taxonomies += taxonomies.len() as u64;
             counts.taxonomy_terms += terms.len() as u64;
@@ -706,6 +697,9 @@ impl DirectoryStore for SqliteStore {
             counts.services_updated += services.len() as u64 - created;
         }
         insert_audit(&mut tx, audit).await?;
+        if !changed.is_empty() {
+            log_changes(&mut tx, &changed).await?;
+        }
         tx.commit().await.map_err(backend)?;
         Ok(counts)
     }
@@ -726,19 +720,18 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn services_after(&self, after: Option<Uuid>, limit: u32) -> StorageResult<Vec<Service>> {
-        let ids: Vec<Uuid> = sqlx::query_scalar(&format!(
-            "SELECT id FROM dir_services WHERE {} ORDER BY id LIMIT ?",
-            if after.is_some() {
-                "id > ?"
-            } else {
-                "? IS NULL"
-            }
-        ))
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let mut query = QueryBuilder::<Db>::new("SELECT id FROM dir_services");
+        if let Some(after) = after {
+            query.push(" WHERE id > ").push_bind(after);
+        }
+        query
+            .push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(limit));
+        let ids: Vec<Uuid> = query
+            .build_query_scalar()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         let mut services = load_services(self, Some(&ids)).await?;
         services.sort_by_key(|s| s.id);
         Ok(services)
@@ -753,7 +746,7 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn service_id_for_service_at_location(&self, id: Uuid) -> StorageResult<Option<Uuid>> {
-        sqlx::query_scalar("SELECT service_id FROM dir_service_at_locations WHERE id = ?")
+        sqlx::query_scalar("SELECT service_id FROM dir_service_at_locations WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -799,14 +792,14 @@ impl DirectoryStore for SqliteStore {
         &self,
         tenant: Option<OrgId>,
     ) -> StorageResult<Vec<Organization>> {
-        let mut query = QueryBuilder::<Sqlite>::new(format!(
+        let mut query = QueryBuilder::<Db>::new(format!(
             "SELECT {} FROM dir_organizations",
             col::ORGANIZATIONS
         ));
         if let Some(t) = tenant {
             query.push(" WHERE tenant_org_id = ").push_bind(t.0);
         }
-        query.push(" ORDER BY name COLLATE NOCASE, id");
+        query.push(" ORDER BY lower(name), id");
         let rows: Vec<OrganizationRow> = query
             .build_query_as()
             .fetch_all(&self.pool)
@@ -822,7 +815,7 @@ impl DirectoryStore for SqliteStore {
         audit: &NewAuditEvent,
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
-        let result = sqlx::query("UPDATE dir_organizations SET tenant_org_id = ? WHERE id = ?")
+        let result = sqlx::query("UPDATE dir_organizations SET tenant_org_id = $1 WHERE id = $2")
             .bind(tenant.map(|t| t.0))
             .bind(id)
             .execute(&mut *tx)
@@ -837,7 +830,7 @@ impl DirectoryStore for SqliteStore {
 
     async fn organization_tenant(&self, id: Uuid) -> StorageResult<Option<OrgId>> {
         let tenant: Option<Option<Uuid>> =
-            sqlx::query_scalar("SELECT tenant_org_id FROM dir_organizations WHERE id = ?")
+            sqlx::query_scalar("SELECT tenant_org_id FROM dir_organizations WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
@@ -860,7 +853,7 @@ impl DirectoryStore for SqliteStore {
 
     async fn taxonomies(&self) -> StorageResult<Vec<Taxonomy>> {
         let rows: Vec<TaxonomyRow> = sqlx::query_as(&format!(
-            "SELECT {} FROM dir_taxonomies ORDER BY name COLLATE NOCASE, id",
+            "SELECT {} FROM dir_taxonomies ORDER BY lower(name), id",
             col::TAXONOMIES
         ))
         .fetch_all(&self.pool)
@@ -871,7 +864,7 @@ impl DirectoryStore for SqliteStore {
 
     async fn taxonomy_terms(&self) -> StorageResult<Vec<TaxonomyTerm>> {
         let rows: Vec<TaxonomyTermRow> = sqlx::query_as(&format!(
-            "SELECT {} FROM dir_taxonomy_terms ORDER BY name COLLATE NOCASE, id",
+            "SELECT {} FROM dir_taxonomy_terms ORDER BY lower(name), id",
             col::TAXONOMY_TERMS
         ))
         .fetch_all(&self.pool)
@@ -900,7 +893,7 @@ impl DirectoryStore for SqliteStore {
         limit: u32,
     ) -> StorageResult<Vec<DirectoryChange>> {
         let rows: Vec<(i64, Uuid)> = sqlx::query_as(
-            "SELECT seq, service_id FROM dir_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, service_id FROM dir_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(seq)
         .bind(i64::from(limit))

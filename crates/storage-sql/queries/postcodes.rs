@@ -4,17 +4,16 @@ use linkwork_domain::geo::GeoPoint;
 use linkwork_domain::postcode::Postcode;
 use linkwork_storage::{PostcodeRecord, PostcodeStore, StorageError, StorageResult};
 use linkwork_storage_sql::batch::last_of_each;
-use sqlx::postgres::PgRow;
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::{QueryBuilder, Row};
 
-use crate::audit::insert as insert_audit;
-use crate::rows::corrupt;
-use crate::{PostgresStore, backend};
+use super::audit::insert as insert_audit;
+use super::{DbRow, backend, corrupt};
+use crate::dialect::{Db, Store};
 
-/// Rows per INSERT: 7 parameters each keeps well inside the 65,535-parameter limit.
+/// Rows per INSERT: at 7 parameters each, well inside either database's limit.
 const BATCH: usize = 1000;
 
-fn record(row: &PgRow) -> StorageResult<PostcodeRecord> {
+fn record(row: &DbRow) -> StorageResult<PostcodeRecord> {
     let raw: String = row.try_get("postcode").map_err(backend)?;
     let (lat, lon): (f64, f64) = (
         row.try_get("lat").map_err(backend)?,
@@ -37,7 +36,7 @@ fn record(row: &PgRow) -> StorageResult<PostcodeRecord> {
 }
 
 #[async_trait]
-impl PostcodeStore for PostgresStore {
+impl PostcodeStore for Store {
     async fn import_postcodes(
         &self,
         rows: &mut (dyn Iterator<Item = Result<PostcodeRecord, String>> + Send),
@@ -56,7 +55,7 @@ impl PostcodeStore for PostgresStore {
                 break;
             }
             let batch = last_of_each(batch, |r| r.postcode.as_str().to_owned());
-            let mut query = QueryBuilder::<Postgres>::new(
+            let mut query = QueryBuilder::<Db>::new(
                 "INSERT INTO postcodes (postcode, outcode, lat, lon, lsoa, imd_rank, imd_decile) ",
             );
             query.push_values(&batch, |mut b, r| {
@@ -96,13 +95,12 @@ impl PostcodeStore for PostgresStore {
     }
 
     async fn outcode_centroid(&self, outcode: &str) -> StorageResult<Option<GeoPoint>> {
-        let row: Option<(Option<f64>, Option<f64>)> = sqlx::query_as(
-            "SELECT avg(lat)::float8, avg(lon)::float8 FROM postcodes WHERE outcode = $1",
-        )
-        .bind(outcode.trim().to_ascii_uppercase())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
+        let row: Option<(Option<f64>, Option<f64>)> =
+            sqlx::query_as("SELECT avg(lat), avg(lon) FROM postcodes WHERE outcode = $1")
+                .bind(outcode.trim().to_ascii_uppercase())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
         Ok(row.and_then(|(lat, lon)| GeoPoint::new(lat?, lon?)))
     }
 

@@ -7,28 +7,26 @@ use linkwork_domain::postcode::Postcode;
 use linkwork_domain::user::Email;
 use linkwork_domain::{OrgId, PersonId};
 use linkwork_storage::{Page, PageRequest, PersonStore, StorageError, StorageResult};
-use sqlx::postgres::PgRow;
 use sqlx::query_builder::Separated;
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
-use crate::audit::insert as insert_audit;
-use crate::rows::corrupt;
-use crate::{PostgresStore, backend, conflict_or_backend};
+use super::audit::insert as insert_audit;
+use super::{DbRow, backend, conflict_or_backend, corrupt, insert_rows, push_in, push_page};
+use crate::dialect::{Db, STRPOS, Store};
 
-pub(crate) const PERSON_INSERT: &str = "INSERT INTO people (id, pcn_id, nhs_number, given_name, family_name, preferred_name, \
+/// The columns of `people` that `push_person` binds, in its order.
+pub(super) const PERSON_COLUMNS: &str = "id, pcn_id, nhs_number, given_name, family_name, preferred_name, \
      date_of_birth, sex, gender_identity, ethnicity, address_line1, address_line2, town, postcode, lsoa, imd_decile, \
      gp_practice_id, phone, email, contact_method, contact_times, safe_to_leave_message, language, interpreter_needed, \
      bsl, easy_read, large_print, other_communication_needs, safeguarding_concern, safeguarding_details, match_key, \
-     search_text, created_at, updated_at) ";
-/// Parameters per row of `PERSON_INSERT`.
-pub(crate) const PERSON_COLUMNS: usize = 34;
+     search_text, created_at, updated_at";
 
-pub(crate) const NHS_NUMBER_TAKEN: &str =
+pub(super) const NHS_NUMBER_TAKEN: &str =
     "Another person in this network already has that NHS number";
 
-/// Binds one person's row, in `PERSON_INSERT`'s column order.
-pub(crate) fn push_person(mut b: Separated<'_, '_, Postgres, &'static str>, p: &Person) {
+/// Binds one person's row, in `PERSON_COLUMNS`' order.
+pub(super) fn push_person(b: &mut Separated<'_, '_, Db, &'static str>, p: &Person) {
     let d = &p.details;
     b.push_bind(p.id.0)
         .push_bind(p.pcn_id.0)
@@ -66,18 +64,18 @@ pub(crate) fn push_person(mut b: Separated<'_, '_, Postgres, &'static str>, p: &
         .push_bind(p.updated_at);
 }
 
-pub(crate) const PERSON_SELECT: &str = "SELECT id, pcn_id, nhs_number, given_name, family_name, preferred_name, \
+const PERSON_SELECT: &str = "SELECT id, pcn_id, nhs_number, given_name, family_name, preferred_name, \
      date_of_birth, sex, gender_identity, ethnicity, address_line1, address_line2, town, postcode, lsoa, imd_decile, \
      gp_practice_id, phone, email, contact_method, contact_times, safe_to_leave_message, language, interpreter_needed, \
      bsl, easy_read, large_print, other_communication_needs, safeguarding_concern, safeguarding_details, \
      created_at, updated_at FROM people";
 
-pub(crate) fn nhs_number(raw: Option<String>) -> StorageResult<Option<NhsNumber>> {
+pub(super) fn nhs_number(raw: Option<String>) -> StorageResult<Option<NhsNumber>> {
     raw.map(|n| NhsNumber::parse(&n).map_err(|_| corrupt("NHS number", &n)))
         .transpose()
 }
 
-pub(crate) fn person(row: &PgRow) -> StorageResult<Person> {
+fn person(row: &DbRow) -> StorageResult<Person> {
     let get_s = |name: &str| row.try_get::<Option<String>, _>(name).map_err(backend);
     let sex = get_s("sex")?
         .map(|s| Sex::from_code(&s).ok_or_else(|| corrupt("sex", &s)))
@@ -135,11 +133,11 @@ pub(crate) fn person(row: &PgRow) -> StorageResult<Person> {
     })
 }
 
-pub(crate) const CONSENT_INSERT: &str = "INSERT INTO consents (id, person_id, kind, partner_org_id, given, recorded_at, \
-     recorded_by, recorded_by_user_id, referral_id) ";
-pub(crate) const CONSENT_COLUMNS: usize = 9;
+/// The columns of `consents` that `push_consent` binds, in its order.
+pub(super) const CONSENT_COLUMNS: &str = "id, person_id, kind, partner_org_id, given, recorded_at, \
+     recorded_by, recorded_by_user_id, referral_id";
 
-pub(crate) fn push_consent(mut b: Separated<'_, '_, Postgres, &'static str>, c: &Consent) {
+pub(super) fn push_consent(b: &mut Separated<'_, '_, Db, &'static str>, c: &Consent) {
     b.push_bind(c.id.0)
         .push_bind(c.person_id.0)
         .push_bind(c.kind.code())
@@ -151,7 +149,7 @@ pub(crate) fn push_consent(mut b: Separated<'_, '_, Postgres, &'static str>, c: 
         .push_bind(c.referral_id.map(|id| id.0));
 }
 
-fn consent(row: &PgRow) -> StorageResult<Consent> {
+fn consent(row: &DbRow) -> StorageResult<Consent> {
     let kind: String = row.try_get("kind").map_err(backend)?;
     Ok(Consent {
         id: row.try_get::<Uuid, _>("id").map_err(backend)?.into(),
@@ -175,22 +173,19 @@ fn consent(row: &PgRow) -> StorageResult<Consent> {
     })
 }
 
-fn push_search(qb: &mut QueryBuilder<'_, Postgres>, pcn_ids: &[OrgId], terms: &[String]) {
-    qb.push(" WHERE pcn_id IN (");
-    let mut ids = qb.separated(", ");
-    for id in pcn_ids {
-        ids.push_bind(id.0);
-    }
-    qb.push(")");
+fn push_search(qb: &mut QueryBuilder<'_, Db>, pcn_ids: &[OrgId], terms: &[String]) {
+    let pcn_ids: Vec<Uuid> = pcn_ids.iter().map(|id| id.0).collect();
+    qb.push(" WHERE ");
+    push_in(qb, "pcn_id", &pcn_ids);
     for term in terms {
-        qb.push(" AND strpos(search_text, ")
+        qb.push(format_args!(" AND {STRPOS}(search_text, "))
             .push_bind(term.clone())
             .push(") > 0");
     }
 }
 
 #[async_trait]
-impl PersonStore for PostgresStore {
+impl PersonStore for Store {
     async fn person(&self, id: PersonId) -> StorageResult<Option<Person>> {
         let row = sqlx::query(&format!("{PERSON_SELECT} WHERE id = $1"))
             .bind(id.0)
@@ -235,20 +230,17 @@ impl PersonStore for PostgresStore {
                 per_page: page.per_page,
             });
         }
-        let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM people");
+        let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM people");
         push_search(&mut count, pcn_ids, terms);
         let total: i64 = count
             .build_query_scalar()
             .fetch_one(&self.pool)
             .await
             .map_err(backend)?;
-        let mut query = QueryBuilder::<Postgres>::new(PERSON_SELECT);
+        let mut query = QueryBuilder::<Db>::new(PERSON_SELECT);
         push_search(&mut query, pcn_ids, terms);
-        query
-            .push(" ORDER BY lower(family_name), lower(given_name), id LIMIT ")
-            .push_bind(i64::from(page.per_page))
-            .push(" OFFSET ")
-            .push_bind(page.offset() as i64);
+        query.push(" ORDER BY lower(family_name), lower(given_name), id");
+        push_page(&mut query, page);
         let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;
         Ok(Page {
             items: rows.iter().map(person).collect::<StorageResult<_>>()?,
@@ -261,7 +253,7 @@ impl PersonStore for PostgresStore {
     async fn update_person(&self, p: &Person, audit: &NewAuditEvent) -> StorageResult<()> {
         let mut tx = self.write().await?;
         // Replacing the row keeps one column list for insert and update.
-        let exists: Option<i64> = sqlx::query_scalar("SELECT 1::bigint FROM people WHERE id = $1")
+        let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM people WHERE id = $1")
             .bind(p.id.0)
             .fetch_optional(&mut *tx)
             .await
@@ -269,9 +261,11 @@ impl PersonStore for PostgresStore {
         if exists.is_none() {
             return Err(StorageError::NotFound("person"));
         }
-        let mut query = QueryBuilder::<Postgres>::new(PERSON_INSERT);
-        query.push_values(std::iter::once(p), push_person);
-        query.push(
+        insert_rows(
+            &mut tx,
+            "people",
+            PERSON_COLUMNS,
+            &[p],
             " ON CONFLICT (id) DO UPDATE SET nhs_number = excluded.nhs_number, given_name = excluded.given_name, \
              family_name = excluded.family_name, preferred_name = excluded.preferred_name, \
              date_of_birth = excluded.date_of_birth, sex = excluded.sex, gender_identity = excluded.gender_identity, \
@@ -286,21 +280,21 @@ impl PersonStore for PostgresStore {
              safeguarding_concern = excluded.safeguarding_concern, \
              safeguarding_details = excluded.safeguarding_details, match_key = excluded.match_key, \
              search_text = excluded.search_text, updated_at = excluded.updated_at",
-        );
-        query
-            .build()
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| conflict_or_backend(e, NHS_NUMBER_TAKEN))?;
+            |b, p| push_person(b, p),
+        )
+        .await
+        .map_err(|e| conflict_or_backend(e, NHS_NUMBER_TAKEN))?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(backend)
     }
 
     async fn record_consent(&self, c: &Consent, audit: &NewAuditEvent) -> StorageResult<()> {
         let mut tx = self.write().await?;
-        let mut query = QueryBuilder::<Postgres>::new(CONSENT_INSERT);
-        query.push_values(std::iter::once(c), push_consent);
-        query.build().execute(&mut *tx).await.map_err(backend)?;
+        insert_rows(&mut tx, "consents", CONSENT_COLUMNS, &[c], "", |b, c| {
+            push_consent(b, c)
+        })
+        .await
+        .map_err(backend)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(backend)
     }

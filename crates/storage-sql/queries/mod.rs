@@ -1,0 +1,120 @@
+//! Every query Linkwork runs, written once for both databases.
+//!
+//! This folder is not a module of `linkwork-storage-sql`: each backend crate
+//! compiles it as its own `queries` module (`#[path]` in its `lib.rs`),
+//! against that crate's `dialect` module, which names the database (`Db`),
+//! the store type (`Store`) and the few things the two databases do
+//! differently. Compiled inside the backend, the code below is ordinary
+//! sqlx code over concrete types, so it reads, type-checks and reports
+//! errors as if it had been written for one database, while existing once.
+//! DEVELOPERS.md ("Storage: every query once") explains the choice.
+//!
+//! Both databases accept the same SQL here: `$1` parameters, `RETURNING`,
+//! `ON CONFLICT … DO UPDATE`, `string_agg(… ORDER BY …)`,
+//! `IS DISTINCT FROM`, recursive CTEs. Integers are bound and read at the
+//! PostgreSQL column's width (`i16`, `i32`, `i64`); SQLite stores every
+//! width as one INTEGER type and reads any of them back.
+
+mod audit;
+mod directory;
+mod organisations;
+mod people;
+mod postcodes;
+mod reference;
+mod referrals;
+mod rows;
+mod sessions;
+mod users;
+
+use async_trait::async_trait;
+use linkwork_storage::{HealthStore, StorageError, StorageResult};
+use sqlx::query_builder::Separated;
+use sqlx::{Database, QueryBuilder};
+
+use crate::dialect::{self, Db, MAX_PARAMS, Store};
+
+/// A connection of this backend, or the inside of one of its transactions.
+type Connection = <Db as Database>::Connection;
+/// A row as this backend returns it.
+type DbRow = <Db as Database>::Row;
+
+#[async_trait]
+impl HealthStore for Store {
+    async fn ping(&self) -> StorageResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+}
+
+impl Store {
+    /// Starts a transaction that changes data (see `dialect::begin_write`).
+    async fn write(&self) -> StorageResult<sqlx::Transaction<'static, Db>> {
+        dialect::begin_write(&self.pool).await.map_err(backend)
+    }
+}
+
+fn backend(e: sqlx::Error) -> StorageError {
+    StorageError::backend(e)
+}
+
+/// Maps a unique-constraint failure to `Conflict` with `message`; any other
+/// error is a backend error.
+fn conflict_or_backend(e: sqlx::Error, message: &str) -> StorageError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StorageError::Conflict(message.to_owned())
+        }
+        _ => StorageError::backend(e),
+    }
+}
+
+/// A value in the database that this version cannot understand: a bug or
+/// a hand edit, reported rather than silently skipped.
+fn corrupt(what: &str, value: impl std::fmt::Display) -> StorageError {
+    StorageError::Backend(format!("unexpected {what} in database: {value}").into())
+}
+
+/// `INSERT INTO table (columns) VALUES …, …` then `suffix` (an
+/// `ON CONFLICT` clause, or nothing), in as few statements as the backend's
+/// limit on bound parameters allows.
+async fn insert_rows<'a, T>(
+    conn: &mut Connection,
+    table: &str,
+    columns: &str,
+    rows: &'a [T],
+    suffix: &str,
+    mut bind: impl FnMut(&mut Separated<'_, 'a, Db, &'static str>, &'a T),
+) -> Result<(), sqlx::Error> {
+    let per_row = columns.matches(',').count() + 1;
+    for chunk in rows.chunks((MAX_PARAMS / per_row).max(1)) {
+        let mut query = QueryBuilder::<Db>::new(format!("INSERT INTO {table} ({columns}) "));
+        query.push_values(chunk, |mut b, row| bind(&mut b, row));
+        query.push(suffix);
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Pushes `column IN ($1, $2, …)` for `ids`, which must fit one statement.
+fn push_in<T>(qb: &mut QueryBuilder<'_, Db>, column: &str, ids: &[T])
+where
+    T: for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db> + Clone + Send + 'static,
+{
+    qb.push(column).push(" IN (");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(id.clone());
+    }
+    list.push_unseparated(")");
+}
+
+/// Pushes ` LIMIT … OFFSET …` for one page.
+fn push_page(qb: &mut QueryBuilder<'_, Db>, page: linkwork_storage::PageRequest) {
+    qb.push(" LIMIT ")
+        .push_bind(i64::from(page.per_page))
+        .push(" OFFSET ")
+        .push_bind(page.offset() as i64);
+}
