@@ -16,6 +16,11 @@ use std::str::FromStr;
 pub trait TestDatabase {
     type Store: Store + Clone;
     fn store(&self) -> &Self::Store;
+    /// Runs `sql` on the database directly, bypassing the store, as anyone
+    /// with the file or a SQL console could; the error as text.
+    fn execute_directly(&self, sql: &str) -> impl Future<Output = Result<(), String>> + Send;
+    /// Statements that empty `table` at once, beyond `DELETE FROM table`.
+    fn emptying_statements(table: &str) -> Vec<String>;
 }
 
 pub struct SqliteTestDatabase {
@@ -35,6 +40,17 @@ impl TestDatabase for SqliteTestDatabase {
     type Store = SqliteStore;
     fn store(&self) -> &SqliteStore {
         &self.store
+    }
+    async fn execute_directly(&self, sql: &str) -> Result<(), String> {
+        sqlx::query(sql)
+            .execute(self.store.pool())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+    /// SQLite has no `TRUNCATE`; an unqualified `DELETE` is its fast path.
+    fn emptying_statements(_table: &str) -> Vec<String> {
+        Vec::new()
     }
 }
 
@@ -119,6 +135,16 @@ impl TestDatabase for PostgresTestDatabase {
     type Store = PostgresStore;
     fn store(&self) -> &PostgresStore {
         &self.store
+    }
+    async fn execute_directly(&self, sql: &str) -> Result<(), String> {
+        sqlx::query(sql)
+            .execute(self.store.pool())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+    fn emptying_statements(table: &str) -> Vec<String> {
+        vec![format!("TRUNCATE {table}")]
     }
 }
 

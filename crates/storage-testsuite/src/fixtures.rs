@@ -6,7 +6,7 @@ use linkwork_domain::role::{Role, Roles};
 use linkwork_domain::time::now;
 use linkwork_domain::user::{Email, User, UserStatus};
 use linkwork_domain::{OrgId, UserId};
-use linkwork_storage::Store;
+use linkwork_storage::{AuditFilter, PageRequest, Store};
 
 pub fn organisation(name: &str, kind: OrgKind, parent: Option<OrgId>) -> Organisation {
     Organisation {
@@ -90,4 +90,13 @@ pub async fn add_user(store: &dyn Store, user: &User) {
         )
         .await
         .expect("create user");
+}
+
+/// How many audit events the store holds.
+pub async fn audit_count(store: &dyn Store) -> u64 {
+    store
+        .audit_events(&AuditFilter::default(), PageRequest::new(1, 1))
+        .await
+        .unwrap()
+        .total
 }

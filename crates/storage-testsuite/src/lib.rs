@@ -29,10 +29,17 @@ macro_rules! storage_suite {
     };
 }
 
-/// Every case in the suite, for `storage_suite!`.
+/// Every case in the suite, for `storage_suite!`, and the cases that need
+/// the database itself rather than its store.
 #[macro_export]
 macro_rules! all_storage_cases {
     ($make:expr) => {
+        #[tokio::test]
+        async fn append_only_tables_refuse_direct_changes() {
+            #[allow(clippy::redundant_closure_call)]
+            let Some(db) = ($make)().await else { return };
+            $crate::append_only_tables_refuse_direct_changes(&db).await;
+        }
         $crate::storage_suite!($make;
             organisations_sit_in_a_tree,
             organisation_codes_are_unique_and_failed_changes_leave_no_audit,

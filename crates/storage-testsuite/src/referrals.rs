@@ -12,21 +12,13 @@ use linkwork_domain::role::Role;
 use linkwork_domain::time::now;
 use linkwork_domain::{ApiTokenId, ConsentId, PersonId, ReferralId};
 use linkwork_storage::{
-    AuditFilter, PageRequest, ReferralFilter, ReferralOrder, ReferralPerson, StorageError, Store,
+    PageRequest, ReferralFilter, ReferralOrder, ReferralPerson, StorageError, Store,
 };
 
-use crate::fixtures::{add_user, tree, user};
+use crate::fixtures::{add_user, audit_count, tree, user};
 use crate::referral_fixtures::{
     add_referral, event, new_referral, person, referral, referral_audit,
 };
-
-async fn audit_count(store: &dyn Store) -> u64 {
-    store
-        .audit_events(&AuditFilter::default(), PageRequest::new(1, 1))
-        .await
-        .unwrap()
-        .total
-}
 
 fn cli_event(action: AuditAction) -> NewAuditEvent {
     NewAuditEvent::new(Actor::Cli, action, now())

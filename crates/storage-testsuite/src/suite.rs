@@ -13,15 +13,7 @@ use linkwork_domain::user::{Email, UserStatus};
 use linkwork_domain::{Timestamp, UserId};
 use linkwork_storage::{AuditFilter, PageRequest, PostcodeRecord, StorageError, Store, UserFilter};
 
-use crate::fixtures::{actor, add_user, event, organisation, tree, user};
-
-async fn audit_count(store: &dyn Store) -> u64 {
-    store
-        .audit_events(&AuditFilter::default(), PageRequest::new(1, 1))
-        .await
-        .unwrap()
-        .total
-}
+use crate::fixtures::{actor, add_user, audit_count, event, organisation, tree, user};
 
 fn session_for(user_id: UserId, token: &str, at: Timestamp) -> Session {
     Session {
@@ -224,84 +216,63 @@ pub async fn users_are_listed_with_filters_and_pages(store: &dyn Store) {
         "sorted ignoring case"
     );
 
-    let in_pcn_a = UserFilter {
-        within: Some(t.pcn_a.id),
-        ..Default::default()
-    };
-    assert_eq!(
-        names(
-            store
-                .list_users(&in_pcn_a, PageRequest::new(1, 50))
-                .await
-                .unwrap()
+    let cases: [(&str, UserFilter, &[&str]); 6] = [
+        (
+            "within a network",
+            UserFilter {
+                within: Some(t.pcn_a.id),
+                ..Default::default()
+            },
+            &["Alice Adams", "bob Brown"],
         ),
-        ["Alice Adams", "bob Brown"]
-    );
-    let link_workers = UserFilter {
-        role: Some(Role::LinkWorker),
-        ..Default::default()
-    };
-    assert_eq!(
-        names(
-            store
-                .list_users(&link_workers, PageRequest::new(1, 50))
-                .await
-                .unwrap()
+        (
+            "by role",
+            UserFilter {
+                role: Some(Role::LinkWorker),
+                ..Default::default()
+            },
+            &["Alice Adams", "Cara Cole"],
         ),
-        ["Alice Adams", "Cara Cole"]
-    );
-    let disabled = UserFilter {
-        status: Some(UserStatus::Disabled),
-        ..Default::default()
-    };
-    assert_eq!(
-        names(
-            store
-                .list_users(&disabled, PageRequest::new(1, 50))
-                .await
-                .unwrap()
+        (
+            "by status",
+            UserFilter {
+                status: Some(UserStatus::Disabled),
+                ..Default::default()
+            },
+            &["Dan Dale"],
         ),
-        ["Dan Dale"]
-    );
-    let by_text = UserFilter {
-        text: Some("BROWN".into()),
-        ..Default::default()
-    };
-    assert_eq!(
-        names(
-            store
-                .list_users(&by_text, PageRequest::new(1, 50))
-                .await
-                .unwrap()
+        (
+            "by name, ignoring case",
+            UserFilter {
+                text: Some("BROWN".into()),
+                ..Default::default()
+            },
+            &["bob Brown"],
         ),
-        ["bob Brown"]
-    );
-    let by_email = UserFilter {
-        text: Some("garden.org".into()),
-        ..Default::default()
-    };
-    assert_eq!(
-        names(
-            store
-                .list_users(&by_email, PageRequest::new(1, 50))
-                .await
-                .unwrap()
+        (
+            "by email",
+            UserFilter {
+                text: Some("garden.org".into()),
+                ..Default::default()
+            },
+            &["Dan Dale"],
         ),
-        ["Dan Dale"]
-    );
-    let by_org = UserFilter {
-        org_id: Some(t.pcn_b.id),
-        ..Default::default()
-    };
-    assert_eq!(
-        names(
-            store
-                .list_users(&by_org, PageRequest::new(1, 50))
-                .await
-                .unwrap()
+        (
+            "by organisation",
+            UserFilter {
+                org_id: Some(t.pcn_b.id),
+                ..Default::default()
+            },
+            &["Cara Cole"],
         ),
-        ["Cara Cole"]
-    );
+    ];
+    for (what, filter, expected) in cases {
+        let page = store
+            .list_users(&filter, PageRequest::new(1, 50))
+            .await
+            .unwrap();
+        assert_eq!(names(page), expected, "{what}");
+    }
 
     let page2 = store
         .list_users(&UserFilter::default(), PageRequest::new(2, 3))
@@ -861,4 +832,31 @@ pub async fn postcodes_import_in_one_transaction_and_are_found(store: &dyn Store
         "{}",
         logged.items[0].detail
     );
+}
+
+/// The audit log and referral histories cannot be changed or emptied, even
+/// with SQL run directly on the database: triggers refuse it.
+pub async fn append_only_tables_refuse_direct_changes<D: crate::databases::TestDatabase>(db: &D) {
+    let store = db.store();
+    let t = tree(store).await;
+    crate::referral_fixtures::add_referral(
+        store,
+        crate::referral_fixtures::person(t.pcn_a.id, "Sam", "Patel", None, None),
+        now(),
+    )
+    .await;
+    let before = audit_count(store).await;
+    for (table, column) in [("audit_events", "detail"), ("referral_events", "summary")] {
+        let statements = [
+            format!("UPDATE {table} SET {column} = 'changed'"),
+            format!("DELETE FROM {table}"),
+        ]
+        .into_iter()
+        .chain(D::emptying_statements(table));
+        for statement in statements {
+            let err = db.execute_directly(&statement).await.unwrap_err();
+            assert!(err.contains("append-only"), "{statement}: {err}");
+        }
+    }
+    assert_eq!(audit_count(store).await, before);
 }
