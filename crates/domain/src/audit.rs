@@ -119,6 +119,21 @@ audit_actions! {
     NeedChange => "need.change", "Changed the list of needs";
     ClinicalCodeChange => "clinical_code.change", "Changed a clinical code";
     DemoReferrals => "demo.referrals", "Generated demo referrals";
+    ContactBook => "contact.book", "Booked a contact";
+    ContactRecord => "contact.record", "Recorded a contact";
+    WhatMattersSave => "what_matters.save", "Recorded what matters";
+    PlanSave => "plan.save", "Changed a plan";
+    NoteAdd => "note.add", "Added a case note";
+    SafeguardingConcern => "safeguarding.concern", "Raised a safeguarding concern";
+    SafeguardingResolve => "safeguarding.resolve", "Resolved a safeguarding concern";
+    TaskAdd => "task.add", "Added a task";
+    TaskComplete => "task.complete", "Completed a task";
+    Discharge => "referral.discharge", "Discharged a person";
+    CaseListView => "case.list_view", "Viewed a list of people";
+    CalendarFeedIssue => "calendar_feed.issue", "Set up a calendar feed";
+    CalendarFeedRevoke => "calendar_feed.revoke", "Revoked a calendar feed";
+    CalendarFeedRead => "calendar_feed.read", "A calendar app read a diary";
+    DemoCasework => "demo.casework", "Generated demo casework";
 }
 
 impl fmt::Display for AuditAction {

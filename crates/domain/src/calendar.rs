@@ -61,6 +61,19 @@ pub fn uk_start_of_day(date: NaiveDate) -> Timestamp {
     }
 }
 
+/// The instant a time on UK clocks falls at. In the hour the clocks skip
+/// (01:00 to 02:00 on the last Sunday of March) the time is read as GMT;
+/// in the hour they repeat (last Sunday of October) as the first, BST.
+pub fn uk_instant(date: NaiveDate, time: chrono::NaiveTime) -> Timestamp {
+    let local = date.and_time(time);
+    let as_bst = Utc.from_utc_datetime(&(local - Duration::hours(1)));
+    if uk_datetime(as_bst) == local {
+        as_bst
+    } else {
+        Utc.from_utc_datetime(&local)
+    }
+}
+
 /// Monday to Friday, less the given non-working days (bank holidays).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkingCalendar {
@@ -125,6 +138,36 @@ mod tests {
         assert_eq!(last_sunday(2026, 10), date(2026, 10, 25));
         assert_eq!(uk_date(utc(2026, 10, 24, 23, 30)), date(2026, 10, 25));
         assert_eq!(uk_date(utc(2026, 10, 25, 23, 30)), date(2026, 10, 25));
+    }
+
+    #[test]
+    fn local_times_become_instants() {
+        let at = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(
+            uk_instant(date(2026, 1, 15), at(10, 0)),
+            utc(2026, 1, 15, 10, 0)
+        );
+        assert_eq!(
+            uk_instant(date(2026, 7, 15), at(10, 0)),
+            utc(2026, 7, 15, 9, 0)
+        );
+        assert_eq!(
+            uk_instant(date(2026, 7, 15), at(0, 30)),
+            utc(2026, 7, 14, 23, 30)
+        );
+        // The hour skipped in March, and the hour repeated in October.
+        assert_eq!(
+            uk_instant(date(2026, 3, 29), at(1, 30)),
+            utc(2026, 3, 29, 1, 30)
+        );
+        assert_eq!(
+            uk_instant(date(2026, 10, 25), at(1, 30)),
+            utc(2026, 10, 25, 0, 30)
+        );
+        for t in [utc(2026, 3, 29, 3, 0), utc(2026, 10, 25, 12, 0)] {
+            let local = uk_datetime(t);
+            assert_eq!(uk_instant(local.date(), local.time()), t);
+        }
     }
 
     #[test]

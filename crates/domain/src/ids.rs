@@ -79,3 +79,23 @@ uuid_id!(
     /// A token another system uses to call the referral API.
     ApiTokenId
 );
+uuid_id!(
+    /// An appointment, call, visit or session with a person.
+    ContactId
+);
+uuid_id!(
+    /// One revision of a "what matters to me" record.
+    WhatMattersId
+);
+uuid_id!(
+    /// A goal in a personalised care and support plan.
+    GoalId
+);
+uuid_id!(
+    /// A case note (and, when marked so, a safeguarding concern).
+    CaseNoteId
+);
+uuid_id!(
+    /// A piece of work with an owner and a due date.
+    TaskId
+);

@@ -4,6 +4,7 @@
 pub mod api_token;
 pub mod audit;
 pub mod calendar;
+pub mod casework;
 pub mod codes;
 pub mod consent;
 pub mod coverage;
@@ -23,6 +24,7 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    ApiTokenId, AuditEventId, ConsentId, OrgId, PersonId, ReferralEventId, ReferralId, UserId,
+    ApiTokenId, AuditEventId, CaseNoteId, ConsentId, ContactId, GoalId, OrgId, PersonId,
+    ReferralEventId, ReferralId, TaskId, UserId, WhatMattersId,
 };
 pub use time::Timestamp;

@@ -9,7 +9,7 @@ use crate::ethnicity::ETHNIC_CATEGORIES;
 use crate::nhs_number::{NhsNumber, NhsNumberError};
 use crate::postcode::Postcode;
 use crate::user::Email;
-use crate::validation::{ValidationErrors, non_empty};
+use crate::validation::{ValidationErrors, non_empty, text};
 use crate::{OrgId, PersonId, Timestamp};
 
 /// Sex as recorded in GP records (NHS Data Dictionary "person stated
@@ -132,38 +132,79 @@ impl DateParts {
         }
     }
 
+    /// Nothing typed in any part.
+    pub fn is_empty(&self) -> bool {
+        [&self.day, &self.month, &self.year]
+            .iter()
+            .all(|p| p.trim().is_empty())
+    }
+
+    /// The date typed, if any part was: `Ok(None)` when all three are
+    /// empty. Months may be numbers or names ("3", "Mar", "March"), as
+    /// people write them. `what` names the date in messages, following the
+    /// NHS design system's wording ("Date of birth must include a month").
+    pub fn parse(&self, what: &str) -> Result<Option<NaiveDate>, String> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let (d, m, y) = (self.day.trim(), self.month.trim(), self.year.trim());
+        for (part, name) in [(d, "day"), (m, "month"), (y, "year")] {
+            if part.is_empty() {
+                return Err(format!("{what} must include a {name}"));
+            }
+        }
+        if y.len() != 4 || y.parse::<i32>().is_err() {
+            return Err("Year must include 4 numbers".into());
+        }
+        let date = match (d.parse::<u32>(), month_number(m), y.parse::<i32>()) {
+            (Ok(d), Some(m), Ok(y)) => NaiveDate::from_ymd_opt(y, m, d),
+            _ => None,
+        };
+        date.map(Some)
+            .ok_or_else(|| format!("{what} must be a real date"))
+    }
+
     /// A past date of birth, with the NHS's messages for each way it can
     /// be wrong.
-    pub fn date_of_birth(&self, today: NaiveDate) -> Result<NaiveDate, &'static str> {
-        let (d, m, y) = (self.day.trim(), self.month.trim(), self.year.trim());
-        if d.is_empty() && m.is_empty() && y.is_empty() {
-            return Err("Enter a date of birth");
-        }
-        if d.is_empty() {
-            return Err("Date of birth must include a day");
-        }
-        if m.is_empty() {
-            return Err("Date of birth must include a month");
-        }
-        if y.is_empty() {
-            return Err("Date of birth must include a year");
-        }
-        if y.len() != 4 {
-            return Err("Year must include 4 numbers");
-        }
-        let date = match (d.parse::<u32>(), m.parse::<u32>(), y.parse::<i32>()) {
-            (Ok(d), Ok(m), Ok(y)) => NaiveDate::from_ymd_opt(y, m, d),
-            _ => None,
-        }
-        .ok_or("Date of birth must be a real date")?;
+    pub fn date_of_birth(&self, today: NaiveDate) -> Result<NaiveDate, String> {
+        let date = self
+            .parse("Date of birth")?
+            .ok_or("Enter a date of birth")?;
         if date > today {
-            return Err("Date of birth must be in the past");
+            return Err("Date of birth must be in the past".into());
         }
         if today.year() - date.year() > 130 {
-            return Err("Date of birth must be within the last 130 years");
+            return Err("Date of birth must be within the last 130 years".into());
         }
         Ok(date)
     }
+}
+
+/// A month as a number (1–12) or an English name or its first three
+/// letters, in any case.
+fn month_number(raw: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    if let Ok(n) = raw.parse::<u32>() {
+        return (1..=12).contains(&n).then_some(n);
+    }
+    let lower = raw.trim_end_matches('.').to_lowercase();
+    MONTHS
+        .iter()
+        .position(|name| lower.len() >= 3 && name.starts_with(&lower))
+        .map(|i| i as u32 + 1)
 }
 
 /// What any route supplies about a person, as typed.
@@ -240,22 +281,6 @@ pub struct PersonDetails {
 pub struct PersonRules {
     pub nhs_number_required: bool,
     pub today: NaiveDate,
-}
-
-fn text(
-    errors: &mut ValidationErrors,
-    field: &'static str,
-    raw: &str,
-    max: usize,
-    label: &str,
-) -> Option<String> {
-    let value = non_empty(raw);
-    if let Some(v) = &value
-        && v.chars().count() > max
-    {
-        errors.add(field, format!("{label} must be {max} characters or fewer"));
-    }
-    value
 }
 
 /// A UK phone number (10 or 11 digits starting 0, or +44), or an
@@ -729,23 +754,26 @@ mod tests {
             }
             .date_of_birth(today())
         };
-        assert_eq!(check("", "", ""), Err("Enter a date of birth"));
+        assert_eq!(check("", "", ""), Err("Enter a date of birth".into()));
         assert_eq!(
             check("1", "", "1990"),
-            Err("Date of birth must include a month")
+            Err("Date of birth must include a month".into())
         );
         assert_eq!(
             check("31", "2", "1990"),
-            Err("Date of birth must be a real date")
+            Err("Date of birth must be a real date".into())
         );
-        assert_eq!(check("1", "1", "90"), Err("Year must include 4 numbers"));
+        assert_eq!(
+            check("1", "1", "90"),
+            Err("Year must include 4 numbers".into())
+        );
         assert_eq!(
             check("2", "5", "2026"),
-            Err("Date of birth must be in the past")
+            Err("Date of birth must be in the past".into())
         );
         assert_eq!(
             check("1", "1", "1850"),
-            Err("Date of birth must be within the last 130 years")
+            Err("Date of birth must be within the last 130 years".into())
         );
         assert_eq!(
             check("07", "03", "1950"),
@@ -760,6 +788,33 @@ mod tests {
                 .date_of_birth(today())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn months_may_be_written_as_names() {
+        let parse = |m: &str| {
+            DateParts {
+                day: "15".into(),
+                month: m.into(),
+                year: "1984".into(),
+            }
+            .parse("Date")
+        };
+        let march = Ok(Some(NaiveDate::from_ymd_opt(1984, 3, 15).unwrap()));
+        for month in ["3", "03", "March", "march", "Mar", "MAR.", "Marc"] {
+            assert_eq!(parse(month), march, "{month}");
+        }
+        assert_eq!(
+            parse("Sept"),
+            Ok(Some(NaiveDate::from_ymd_opt(1984, 9, 15).unwrap()))
+        );
+        for month in ["Ma", "13", "0", "Marchy", "Smarch"] {
+            assert_eq!(
+                parse(month),
+                Err("Date must be a real date".into()),
+                "{month}"
+            );
+        }
     }
 
     #[test]

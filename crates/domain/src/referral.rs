@@ -631,34 +631,22 @@ pub struct ContactAttemptInput {
 }
 
 /// A date on or after `today`, for next actions.
-fn due_date(
+pub(crate) fn due_date(
     errors: &mut ValidationErrors,
     field: &'static str,
     parts: &DateParts,
     today: NaiveDate,
 ) -> Option<NaiveDate> {
-    if parts.day.trim().is_empty() && parts.month.trim().is_empty() && parts.year.trim().is_empty()
-    {
-        return None;
-    }
-    let date = match (
-        parts.day.trim().parse::<u32>(),
-        parts.month.trim().parse::<u32>(),
-        parts.year.trim().parse::<i32>(),
-    ) {
-        (Ok(d), Ok(m), Ok(y)) if parts.year.trim().len() == 4 => NaiveDate::from_ymd_opt(y, m, d),
-        _ => None,
-    };
-    match date {
-        None => {
-            errors.add(field, "Enter a real date, like 27 3 2026");
+    match parts.parse("The date") {
+        Err(message) => {
+            errors.add(field, message);
             None
         }
-        Some(d) if d < today => {
+        Ok(Some(d)) if d < today => {
             errors.add(field, "The date must be today or in the future");
             None
         }
-        Some(d) => Some(d),
+        Ok(date) => date,
     }
 }
 
@@ -870,6 +858,66 @@ impl Referral {
                 attempt.method.label().to_lowercase()
             ),
             reason: attempt.note.clone(),
+        })
+    }
+
+    /// Records that the person attended a contact at `at`. The first one
+    /// starts their support: an accepted referral moves to in progress and
+    /// the wait for first contact ends then. Returns the change to record
+    /// when the status moved.
+    pub fn record_attended_contact(
+        &mut self,
+        at: Timestamp,
+        how: &str,
+    ) -> Result<Option<Change>, ValidationErrors> {
+        if !matches!(
+            self.status,
+            ReferralStatus::Accepted | ReferralStatus::InProgress
+        ) {
+            return Err(ValidationErrors::single(
+                "status",
+                "Accept the referral before recording contact with the person",
+            ));
+        }
+        if self.first_contact_at.is_none_or(|first| at < first) {
+            self.first_contact_at = Some(at);
+        }
+        if self.status != ReferralStatus::Accepted {
+            return Ok(None);
+        }
+        self.move_to(ReferralStatus::InProgress, at)?;
+        self.next_action_due = None;
+        self.next_action_note = None;
+        Ok(Some(Change {
+            kind: EventKind::StatusChange,
+            from_status: Some(ReferralStatus::Accepted),
+            to_status: Some(ReferralStatus::InProgress),
+            summary: format!("Support started: {how}"),
+            reason: None,
+        }))
+    }
+
+    /// Ends support. `declined_code` is recorded as the outcome when the
+    /// person chose to stop.
+    pub fn discharge(
+        &mut self,
+        reason: crate::casework::DischargeReason,
+        summary: &str,
+        at: Timestamp,
+        declined_code: &str,
+    ) -> Result<Change, ValidationErrors> {
+        let from = self.move_to(ReferralStatus::Discharged, at)?;
+        self.outcome = Some(Outcome {
+            note: Some(summary.to_owned()),
+            code: reason.person_declined().then(|| declined_code.to_owned()),
+            ..Default::default()
+        });
+        Ok(Change {
+            kind: EventKind::StatusChange,
+            from_status: Some(from),
+            to_status: Some(ReferralStatus::Discharged),
+            summary: format!("Discharged: {}", reason.label()),
+            reason: Some(summary.to_owned()),
         })
     }
 

@@ -78,6 +78,24 @@ pub fn non_empty(value: &str) -> Option<String> {
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
+/// An optional free-text field: trimmed, absent when empty, and at most
+/// `max` characters (`label` names it in the message).
+pub fn text(
+    errors: &mut ValidationErrors,
+    field: &'static str,
+    raw: &str,
+    max: usize,
+    label: &str,
+) -> Option<String> {
+    let value = non_empty(raw);
+    if let Some(v) = &value
+        && v.chars().count() > max
+    {
+        errors.add(field, format!("{label} must be {max} characters or fewer"));
+    }
+    value
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

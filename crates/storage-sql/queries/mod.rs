@@ -16,6 +16,7 @@
 //! width as one INTEGER type and reads any of them back.
 
 mod audit;
+mod casework;
 mod directory;
 mod organisations;
 mod people;
@@ -69,6 +70,15 @@ fn conflict_or_backend(e: sqlx::Error, message: &str) -> StorageError {
         }
         _ => StorageError::backend(e),
     }
+}
+
+/// The value of `column` in `row`.
+fn get<'r, T>(row: &'r DbRow, column: &str) -> StorageResult<T>
+where
+    T: sqlx::Decode<'r, Db> + sqlx::Type<Db>,
+{
+    use sqlx::Row;
+    row.try_get(column).map_err(backend)
 }
 
 /// A value in the database that this version cannot understand: a bug or

@@ -166,6 +166,58 @@ async fn insert_referrals(conn: &mut Connection, new: &[&NewReferral]) -> Storag
     .map_err(backend)
 }
 
+/// Saves a referral's new state if it is still at `expected_version`, with
+/// the history entry for the change; otherwise `Conflict`.
+pub(super) async fn write_referral_update(
+    conn: &mut Connection,
+    r: &Referral,
+    expected_version: i64,
+    event: &ReferralEvent,
+) -> StorageResult<()> {
+    let outcome = r.outcome.clone().unwrap_or_default();
+    let result = sqlx::query(
+        "UPDATE referrals SET status = $1, accepted_at = $2, first_contact_at = $3, closed_at = $4, assigned_to = $5, \
+         failed_contact_attempts = $6, next_action_due = $7, next_action_note = $8, outcome_decline_reason = $9, \
+         outcome_redirected_to = $10, outcome_note = $11, outcome_code = $12, version = $13, updated_at = $14 \
+         WHERE id = $15 AND version = $16",
+    )
+    .bind(r.status.code())
+    .bind(r.accepted_at)
+    .bind(r.first_contact_at)
+    .bind(r.closed_at)
+    .bind(r.assigned_to.map(|id| id.0))
+    .bind(r.failed_contact_attempts as i32)
+    .bind(r.next_action_due)
+    .bind(&r.next_action_note)
+    .bind(outcome.decline_reason.map(DeclineReason::code))
+    .bind(outcome.redirected_to)
+    .bind(outcome.note)
+    .bind(outcome.code)
+    .bind(r.version)
+    .bind(r.updated_at)
+    .bind(r.id.0)
+    .bind(expected_version)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    if result.rows_affected() != 1 {
+        return Err(StorageError::Conflict(
+            "Someone else changed this referral while you were working on it. Check its latest state and try again"
+                .into(),
+        ));
+    }
+    insert_rows(
+        conn,
+        "referral_events",
+        EVENT_COLUMNS,
+        &[event],
+        "",
+        |b, e| push_event(b, e),
+    )
+    .await
+    .map_err(backend)
+}
+
 fn status(raw: &str) -> StorageResult<ReferralStatus> {
     ReferralStatus::from_code(raw).ok_or_else(|| corrupt("referral status", raw))
 }
@@ -227,7 +279,12 @@ fn referral(row: &DbRow) -> StorageResult<Referral> {
     })
 }
 
-fn person_brief(row: &DbRow) -> StorageResult<PersonBrief> {
+/// The columns `person_brief` reads, for a query joining `people p`.
+pub(super) const PERSON_BRIEF_COLUMNS: &str = "p.id AS p_id, p.given_name AS p_given_name, p.family_name AS p_family_name, \
+     p.preferred_name AS p_preferred_name, p.date_of_birth AS p_date_of_birth, \
+     p.nhs_number AS p_nhs_number, p.safeguarding_concern AS p_safeguarding_concern";
+
+pub(super) fn person_brief(row: &DbRow) -> StorageResult<PersonBrief> {
     Ok(PersonBrief {
         id: row.try_get::<Uuid, _>("p_id").map_err(backend)?.into(),
         given_name: row.try_get("p_given_name").map_err(backend)?,
@@ -355,10 +412,7 @@ impl ReferralStore for Store {
             .await
             .map_err(backend)?;
         let mut query = QueryBuilder::<Db>::new(format!(
-            "SELECT {REFERRAL_SELECT}, p.id AS p_id, p.given_name AS p_given_name, p.family_name AS p_family_name, \
-             p.preferred_name AS p_preferred_name, p.date_of_birth AS p_date_of_birth, \
-             p.nhs_number AS p_nhs_number, p.safeguarding_concern AS p_safeguarding_concern \
-             FROM referrals r JOIN people p ON p.id = r.person_id"
+            "SELECT {REFERRAL_SELECT}, {PERSON_BRIEF_COLUMNS} FROM referrals r JOIN people p ON p.id = r.person_id"
         ));
         push_filter(&mut query, filter);
         query.push(match order {
@@ -407,48 +461,7 @@ impl ReferralStore for Store {
         audit: &NewAuditEvent,
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
-        let outcome = r.outcome.clone().unwrap_or_default();
-        let result = sqlx::query(
-            "UPDATE referrals SET status = $1, accepted_at = $2, first_contact_at = $3, closed_at = $4, assigned_to = $5, \
-             failed_contact_attempts = $6, next_action_due = $7, next_action_note = $8, outcome_decline_reason = $9, \
-             outcome_redirected_to = $10, outcome_note = $11, outcome_code = $12, version = $13, updated_at = $14 \
-             WHERE id = $15 AND version = $16",
-        )
-        .bind(r.status.code())
-        .bind(r.accepted_at)
-        .bind(r.first_contact_at)
-        .bind(r.closed_at)
-        .bind(r.assigned_to.map(|id| id.0))
-        .bind(r.failed_contact_attempts as i32)
-        .bind(r.next_action_due)
-        .bind(&r.next_action_note)
-        .bind(outcome.decline_reason.map(DeclineReason::code))
-        .bind(outcome.redirected_to)
-        .bind(outcome.note)
-        .bind(outcome.code)
-        .bind(r.version)
-        .bind(r.updated_at)
-        .bind(r.id.0)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        if result.rows_affected() != 1 {
-            return Err(StorageError::Conflict(
-                "Someone else changed this referral while you were working on it. Check its latest state and try again"
-                    .into(),
-            ));
-        }
-        insert_rows(
-            &mut tx,
-            "referral_events",
-            EVENT_COLUMNS,
-            &[event],
-            "",
-            |b, e| push_event(b, e),
-        )
-        .await
-        .map_err(backend)?;
+        write_referral_update(&mut tx, r, expected_version, event).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(backend)
     }

@@ -2,6 +2,7 @@
 //! `Store` traits and run against SQLite and PostgreSQL (see
 //! `storage_suite!`), plus fresh databases for tests of other crates.
 
+pub mod casework;
 pub mod databases;
 pub mod directory_suite;
 pub mod fixtures;
@@ -98,6 +99,40 @@ macro_rules! referral_suite {
                 #[allow(clippy::redundant_closure_call)]
                 let Some(db) = ($make)().await else { return };
                 $crate::referrals::$case(db.store()).await;
+            }
+        )*
+    };
+}
+
+/// Every case of the casework suite (`casework.rs`).
+#[macro_export]
+macro_rules! all_casework_cases {
+    ($make:expr) => {
+        $crate::casework_suite!($make;
+            contacts_are_booked_recorded_and_versioned,
+            the_first_attended_contact_starts_support_or_nothing_is_written,
+            what_matters_is_kept_as_revisions,
+            plans_are_versioned_and_replaced_whole,
+            notes_keep_their_words_and_concerns_are_listed_until_resolved,
+            tasks_follow_their_owner_and_move_when_a_case_is_reassigned,
+            the_team_lead_sees_each_workers_load,
+            a_discharge_is_recorded_once,
+            calendar_feeds_are_found_by_hash_and_revoked,
+            casework_loads_in_bulk_with_one_audit_event,
+        );
+    };
+}
+
+/// Like `storage_suite!`, for the cases in `casework.rs`.
+#[macro_export]
+macro_rules! casework_suite {
+    ($make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                #[allow(clippy::redundant_closure_call)]
+                let Some(db) = ($make)().await else { return };
+                $crate::casework::$case(db.store()).await;
             }
         )*
     };

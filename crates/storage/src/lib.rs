@@ -6,12 +6,14 @@
 //! change and writes both in one transaction: the change is never saved
 //! without its audit entry, nor the entry without the change.
 
+mod casework;
 mod directory;
 mod error;
 mod page;
 mod referrals;
 mod traits;
 
+pub use casework::*;
 pub use directory::{DirectoryChange, DirectoryItem, DirectoryStore, ImportCounts};
 pub use error::{StorageError, StorageResult};
 pub use page::{Page, PageRequest};

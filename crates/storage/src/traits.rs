@@ -217,6 +217,7 @@ pub trait Store:
     + ReferenceDataStore
     + ApiTokenStore
     + RateLimitStore
+    + crate::CaseworkStore
     + 'static
 {
 }
@@ -236,6 +237,7 @@ impl<T> Store for T where
         + ReferenceDataStore
         + ApiTokenStore
         + RateLimitStore
+        + crate::CaseworkStore
         + 'static
 {
 }
