@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod audit_log;
+pub mod casework;
 pub mod directory;
 pub mod directory_edit;
 pub mod directory_import;

@@ -70,6 +70,24 @@ pub struct Settings {
     pub password_hashing: PasswordHashing,
     pub directory: DirectorySettings,
     pub referrals: ReferralSettings,
+    pub casework: CaseworkSettings,
+}
+
+/// The link worker's casework.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaseworkSettings {
+    /// The team lead's view flags cases in progress with no attended
+    /// contact for this many days.
+    pub no_contact_alert_days: u32,
+}
+
+impl Default for CaseworkSettings {
+    fn default() -> Self {
+        CaseworkSettings {
+            no_contact_alert_days: 14,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -159,6 +177,7 @@ impl Default for Settings {
             password_hashing: PasswordHashing::default(),
             directory: DirectorySettings::default(),
             referrals: ReferralSettings::default(),
+            casework: CaseworkSettings::default(),
         }
     }
 }

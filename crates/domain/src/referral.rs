@@ -477,9 +477,6 @@ pub enum Decision {
     Withdraw {
         note: String,
     },
-    Discharge {
-        note: String,
-    },
 }
 
 impl Decision {
@@ -490,7 +487,6 @@ impl Decision {
             Decision::Redirect { .. } => ReferralStatus::Redirected,
             Decision::UnableToContact { .. } => ReferralStatus::UnableToContact,
             Decision::Withdraw { .. } => ReferralStatus::Withdrawn,
-            Decision::Discharge { .. } => ReferralStatus::Discharged,
         }
     }
 }
@@ -549,12 +545,6 @@ impl DecisionInput {
                     e.add("note", "Explain why the referral is withdrawn");
                 }
                 note.map(|note| Decision::Withdraw { note })
-            }
-            ReferralStatus::Discharged => {
-                if note.is_none() {
-                    e.add("note", "Summarise why the person is discharged");
-                }
-                note.map(|note| Decision::Discharge { note })
             }
             other => {
                 e.add(
@@ -797,13 +787,6 @@ impl Referral {
                 });
                 ("Withdrawn".to_owned(), Some(note))
             }
-            Decision::Discharge { note } => {
-                self.outcome = Some(Outcome {
-                    note: Some(note.clone()),
-                    ..Default::default()
-                });
-                ("Discharged".to_owned(), Some(note))
-            }
         };
         Ok(Change {
             kind: EventKind::StatusChange,
@@ -863,38 +846,56 @@ impl Referral {
 
     /// Records that the person attended a contact at `at`. The first one
     /// starts their support: an accepted referral moves to in progress and
-    /// the wait for first contact ends then. Returns the change to record
-    /// when the status moved.
+    /// the wait for first contact ends then. Returns the change to record,
+    /// if the referral changed.
     pub fn record_attended_contact(
         &mut self,
         at: Timestamp,
         how: &str,
     ) -> Result<Option<Change>, ValidationErrors> {
-        if !matches!(
+        self.require_open_case()?;
+        let earliest = self.first_contact_at.is_none_or(|first| at < first);
+        if earliest {
+            self.first_contact_at = Some(at);
+        }
+        if self.status == ReferralStatus::Accepted {
+            self.move_to(ReferralStatus::InProgress, at)?;
+            self.next_action_due = None;
+            self.next_action_note = None;
+            return Ok(Some(Change {
+                kind: EventKind::StatusChange,
+                from_status: Some(ReferralStatus::Accepted),
+                to_status: Some(ReferralStatus::InProgress),
+                summary: format!("Support started: {how}"),
+                reason: None,
+            }));
+        }
+        Ok(earliest.then(|| Change {
+            kind: EventKind::ContactAttempt,
+            from_status: None,
+            to_status: None,
+            summary: format!("First contact: {how}"),
+            reason: None,
+        }))
+    }
+
+    /// Casework (contacts, plans, notes) belongs to a referral the team has
+    /// accepted and not yet closed.
+    pub fn require_open_case(&self) -> Result<(), ValidationErrors> {
+        if matches!(
             self.status,
             ReferralStatus::Accepted | ReferralStatus::InProgress
         ) {
-            return Err(ValidationErrors::single(
+            Ok(())
+        } else {
+            Err(ValidationErrors::single(
                 "status",
-                "Accept the referral before recording contact with the person",
-            ));
+                format!(
+                    "This referral is {}: casework is for referrals that are accepted or in progress",
+                    self.status.label().to_lowercase()
+                ),
+            ))
         }
-        if self.first_contact_at.is_none_or(|first| at < first) {
-            self.first_contact_at = Some(at);
-        }
-        if self.status != ReferralStatus::Accepted {
-            return Ok(None);
-        }
-        self.move_to(ReferralStatus::InProgress, at)?;
-        self.next_action_due = None;
-        self.next_action_note = None;
-        Ok(Some(Change {
-            kind: EventKind::StatusChange,
-            from_status: Some(ReferralStatus::Accepted),
-            to_status: Some(ReferralStatus::InProgress),
-            summary: format!("Support started: {how}"),
-            reason: None,
-        }))
     }
 
     /// Ends support. `declined_code` is recorded as the outcome when the

@@ -14,7 +14,8 @@ use linkwork_domain::user::{User, UserStatus};
 use linkwork_domain::validation::ValidationErrors;
 use linkwork_domain::{OrgId, ReferralId, UserId};
 use linkwork_storage::{
-    Page, PageRequest, ReferralFilter, ReferralListItem, ReferralOrder, UserFilter,
+    CaseworkChanges, Page, PageRequest, ReferralFilter, ReferralListItem, ReferralOrder,
+    ReferralUpdate, UserFilter,
 };
 
 use crate::App;
@@ -299,9 +300,23 @@ impl App {
     async fn save_change(
         &self,
         p: &Principal,
+        referral: Referral,
+        change: Change,
+        action: AuditAction,
+    ) -> AppResult<Referral> {
+        self.save_change_with(p, referral, change, action, CaseworkChanges::default())
+            .await
+    }
+
+    /// Saves a change with the casework it brings (a follow-up task, tasks
+    /// moving with a reassigned case), in one transaction.
+    async fn save_change_with(
+        &self,
+        p: &Principal,
         mut referral: Referral,
         change: Change,
         action: AuditAction,
+        mut casework: CaseworkChanges,
     ) -> AppResult<Referral> {
         let at = now();
         let expected = referral.version;
@@ -319,9 +334,12 @@ impl App {
             .org(referral.pcn_id)
             .detail(format!("{}: {summary}", referral.reference))
             .ip(p.ip.clone());
-        self.store
-            .update_referral(&referral, expected, &event, &audit)
-            .await?;
+        casework.referral = Some(ReferralUpdate {
+            referral: referral.clone(),
+            expected_version: expected,
+            event,
+        });
+        self.store.save_casework(&casework, &[audit]).await?;
         Ok(referral)
     }
 
@@ -388,8 +406,13 @@ impl App {
         if let Some(permission) = needed {
             p.require(permission)?;
         }
+        let moving = referral.assigned_to.zip(to_id).map(|(_, to)| (referral.id, to));
         let change = referral.assign(to)?;
-        self.save_change(p, referral, change, AuditAction::ReferralAssign)
+        let casework = CaseworkChanges {
+            reassign: moving,
+            ..Default::default()
+        };
+        self.save_change_with(p, referral, change, AuditAction::ReferralAssign, casework)
             .await
     }
 
@@ -406,8 +429,22 @@ impl App {
         p.require(Permission::WorkWithPeople)?;
         let attempt = input.validate(self.today())?;
         let change = referral.record_contact_attempt(&attempt, now())?;
-        self.save_change(p, referral, change, AuditAction::ReferralContactAttempt)
-            .await
+        let casework = CaseworkChanges {
+            tasks: attempt
+                .next_action_due
+                .map(|due| self.follow_up_task(p, &referral, due))
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        };
+        self.save_change_with(
+            p,
+            referral,
+            change,
+            AuditAction::ReferralContactAttempt,
+            casework,
+        )
+        .await
     }
 
     pub async fn set_next_action(
