@@ -343,6 +343,82 @@ async fn every_role_against_every_route(app: TestApp) {
             &[],
             StatusCode::SEE_OTHER,
         )),
+        get("own diary", "/diary".into(), &[LinkWorker, TeamLead]),
+        post(
+            "setting up a calendar feed",
+            "/diary/feed".into(),
+            vec![],
+            &[LinkWorker, TeamLead],
+            StatusCode::OK,
+        ),
+        hidden(get(
+            "a calendar feed with a guessed address",
+            "/calendar/guessed-token.ics".into(),
+            &[],
+        )),
+        get("the team's loads", "/team".into(), &[TeamLead]),
+        get(
+            "open safeguarding concerns",
+            "/safeguarding".into(),
+            &[TeamLead],
+        ),
+        hidden(get(
+            "what matters to a person of own network",
+            format!("/referrals/{}/what-matters", referral_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(get(
+            "a plan of own network",
+            format!("/referrals/{}/plan", referral_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(get(
+            "case notes of own network",
+            format!("/referrals/{}/notes", referral_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(get(
+            "contacts of own network",
+            format!("/referrals/{}/contacts", referral_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(get(
+            "discharging a person of own network",
+            format!("/referrals/{}/discharge", referral_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(get(
+            "a GP summary before discharge",
+            format!("/referrals/{}/gp-summary", referral_a.id),
+            &[],
+        )),
+        hidden(get(
+            "case notes of another network",
+            format!("/referrals/{}/notes", referral_b.id),
+            &[],
+        )),
+        hidden(get(
+            "a plan of another network",
+            format!("/referrals/{}/plan/print", referral_b.id),
+            &[],
+        )),
+        hidden(post(
+            "adding a note to another network's case",
+            format!("/referrals/{}/notes", referral_b.id),
+            vec![("text", "Sneaky note".into())],
+            &[],
+            StatusCode::SEE_OTHER,
+        )),
+        hidden(post(
+            "saving what matters in another network's case",
+            format!("/referrals/{}/what-matters", referral_b.id),
+            vec![
+                ("revision", "0".into()),
+                ("in_their_words", "Sneaky".into()),
+            ],
+            &[],
+            StatusCode::SEE_OTHER,
+        )),
         post(
             "issue an API token for another organisation",
             "/admin/api-tokens".into(),
@@ -414,6 +490,8 @@ async fn every_role_against_every_route(app: TestApp) {
     assert_eq!(b.status, ReferralStatus::Received);
     assert_eq!(app.store().consents(person_b.id).await.unwrap().len(), 1);
     assert!(app.store().api_tokens(None).await.unwrap().is_empty());
+    let b_file = app.store().case_file(referral_b.id).await.unwrap();
+    assert!(b_file.notes.is_empty() && b_file.what_matters.is_none());
 }
 
 fn method_name(m: &Method) -> &'static str {

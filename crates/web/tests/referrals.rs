@@ -354,8 +354,21 @@ async fn triage_accept_assign_contact_and_caseload(app: TestApp) {
         Some(app.app.first_contact_due(referral.received_at))
     );
 
-    // Accepting again is refused with the reason, and changes nothing.
-    let again = act(&mut lw, id, "accept", &[]).await;
+    // Accepting again: the page says why there is no form, and a post
+    // (a form left open in another tab) is refused with the reason.
+    let stale_form = lw.get(&format!("/referrals/{id}/accept")).await;
+    assert!(
+        stale_form
+            .body
+            .contains("This referral is accepted: this cannot be done now.")
+    );
+    assert!(!stale_form.body.contains("name=\"version\""));
+    let again = lw
+        .post(
+            &format!("/referrals/{id}/accept"),
+            &[("version", &referral.version.to_string())],
+        )
+        .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         again

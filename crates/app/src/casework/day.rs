@@ -218,7 +218,10 @@ impl App {
             .entity(EntityRef::new("user", p.user.id))
             .org(p.user.org_id)
             .ip(p.ip.clone());
-        Ok(self.store.set_calendar_feed(p.user.id, None, &audit).await?)
+        Ok(self
+            .store
+            .set_calendar_feed(p.user.id, None, &audit)
+            .await?)
     }
 
     /// The iCalendar file a calendar app reads with a feed's secret token,
@@ -258,7 +261,11 @@ impl App {
                 .ip(ip),
             )
             .await?;
-        Ok(ics(&entries, feed.full_names, self.settings.public_url.as_deref()))
+        Ok(ics(
+            &entries,
+            feed.full_names,
+            self.settings.public_url.as_deref(),
+        ))
     }
 
     /// The team lead's view of a network's link workers.

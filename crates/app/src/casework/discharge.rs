@@ -1,16 +1,14 @@
 //! Discharge, and the summary for the GP record that follows it.
 
+use linkwork_domain::ReferralId;
 use linkwork_domain::audit::AuditAction;
-use linkwork_domain::casework::{
-    ContactStatus, Discharge, DischargeInput, Goal, WhatMatters,
-};
+use linkwork_domain::casework::{ContactStatus, Discharge, DischargeInput, Goal, WhatMatters};
 use linkwork_domain::codes::{ClinicalCode, CodePurpose, Need};
 use linkwork_domain::organisation::Organisation;
 use linkwork_domain::person::Person;
 use linkwork_domain::referral::Referral;
 use linkwork_domain::time::now;
 use linkwork_domain::user::User;
-use linkwork_domain::ReferralId;
 use linkwork_storage::CaseworkChanges;
 
 use super::stale;
@@ -126,7 +124,10 @@ impl App {
             p.ip.clone(),
             summary.person.id,
             summary.referral.pcn_id,
-            format!("Summary for the GP record of referral {}", summary.referral.reference),
+            format!(
+                "Summary for the GP record of referral {}",
+                summary.referral.reference
+            ),
         )
         .await?;
         Ok(summary)

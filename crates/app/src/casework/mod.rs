@@ -98,7 +98,12 @@ impl App {
         let expected_version = referral.version;
         referral.version += 1;
         referral.updated_at = at;
-        let event = change.into_event(referral.id, at, Some(p.user.id), p.user.display_name.clone());
+        let event = change.into_event(
+            referral.id,
+            at,
+            Some(p.user.id),
+            p.user.display_name.clone(),
+        );
         ReferralUpdate {
             referral,
             expected_version,

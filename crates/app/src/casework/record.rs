@@ -254,7 +254,10 @@ impl App {
             "The review notes",
         );
         if summary.is_none() {
-            errors.add("summary", "Say what you and the person agreed at the review");
+            errors.add(
+                "summary",
+                "Say what you and the person agreed at the review",
+            );
         }
         match validate_review_date(next_review, self.today()) {
             Ok(date) => plan.review_date = date,
@@ -405,10 +408,7 @@ impl App {
         referral.require_open_case()?;
         let (kind, title, due) = input.validate(self.today())?;
         let mut task = self.new_task(p, &referral, kind, title, due);
-        if let Some((owner, _)) = self
-            .assignee_for_task(p, &referral, &input.owner)
-            .await?
-        {
+        if let Some((owner, _)) = self.assignee_for_task(p, &referral, &input.owner).await? {
             task.owner = owner;
         }
         let audit = self.case_audit(p, AuditAction::TaskAdd, &referral, kind.label());

@@ -406,7 +406,10 @@ impl App {
         if let Some(permission) = needed {
             p.require(permission)?;
         }
-        let moving = referral.assigned_to.zip(to_id).map(|(_, to)| (referral.id, to));
+        let moving = referral
+            .assigned_to
+            .zip(to_id)
+            .map(|(_, to)| (referral.id, to));
         let change = referral.assign(to)?;
         let casework = CaseworkChanges {
             reassign: moving,

@@ -1,17 +1,30 @@
 //! The home page: what this user can do, by role.
 
 use askama::Template;
+use axum::extract::State;
 use axum::response::Response;
+use linkwork_app::casework::MyDay;
+use linkwork_domain::calendar::uk_datetime;
 use linkwork_domain::role::Permission;
 
 use crate::error::WebResult;
 use crate::page::{CurrentUser, PageCtx, render};
+use crate::referral_views::short_date;
+use crate::state::AppState;
 
 /// A card linking to one thing the user can do.
 pub struct Task {
     pub title: &'static str,
     pub href: &'static str,
     pub description: &'static str,
+}
+
+/// One line of "today": a contact, a task or a new assignment.
+pub struct TodayItem {
+    pub href: String,
+    pub name: String,
+    pub what: String,
+    pub overdue: bool,
 }
 
 #[derive(Template)]
@@ -21,6 +34,92 @@ struct HomePage {
     first_name: String,
     roles: String,
     tasks: Vec<Task>,
+    today: Option<Today>,
+}
+
+/// A link worker's day, as the home page lists it.
+pub struct Today {
+    pub date: String,
+    pub contacts: Vec<TodayItem>,
+    pub tasks: Vec<TodayItem>,
+    pub assignments: Vec<TodayItem>,
+}
+
+impl Today {
+    fn new(day: MyDay) -> Today {
+        Today {
+            date: day.today.format("%A %-d %B").to_string(),
+            contacts: day
+                .contacts
+                .into_iter()
+                .map(|e| TodayItem {
+                    href: format!("/referrals/{}/contacts", e.contact.referral_id),
+                    name: e.person.full_name(),
+                    what: format!(
+                        "{} at {}, {}",
+                        e.contact.mode.label(),
+                        uk_datetime(e.contact.starts_at).format("%H:%M"),
+                        e.contact.status.label().to_lowercase()
+                    ),
+                    overdue: false,
+                })
+                .collect(),
+            tasks: day
+                .tasks
+                .into_iter()
+                .map(|t| TodayItem {
+                    href: format!("/referrals/{}/notes", t.task.referral_id),
+                    name: t.person.full_name(),
+                    overdue: t.task.is_overdue(day.today),
+                    what: if t.task.is_overdue(day.today) {
+                        format!("{}, due {}", t.task.title, short_date(t.task.due))
+                    } else {
+                        format!("{}, due today", t.task.title)
+                    },
+                })
+                .collect(),
+            assignments: day
+                .new_assignments
+                .into_iter()
+                .map(|i| TodayItem {
+                    href: format!("/referrals/{}", i.referral.id),
+                    name: i.person.full_name(),
+                    what: format!(
+                        "Referral {}, first contact not yet made",
+                        i.referral.reference
+                    ),
+                    overdue: false,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Titles people put before their name, which a greeting leaves out.
+const TITLES: [&str; 12] = [
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "prof",
+    "professor",
+    "rev",
+    "revd",
+    "sir",
+    "dame",
+];
+
+/// The first name from a display name: "Dr Sarah Evans" is Sarah.
+fn first_name(display_name: &str) -> String {
+    let mut words = display_name.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    let is_title = TITLES.contains(&first.trim_end_matches('.').to_lowercase().as_str());
+    match (is_title, words.next()) {
+        (true, Some(name)) => name.to_owned(),
+        _ => first.to_owned(),
+    }
 }
 
 /// Everything a user might do from the home page, and the permission each
@@ -64,6 +163,30 @@ const TASKS: &[(Permission, Task)] = &[
             title: "Your caseload",
             href: "/caseload",
             description: "The people you are working with and what is due next.",
+        },
+    ),
+    (
+        Permission::WorkWithPeople,
+        Task {
+            title: "Your diary",
+            href: "/diary",
+            description: "Your contacts by day and week, and a feed for your calendar app.",
+        },
+    ),
+    (
+        Permission::ReassignCases,
+        Task {
+            title: "Your team",
+            href: "/team",
+            description: "Each link worker's cases, overdue tasks and people waiting too long.",
+        },
+    ),
+    (
+        Permission::ReassignCases,
+        Task {
+            title: "Safeguarding concerns",
+            href: "/safeguarding",
+            description: "Open safeguarding concerns across your networks.",
         },
     ),
     (
@@ -124,23 +247,45 @@ const TASKS: &[(Permission, Task)] = &[
     ),
 ];
 
-pub async fn show(page: PageCtx, CurrentUser(principal): CurrentUser) -> WebResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+) -> WebResult<Response> {
     let tasks = TASKS
         .iter()
         .filter(|(needs, _)| principal.can(*needs))
         .map(|(_, task)| Task { ..*task })
         .collect();
-    let first_name = principal
-        .user
-        .display_name
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let today = if principal.can(Permission::WorkWithPeople) {
+        Some(Today::new(state.app.my_day(&principal).await?))
+    } else {
+        None
+    };
     render(&HomePage {
         page: page.title("Home"),
-        first_name,
+        first_name: first_name(&principal.user.display_name),
         roles: principal.user.roles.labels(),
         tasks,
+        today,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_name;
+
+    #[test]
+    fn greetings_use_the_first_name_not_a_title() {
+        for (display, first) in [
+            ("Dr Sarah Evans", "Sarah"),
+            ("dr. Sarah Evans", "Sarah"),
+            ("Sam Lee", "Sam"),
+            ("Prof Amina Khan", "Amina"),
+            ("Dr", "Dr"),
+            ("Drew Barry", "Drew"),
+        ] {
+            assert_eq!(first_name(display), first, "{display}");
+        }
+    }
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin_users;
 pub mod api_tokens;
 pub mod audit;
+pub mod casework;
 pub mod directory;
 pub mod home;
 pub mod info;
@@ -34,6 +35,56 @@ pub fn public() -> Router<AppState> {
         .route("/privacy", get(info::privacy))
         .route("/refer", get(refer::show).post(refer::submit))
         .route("/refer/confirmation/{reference}", get(refer::confirmation))
+        .route("/calendar/{file}", get(casework::diary::calendar))
+}
+
+/// The casework pages of one referral, and the pages across cases.
+fn case_pages() -> Router<AppState> {
+    use casework::*;
+    Router::new()
+        .route(
+            "/referrals/{id}/what-matters",
+            get(what_matters::show).post(what_matters::save),
+        )
+        .route(
+            "/referrals/{id}/what-matters/history",
+            get(what_matters::history),
+        )
+        .route("/referrals/{id}/plan", get(plan::show))
+        .route("/referrals/{id}/plan/print", get(plan::print))
+        .route(
+            "/referrals/{id}/plan/goals/{goal}",
+            get(plan::goal_form).post(plan::goal_submit),
+        )
+        .route("/referrals/{id}/plan/{what}", post(plan::review))
+        .route(
+            "/referrals/{id}/contacts",
+            get(contacts::list).post(contacts::add),
+        )
+        .route(
+            "/referrals/{id}/contacts/{contact}",
+            get(contacts::show).post(contacts::record),
+        )
+        .route(
+            "/referrals/{id}/notes",
+            get(notes::show).post(notes::add_note),
+        )
+        .route("/referrals/{id}/notes/{note}/resolve", post(notes::resolve))
+        .route("/referrals/{id}/tasks", post(notes::add_task))
+        .route(
+            "/referrals/{id}/tasks/{task}/done",
+            post(notes::complete_task),
+        )
+        .route(
+            "/referrals/{id}/discharge",
+            get(discharge::form).post(discharge::submit),
+        )
+        .route("/referrals/{id}/gp-summary", get(discharge::gp_summary))
+        .route("/diary", get(diary::show))
+        .route("/diary/feed", post(diary::issue_feed))
+        .route("/diary/feed/revoke", post(diary::revoke_feed))
+        .route("/team", get(team::show))
+        .route("/safeguarding", get(team::safeguarding))
 }
 
 /// Pages for signed-in users. Each handler checks the permission and the
@@ -99,6 +150,7 @@ pub fn signed_in() -> Router<AppState> {
             get(referrals::new_form).post(referrals::create),
         )
         .route("/referrals/{id}", get(referrals::show))
+        .merge(case_pages())
         .route(
             "/referrals/{id}/{action}",
             get(referral_actions::show).post(referral_actions::submit),

@@ -34,20 +34,18 @@ pub enum Action {
     Redirect,
     UnableToContact,
     Withdraw,
-    Discharge,
     Contact,
     PlanNext,
     Assign,
 }
 
 impl Action {
-    const ALL: [Action; 9] = [
+    const ALL: [Action; 8] = [
         Action::Accept,
         Action::Decline,
         Action::Redirect,
         Action::UnableToContact,
         Action::Withdraw,
-        Action::Discharge,
         Action::Contact,
         Action::PlanNext,
         Action::Assign,
@@ -60,7 +58,6 @@ impl Action {
             Action::Redirect => "redirect",
             Action::UnableToContact => "unable-to-contact",
             Action::Withdraw => "withdraw",
-            Action::Discharge => "discharge",
             Action::Contact => "contact",
             Action::PlanNext => "next-action",
             Action::Assign => "assign",
@@ -78,7 +75,6 @@ impl Action {
             Action::Redirect => "Redirect to another service",
             Action::UnableToContact => "Close the referral: unable to contact",
             Action::Withdraw => "Withdraw the referral",
-            Action::Discharge => "Discharge the person",
             Action::Contact => "Record a contact attempt",
             Action::PlanNext => "Set the next action",
             Action::Assign => "Assign a link worker",
@@ -92,7 +88,6 @@ impl Action {
             Action::Redirect => "Redirect referral",
             Action::UnableToContact => "Close referral",
             Action::Withdraw => "Withdraw referral",
-            Action::Discharge => "Discharge",
             Action::Contact => "Save contact attempt",
             Action::PlanNext => "Save next action",
             Action::Assign => "Save",
@@ -103,11 +98,7 @@ impl Action {
     pub fn closes(self) -> bool {
         matches!(
             self,
-            Action::Decline
-                | Action::Redirect
-                | Action::UnableToContact
-                | Action::Withdraw
-                | Action::Discharge
+            Action::Decline | Action::Redirect | Action::UnableToContact | Action::Withdraw
         )
     }
 
@@ -118,7 +109,6 @@ impl Action {
             Action::Redirect => ReferralStatus::Redirected,
             Action::UnableToContact => ReferralStatus::UnableToContact,
             Action::Withdraw => ReferralStatus::Withdrawn,
-            Action::Discharge => ReferralStatus::Discharged,
             Action::Contact | Action::PlanNext | Action::Assign => return None,
         })
     }
@@ -163,6 +153,8 @@ struct ActionPage {
     outcome: Option<ChoiceField>,
     due: Option<DateField>,
     note: Option<Input>,
+    /// Why there is no form: the referral's state does not allow the action.
+    closed: Option<String>,
 }
 
 async fn action_page(
@@ -307,7 +299,6 @@ async fn action_page(
                 .hint("For example, call back after their hospital appointment"),
         ),
         Action::Withdraw => Some(Input::new("note", "Why is it withdrawn?")),
-        Action::Discharge => Some(Input::new("note", "Why is the person being discharged?")),
         Action::Decline => Some(
             Input::new("note", "Notes")
                 .hint("Needed if the reason is not on the list. The referrer sees this."),
@@ -319,8 +310,20 @@ async fn action_page(
         Action::Contact => Some(Input::new("note", "Notes (optional)")),
     }
     .map(|n| n.value(form.note.clone()).errors(errors));
+    let status = r.referral.status;
+    let allowed = match action.target() {
+        Some(target) => status.can_move_to(target),
+        None => !status.is_closed(),
+    };
+    let closed = (!allowed).then(|| {
+        format!(
+            "This referral is {}: this cannot be done now.",
+            status.label().to_lowercase()
+        )
+    });
     Ok(ActionPage {
         page: page.title(action.heading()).errors(errors),
+        closed,
         action,
         version,
         assign_to,
@@ -449,6 +452,19 @@ pub async fn submit(
         None => (page, errors),
     };
     let r = team_record(&state, &principal, &id).await?;
+    let page = match r.history.last() {
+        // The newer change was this user's own (another tab, the back
+        // button): say so, rather than blame someone else.
+        Some(last) if conflicted && last.actor_user_id == Some(principal.user.id) => {
+            let mut page = page;
+            page.errors.clear();
+            page.error(format!(
+                "You already changed this referral after opening this page ({}). Check its latest state before going on.",
+                last.summary
+            ))
+        }
+        _ => page,
+    };
     if conflicted {
         // The page now shows the newer state beside what was entered; sending
         // it again is a decision made knowing that change.

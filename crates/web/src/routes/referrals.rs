@@ -281,6 +281,8 @@ struct TeamReferralPage {
     consents: Vec<ConsentRow>,
     communication: String,
     outcome: Vec<(&'static str, String)>,
+    /// The case's sections, once the team has taken the referral on.
+    case_links: Vec<crate::routes::casework::CaseLink>,
 }
 
 #[derive(Template)]
@@ -497,6 +499,19 @@ pub async fn show(
                 user_id: principal.user.id,
                 attempts_needed: required,
                 consents: consent_rows(&r.consents, &partners),
+                case_links: if matches!(
+                    r.referral.status,
+                    ReferralStatus::Accepted
+                        | ReferralStatus::InProgress
+                        | ReferralStatus::Discharged
+                ) {
+                    crate::routes::casework::case_links(
+                        r.referral.id,
+                        crate::routes::casework::Section::Overview,
+                    )
+                } else {
+                    Vec::new()
+                },
                 assigned,
                 person,
                 received,
