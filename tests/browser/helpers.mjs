@@ -142,3 +142,37 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(RESULTS_DIR, name), fullPage: true });
 }
 
+/** Fills the public form as someone referring themselves in Riverside North. */
+export async function fillSelfReferral(page, person) {
+  await page.getByRole('radio', { name: 'Me', exact: true }).check();
+  await page.getByLabel('First name', { exact: true }).fill(person.given);
+  await page.getByLabel('Last name', { exact: true }).fill(person.family);
+  await page.getByRole('group', { name: 'Date of birth' }).getByLabel('Day').fill('14');
+  await page.getByRole('group', { name: 'Date of birth' }).getByLabel('Month').fill('2');
+  await page.getByRole('group', { name: 'Date of birth' }).getByLabel('Year').fill('1952');
+  // RV3 is one of Riverside North's districts.
+  await page.getByLabel('Postcode', { exact: true }).fill('rv3 1aa');
+  await page.getByLabel('Phone number', { exact: true }).fill('07700 900 777');
+  await page.getByRole('radio', { name: 'Phone call', exact: true }).check();
+  await page.getByRole('group', { name: 'Is it safe to leave a message?' }).getByRole('radio', { name: 'Yes', exact: true }).check();
+  await page.getByRole('checkbox', { name: 'Loneliness', exact: true }).check();
+  await page.getByRole('checkbox', { name: 'Physical activity', exact: true }).check();
+  await page.getByLabel('Tell us more (optional)').fill('I would like to meet people and get walking again.');
+  await page.getByRole('checkbox', { name: /agrees to this referral/ }).check();
+  await page
+    .getByRole('group', { name: 'Can the social prescribing team contact them?' })
+    .getByRole('radio', { name: 'Yes', exact: true })
+    .check();
+}
+
+/** The row link for the person on a paginated list, following "Next". */
+export async function findOnList(page, name) {
+  for (;;) {
+    const link = page.getByRole('link', { name, exact: true });
+    if ((await link.count()) > 0) return link.first();
+    const next = page.getByRole('link', { name: /^Next/ });
+    if ((await next.count()) === 0) assert.fail(`${name} is not on the list at ${page.url()}`);
+    await next.click();
+    await page.waitForLoadState('load');
+  }
+}

@@ -113,8 +113,12 @@ async fn demo(app: &App, scale: u32) -> anyhow::Result<()> {
     let summary = linkwork_demo::generate(app, scale).await?;
     if summary.created {
         println!(
-            "Demo data created: {} organisations, {} users, {} directory services, {} referrals.",
-            summary.organisations, summary.users, summary.services, summary.referrals
+            "Demo data created: {} organisations, {} users, {} directory services, {} referrals ({} with casework).",
+            summary.organisations,
+            summary.users,
+            summary.services,
+            summary.referrals,
+            summary.cases
         );
     } else {
         println!("Demo data is already loaded.");

@@ -9,6 +9,7 @@
 //! PCNs, 42 ICBs, half a million referrals); scale 1250 writes a million
 //! referrals. Referrals go in with one bulk insert and one audit event.
 
+mod casework;
 mod ids;
 mod names;
 mod organisations;
@@ -205,6 +206,8 @@ pub struct DemoSummary {
     /// The named accounts of the first area, one or more per role.
     pub logins: Vec<DemoLogin>,
     pub referrals: u64,
+    /// Referrals with casework (contacts, plans, notes …).
+    pub cases: u64,
     /// The demo hospital's API token, for trying the API and FHIR.
     pub api_token: &'static str,
 }
@@ -221,13 +224,13 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
         .await?
         .is_some()
     {
-        // The referrals are written last, in one transaction with their
-        // audit record: without it an earlier run stopped part-way.
+        // The casework is written last, in one transaction with its audit
+        // record: without it an earlier run stopped part-way.
         let finished = app
             .store
             .audit_events(
                 &AuditFilter {
-                    action: Some(AuditAction::DemoReferrals.code().to_owned()),
+                    action: Some(AuditAction::DemoCasework.code().to_owned()),
                     ..Default::default()
                 },
                 PageRequest::new(1, 1),
@@ -245,6 +248,7 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
             services: 0,
             logins,
             referrals: 0,
+            cases: 0,
             api_token: DEMO_API_TOKEN,
         });
     }
@@ -293,6 +297,7 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
         services,
         logins,
         referrals: referrals.referrals,
+        cases: referrals.cases,
         api_token: referrals.api_token,
     })
 }

@@ -53,6 +53,7 @@ const NHS_NUMBER_BASE: u32 = 999_000_000;
 const REFERENCE_STRIDE: u64 = 7_919_271_013;
 
 /// A network and who works and refers there.
+#[derive(Clone)]
 struct Network {
     pcn: OrgId,
     practices: Vec<OrgId>,
@@ -66,6 +67,7 @@ struct Network {
 }
 
 /// A postcode of the demo lookup with its area and deprivation.
+#[derive(Clone)]
 struct Place {
     postcode: Postcode,
     lsoa: String,
@@ -183,7 +185,9 @@ const DETAILS: &[&str] = &[
     "Struggling with the stress of a housing repair dispute.",
 ];
 
-/// Makes the referrals, one network after another.
+/// Makes the referrals, one network after another. Cloned before it
+/// runs, it makes the same referrals again, for their casework.
+#[derive(Clone)]
 struct Generator {
     rng: ChaCha8Rng,
     networks: Vec<Network>,
@@ -759,6 +763,8 @@ impl Iterator for Generator {
 /// What `generate` wrote.
 pub(crate) struct ReferralSummary {
     pub referrals: u64,
+    /// Referrals with casework (those the team took on).
+    pub cases: u64,
     pub api_token: &'static str,
 }
 
@@ -836,12 +842,15 @@ pub(crate) async fn generate(app: &App, plan: &Plan) -> Result<ReferralSummary, 
     let event = NewAuditEvent::new(Actor::System, AuditAction::DemoReferrals, now()).detail(
         format!("Demo people and referrals for {} networks", pcns.len()),
     );
+    let replay = generator.clone();
     let referrals = app
         .store
         .bulk_insert_referrals(&mut generator, &event)
         .await?;
+    let cases = crate::casework::generate(app, replay, generator.now).await?;
     Ok(ReferralSummary {
         referrals,
+        cases,
         api_token: DEMO_API_TOKEN,
     })
 }

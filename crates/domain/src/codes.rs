@@ -9,6 +9,12 @@ use serde::Serialize;
 /// SNOMED CT's system URI in FHIR.
 pub const SNOMED_SYSTEM: &str = "http://snomed.info/sct";
 
+/// SNOMED CT 373942005 |Discharge summary (record artifact)|: the type of
+/// the document sent back to the GP. It names the document, not anything
+/// recorded about the person, so it is not among the deployment's
+/// clinical codes.
+pub const DISCHARGE_SUMMARY_DOCUMENT: (&str, &str) = ("373942005", "Discharge summary");
+
 /// A reason someone can be referred for ("Loneliness", "Debt" …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Need {

@@ -572,7 +572,177 @@ async fn bad_input_is_refused_by_field_and_changes_nothing(app: TestApp) {
     );
 }
 
+/// The referring system fetches the summary for the GP record as a FHIR
+/// document, and the referral's Task points at it.
+async fn the_referrer_fetches_the_discharge_summary_as_a_fhir_document(app: TestApp) {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let s = setup(&app).await;
+    let admin = app
+        .user("admin@icb.example", s.t.icb.id, &[Role::Admin])
+        .await;
+    let principal = linkwork_app::Principal {
+        user: admin,
+        session_hash: String::new(),
+        csrf_token: String::new(),
+        ip: None,
+    };
+    let issue = |org: linkwork_domain::OrgId, name: &'static str| {
+        let app = &app.app;
+        let principal = &principal;
+        async move {
+            app.issue_api_token(principal, &org.to_string(), name)
+                .await
+                .unwrap()
+                .secret
+        }
+    };
+    let token = issue(s.t.practice_a.id, "Practice system").await;
+    let other = issue(s.t.pcn_b.id, "Someone else").await;
+    let p = person(s.t.pcn_a.id, "Gwen", "Patel", Some("9434765919"), None);
+    let mut r = linkwork_storage_testsuite::referral_fixtures::referral(
+        &p,
+        linkwork_domain::referral::ReferralRoute::Fhir,
+        chrono::Utc::now(),
+    );
+    r.referrer.org_id = Some(s.t.practice_a.id);
+    app.store()
+        .create_referral(
+            &linkwork_storage_testsuite::referral_fixtures::new_referral(
+                linkwork_storage::ReferralPerson::New(Box::new(p)),
+                r.clone(),
+            ),
+            &linkwork_storage_testsuite::referral_fixtures::referral_audit(&r),
+        )
+        .await
+        .unwrap();
+    let id = r.id;
+    let mut lw = app.signed_in("lw@pcn-a.example").await;
+    let form = lw.get(&format!("/referrals/{id}/accept")).await;
+    let version = hidden(&form.body, "version");
+    lw.post(
+        &format!("/referrals/{id}/accept"),
+        &[("version", &version), ("assign_to", &s.lw)],
+    )
+    .await;
+    lw.get(&format!("/referrals/{id}/contacts")).await;
+    let mut fields = date_fields("date", app.app.today() - Duration::days(2));
+    fields.extend([
+        ("time".into(), "11:00".into()),
+        ("mode".into(), "video".into()),
+        ("status".into(), "attended".into()),
+    ]);
+    post_owned(&mut lw, &format!("/referrals/{id}/contacts"), &fields).await;
+    let form = lw.get(&format!("/referrals/{id}/discharge")).await;
+    let version = hidden(&form.body, "version");
+    let done = lw
+        .post(
+            &format!("/referrals/{id}/discharge"),
+            &[
+                ("version", &version),
+                ("reason", "no_longer_wants_support"),
+                ("summary", "Decided to stop for now"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+
+    let mut system = app.client();
+    let get = |path: String, token: String, accept: &'static str| {
+        Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::ACCEPT, accept)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let reply = system
+        .send(get(
+            format!("/fhir/Bundle/{id}"),
+            token.clone(),
+            "application/fhir+json",
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let bundle: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    assert_eq!(bundle["type"], "document");
+    let entries = bundle["entry"].as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["fullUrl"].as_str().unwrap().starts_with("urn:uuid:"))
+    );
+    let composition = &entries[0]["resource"];
+    assert_eq!(composition["resourceType"], "Composition");
+    let titles: Vec<&str> = composition["section"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Referral",
+            "What matters to me",
+            "Plan and goals",
+            "Contacts",
+            "Services linked to",
+            "Discharge"
+        ]
+    );
+    let codes: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["resource"]["code"]["coding"][0]["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"871731000000106"), "the referral's code");
+    assert!(
+        codes.contains(&"871711000000103"),
+        "the outcome's code: declined"
+    );
+    assert!(reply.body.contains("Decided to stop for now"));
+
+    let xml = system
+        .send(get(
+            format!("/fhir/Bundle/{id}"),
+            token.clone(),
+            "application/fhir+xml",
+        ))
+        .await;
+    assert_eq!(xml.status, StatusCode::OK);
+    assert!(xml.body.contains("<Bundle xmlns=\"http://hl7.org/fhir\">"));
+    assert!(
+        xml.body
+            .contains("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>")
+    );
+
+    let task = system
+        .send(get(
+            format!("/fhir/Task/{id}"),
+            token.clone(),
+            "application/fhir+json",
+        ))
+        .await;
+    let task: serde_json::Value = serde_json::from_str(&task.body).unwrap();
+    assert_eq!(task["status"], "completed");
+    assert_eq!(
+        task["output"][0]["valueReference"]["reference"],
+        format!("Bundle/{id}")
+    );
+
+    let refused = system
+        .send(get(
+            format!("/fhir/Bundle/{id}"),
+            other,
+            "application/fhir+json",
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(refused.body.contains("OperationOutcome"));
+}
+
 on_both_backends!(
+    the_referrer_fetches_the_discharge_summary_as_a_fhir_document,
     a_case_runs_from_first_contact_to_discharge,
     two_people_editing_one_plan_cannot_overwrite_each_other,
     casework_is_the_network_teams_alone,

@@ -58,6 +58,10 @@ pub enum Prim {
 pub enum Node {
     Prim(Prim),
     Object(Vec<(&'static str, Node)>),
+    /// A whole resource inside another (a Bundle entry's `resource`).
+    Resource(Box<Resource>),
+    /// Narrative: plain text, written as the XHTML `div` FHIR requires.
+    Div(String),
     /// Repeated: an array in JSON, repeated elements in XML.
     List(Vec<Node>),
 }
@@ -128,6 +132,8 @@ fn write_json_node(out: &mut String, node: &Node) {
         Node::Prim(Prim::Str(s)) => json_string(out, s),
         Node::Prim(Prim::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
         Node::Object(fields) => write_json_fields(out, fields, None),
+        Node::Resource(r) => write_json_resource(out, r),
+        Node::Div(text) => json_string(out, &xhtml_div(text)),
         Node::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -214,7 +220,25 @@ fn write_xml_element(out: &mut String, name: &str, node: &Node) {
                 write_xml_element(out, name, item);
             }
         }
+        Node::Resource(r) => {
+            let _ = write!(out, "<{name}>");
+            write_xml_resource(out, r);
+            let _ = write!(out, "</{name}>");
+        }
+        Node::Div(text) => out.push_str(&xhtml_div(text)),
     }
+}
+
+/// Plain text as a narrative `div`, a paragraph per line.
+fn xhtml_div(text: &str) -> String {
+    let mut out = String::from("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        out.push_str("<p>");
+        xml_escape(&mut out, line);
+        out.push_str("</p>");
+    }
+    out.push_str("</div>");
+    out
 }
 
 fn write_xml_resource(out: &mut String, r: &Resource) {

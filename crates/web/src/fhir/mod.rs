@@ -6,6 +6,7 @@
 //! rejected, failed, cancelled). JSON and XML both ways; every error is an
 //! OperationOutcome that names the problem and where it is.
 
+mod discharge_summary;
 mod format;
 mod resources;
 mod service_request;
@@ -209,6 +210,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ServiceRequest", post(create_service_request))
         .route("/ServiceRequest/{id}", get(read_service_request))
         .route("/Task/{id}", get(read_task))
+        .route("/Bundle/{id}", get(read_discharge_summary))
         .layer(from_fn_with_state(state, api::authenticate));
     Router::new()
         .route("/metadata", get(capability_statement))
@@ -218,7 +220,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 status: StatusCode::NOT_FOUND,
                 issues: vec![Issue {
                     code: "not-supported",
-                    diagnostics: "This server supports ServiceRequest (create, read), Task (read) and metadata".into(),
+                    diagnostics: "This server supports ServiceRequest (create, read), Task (read), Bundle (read: discharge summaries) and metadata".into(),
                     expression: None,
                 }],
             }
@@ -419,9 +421,29 @@ async fn read_task(
         .api_referral(&client, parse_referral_id(&id)?)
         .await?;
     let declined = state.app.clinical_code(CodePurpose::Declined).await?;
+    let mut task = resources::task(&referral, &person, &pcn, &client.organisation, &declined);
+    if referral.status == linkwork_domain::referral::ReferralStatus::Discharged {
+        // The closed loop's last step: the Task points at the summary.
+        task = task.with("output", resources::discharge_summary_output(referral.id));
+    }
+    Ok(respond(StatusCode::OK, format, &task))
+}
+
+/// `GET /fhir/Bundle/{id}`: the discharge summary of the referral of the
+/// same id, as a document Bundle, for the system that made the referral.
+async fn read_discharge_summary(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Negotiated(format): Negotiated,
+    Path(id): Path<String>,
+) -> Result<Response, FhirError> {
+    let summary = state
+        .app
+        .gp_summary_for_client(&client, parse_referral_id(&id)?)
+        .await?;
     Ok(respond(
         StatusCode::OK,
         format,
-        &resources::task(&referral, &person, &pcn, &client.organisation, &declined),
+        &discharge_summary::document(&summary),
     ))
 }

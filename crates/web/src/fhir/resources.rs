@@ -3,7 +3,7 @@
 //! after the SDOH closed-loop pattern), OperationOutcome (what went
 //! wrong) and CapabilityStatement (what the server does).
 
-use linkwork_domain::codes::{ClinicalCode, Need, SNOMED_SYSTEM};
+use linkwork_domain::codes::{ClinicalCode, DISCHARGE_SUMMARY_DOCUMENT, Need, SNOMED_SYSTEM};
 use linkwork_domain::organisation::Organisation;
 use linkwork_domain::person::Person;
 use linkwork_domain::referral::{DeclineReason, Referral, ReferralStatus, Urgency};
@@ -272,6 +272,30 @@ pub fn task(
         .with("lastModified", Node::str(referral.updated_at.to_rfc3339()))
         .with("requester", requester(referral, referrer_org))
         .with("owner", organisation_reference(pcn))
+}
+
+/// A Task's `output` naming the discharge summary document.
+pub fn discharge_summary_output(referral: linkwork_domain::ReferralId) -> Node {
+    Node::List(vec![object(vec![
+        (
+            "type",
+            Some(object(vec![(
+                "coding",
+                Some(Node::List(vec![coding(
+                    SNOMED_SYSTEM,
+                    DISCHARGE_SUMMARY_DOCUMENT.0,
+                    DISCHARGE_SUMMARY_DOCUMENT.1,
+                )])),
+            )])),
+        ),
+        (
+            "valueReference",
+            Some(object(vec![
+                ("reference", s(format!("Bundle/{referral}"))),
+                ("display", s("Social prescribing discharge summary")),
+            ])),
+        ),
+    ])])
 }
 
 pub fn operation_outcome(issues: &[Issue]) -> Resource {

@@ -191,7 +191,7 @@ async fn page_for(
                     .map(|part| {
                         let code = FreeTime { day, part: *part }.code();
                         let checked = form.free_times.contains(&code);
-                        (code, format!("{} {}", day.name(), part.label().to_lowercase()), checked)
+                        (code, part.label().to_owned(), checked)
                     })
                     .collect(),
             })
