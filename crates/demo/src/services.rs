@@ -451,6 +451,81 @@ fn schedule(rng: &mut ChaCha8Rng, sal: Uuid) -> Vec<Schedule> {
     }]
 }
 
+/// Which services each demo provider runs, by a word of its name: a
+/// community garden runs gardening, not debt advice. A provider whose name
+/// is not here (the benchmarks' generic ones) may run anything.
+const PROVIDES: &[(&str, &[&str])] = &[
+    (
+        "Befrienders",
+        &["befriending", "talking-support", "community-groups"],
+    ),
+    (
+        "Community Garden",
+        &["community-gardening", "green-spaces", "cooking"],
+    ),
+    (
+        "Money Advice",
+        &["debt-advice", "budgeting", "benefits-advice"],
+    ),
+    ("Arts Collective", &["arts-crafts", "music-singing"]),
+    (
+        "Dementia Choir",
+        &["dementia", "memory-cafes", "music-singing"],
+    ),
+    ("Active Riverside", &["sport", "gentle-exercise", "walking"]),
+    (
+        "Adult Learning",
+        &["learning", "digital-inclusion", "finding-work"],
+    ),
+    (
+        "Age Friendly",
+        &["community-groups", "befriending", "long-term-conditions"],
+    ),
+    (
+        "Leisure Trust",
+        &[
+            "sport",
+            "gentle-exercise",
+            "walking",
+            "long-term-conditions",
+        ],
+    ),
+    (
+        "Citizens Advice",
+        &[
+            "debt-advice",
+            "benefits-advice",
+            "housing-advice",
+            "budgeting",
+        ],
+    ),
+    (
+        "Mind",
+        &["peer-support", "talking-support", "stress-anxiety"],
+    ),
+    ("Carers", &["carers", "bereavement"]),
+    ("Food Network", &["food-banks", "cooking", "homelessness"]),
+    (
+        "Libraries",
+        &[
+            "learning",
+            "digital-inclusion",
+            "community-groups",
+            "volunteering",
+            "family",
+            "finding-work",
+        ],
+    ),
+];
+
+/// Whether `provider` runs services for `need`.
+fn runs(provider: &Organization, need: &str) -> bool {
+    PROVIDES
+        .iter()
+        .find(|(word, _)| provider.name.contains(word))
+        .is_none_or(|(_, needs)| needs.contains(&need))
+}
+
 /// `count` services run by `providers`, at `places`.
 pub fn generate(count: usize, providers: &[Organization], places: &[Place]) -> Vec<Service> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
@@ -459,7 +534,13 @@ pub fn generate(count: usize, providers: &[Organization], places: &[Place]) -> V
         .map(|i| {
             let (need, ending, description, how) = KINDS[i % KINDS.len()];
             let place_name = PLACES[rng.random_range(0..PLACES.len())];
-            let provider = providers[rng.random_range(0..providers.len())].clone();
+            let fitting: Vec<&Organization> = providers.iter().filter(|p| runs(p, need)).collect();
+            let pool = if fitting.is_empty() {
+                providers.iter().collect()
+            } else {
+                fitting
+            };
+            let provider = pool[rng.random_range(0..pool.len())].clone();
             let place = &places[rng.random_range(0..places.len())];
             let id = ids::uuid(&mut rng);
             let sal_id = ids::uuid(&mut rng);
@@ -636,6 +717,28 @@ mod tests {
         );
         for mut s in a {
             validate::check_service(&mut s).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        }
+    }
+
+    #[test]
+    fn every_kind_of_service_has_a_demo_provider_that_runs_it() {
+        let plan = crate::organisations::plan(1);
+        let providers: Vec<Organization> = crate::providers(&plan, 1)
+            .into_iter()
+            .map(|(o, _)| o)
+            .collect();
+        for (need, ending, _, _) in KINDS {
+            assert!(
+                providers.iter().any(|p| PROVIDES
+                    .iter()
+                    .any(|(w, needs)| p.name.contains(w) && needs.contains(need))),
+                "nobody runs {ending} ({need})"
+            );
+        }
+        for s in generate(SERVICES_PER_SCALE, &providers, &riverside_places()) {
+            let org = s.organization.as_ref().unwrap();
+            let need = KINDS.iter().find(|k| s.name.ends_with(k.1)).unwrap().0;
+            assert!(runs(org, need), "{} runs {}", org.name, s.name);
         }
     }
 

@@ -285,6 +285,24 @@ pub struct PersonRules {
 
 /// A UK phone number (10 or 11 digits starting 0, or +44), or an
 /// international one (+ and 8 to 15 digits), with spaces, brackets and
+/// A word as searches compare it: lower case, with typographic
+/// apostrophes (’) made plain, as names are typed both ways.
+pub fn search_term(word: &str) -> String {
+    word.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'")
+}
+
+/// The words of a people search. Names keep their hyphens and apostrophes
+/// ("Harrison-Evaluator" and "O'Brien" match whole, and each part matches
+/// on its own); an NHS number typed with spaces or hyphens is one word.
+pub fn search_terms(query: &str) -> Vec<String> {
+    let words: Vec<String> = query.split_whitespace().map(search_term).collect();
+    let digits: String = words.concat().chars().filter(|c| *c != '-').collect();
+    if digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return vec![digits];
+    }
+    words
+}
+
 /// hyphens allowed; kept as typed.
 fn check_phone(raw: &str) -> Result<String, &'static str> {
     let typed = raw.trim();
@@ -550,14 +568,26 @@ impl PersonDetails {
         })
     }
 
-    /// Lower-case words a search can match: names, NHS number, postcode
-    /// (with and without its space).
+    /// Lower-case words a search can match: names (as written, and
+    /// without their hyphens and apostrophes), NHS number, postcode (with
+    /// and without its space).
     pub fn search_text(&self) -> String {
-        let mut words = vec![
-            self.given_name.to_lowercase(),
-            self.family_name.to_lowercase(),
-        ];
-        words.extend(self.preferred_name.as_ref().map(|n| n.to_lowercase()));
+        let mut words = Vec::new();
+        for name in [
+            Some(&self.given_name),
+            Some(&self.family_name),
+            self.preferred_name.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let name = search_term(name);
+            let folded: String = name.chars().filter(|c| !matches!(c, '-' | '\'')).collect();
+            if folded != name {
+                words.push(folded);
+            }
+            words.push(name);
+        }
         words.extend(self.nhs_number.as_ref().map(|n| n.as_str().to_owned()));
         if let Some(p) = &self.postcode {
             words.push(p.as_str().to_lowercase());
@@ -788,6 +818,36 @@ mod tests {
                 .date_of_birth(today())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn search_words_keep_names_whole_and_join_nhs_numbers() {
+        assert_eq!(search_terms("Harrison-Evaluator"), ["harrison-evaluator"]);
+        assert_eq!(search_terms("O\u{2019}Brien  Sam"), ["o'brien", "sam"]);
+        assert_eq!(search_terms("943 476 5919"), ["9434765919"]);
+        assert_eq!(search_terms("943-476-5919"), ["9434765919"]);
+        assert_eq!(search_terms("RV1 3BQ"), ["rv1", "3bq"]);
+        let details = PersonDetails::validate(
+            &PersonInput {
+                given_name: "Mary-Jane".into(),
+                family_name: "O'Brien".into(),
+                ..good_input()
+            },
+            rules(true),
+        )
+        .unwrap();
+        let text = details.search_text();
+        for term in [
+            "mary-jane",
+            "maryjane",
+            "mary",
+            "jane",
+            "o'brien",
+            "obrien",
+            "brien",
+        ] {
+            assert!(text.contains(term), "{term} in {text}");
+        }
     }
 
     #[test]

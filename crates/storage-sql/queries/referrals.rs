@@ -21,7 +21,7 @@ use super::people::{
     CONSENT_COLUMNS, NHS_NUMBER_TAKEN, PERSON_COLUMNS, nhs_number, push_consent, push_person,
 };
 use super::{Connection, DbRow, backend, conflict_or_backend, corrupt, insert_rows, push_page};
-use crate::dialect::{Db, Store};
+use crate::dialect::{Db, STRPOS, Store};
 
 /// Referrals written per round of multi-row inserts in a bulk load.
 const BULK_BATCH: usize = 500;
@@ -352,6 +352,15 @@ fn push_filter(qb: &mut QueryBuilder<'_, Db>, f: &ReferralFilter) {
     }
     if let Some(person) = f.person_id {
         qb.push(" AND r.person_id = ").push_bind(person.0);
+    }
+    if !f.person_terms.is_empty() {
+        qb.push(" AND EXISTS (SELECT 1 FROM people ps WHERE ps.id = r.person_id");
+        for term in &f.person_terms {
+            qb.push(format_args!(" AND {STRPOS}(ps.search_text, "))
+                .push_bind(term.clone())
+                .push(") > 0");
+        }
+        qb.push(")");
     }
     if let Some(before) = f.received_before {
         qb.push(" AND r.received_at < ").push_bind(before);

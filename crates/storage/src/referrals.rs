@@ -71,6 +71,9 @@ pub struct ReferralFilter {
     pub person_id: Option<PersonId>,
     /// Received before this instant (exclusive).
     pub received_before: Option<Timestamp>,
+    /// The person's search words contain every one of these (see
+    /// `linkwork_domain::person::search_terms`).
+    pub person_terms: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -760,7 +760,49 @@ async fn a_person_record_is_corrected_and_consent_recorded(app: TestApp) {
     );
 }
 
+/// Names with hyphens and apostrophes are found whole and by their parts.
+async fn hyphenated_and_apostrophe_names_are_found_whole_and_in_parts(app: TestApp) {
+    let s = setup(&app).await;
+    for (given, family) in [("Harriet", "Harrison-Evaluator"), ("Niamh", "O'Brien")] {
+        linkwork_storage_testsuite::referral_fixtures::add_referral(
+            app.store(),
+            linkwork_storage_testsuite::referral_fixtures::person(
+                s.t.pcn_a.id,
+                given,
+                family,
+                None,
+                None,
+            ),
+            chrono::Utc::now(),
+        )
+        .await;
+    }
+    let mut lw = app.signed_in("lw@pcn-a.example").await;
+    for (query, found) in [
+        ("Harrison-Evaluator", "Harriet Harrison-Evaluator"),
+        ("harrison", "Harriet Harrison-Evaluator"),
+        ("Evaluator", "Harriet Harrison-Evaluator"),
+        ("Harriet+Harrison-Evaluator", "Harriet Harrison-Evaluator"),
+        ("O%27Brien", "Niamh O&#39;Brien"),
+        ("O%E2%80%99Brien", "Niamh O&#39;Brien"),
+        ("Brien", "Niamh O&#39;Brien"),
+    ] {
+        let page = lw.get(&format!("/people?q={query}")).await;
+        assert!(page.body.contains(found), "{query} finds {found}");
+    }
+    // The waiting list finds them the same way.
+    let list = lw.get("/waiting-list?q=Harrison-Evaluator").await;
+    assert!(list.body.contains("Harriet Harrison-Evaluator"));
+    assert!(!list.body.contains("O&#39;Brien"));
+    let none = lw.get("/waiting-list?q=Nobody").await;
+    assert!(
+        none.body
+            .contains("Nobody on this list matches that search.")
+    );
+}
+
 on_both_backends!(
+    hyphenated_and_apostrophe_names_are_found_whole_and_in_parts,
     a_professional_referral_reaches_its_practices_network,
     the_professional_form_explains_every_problem_and_keeps_input,
     a_known_person_is_offered_instead_of_duplicated,

@@ -103,20 +103,7 @@ impl App {
         page: PageRequest,
     ) -> AppResult<Page<Person>> {
         let networks: Vec<OrgId> = self.team_networks(p).await?.iter().map(|o| o.id).collect();
-        let terms: Vec<String> = query
-            .split_whitespace()
-            .map(|t| t.to_lowercase().replace('-', ""))
-            .collect();
-        // An NHS number typed 3-3-4 is three words; joined, it matches.
-        let joined: String = terms.concat();
-        let terms = if terms.len() > 1
-            && joined.len() == 10
-            && joined.bytes().all(|b| b.is_ascii_digit())
-        {
-            vec![joined]
-        } else {
-            terms
-        };
+        let terms = linkwork_domain::person::search_terms(query);
         let event = NewAuditEvent::new(p.actor(), AuditAction::PersonSearch, now())
             .detail(format!("Searched for {:?}", query.trim()))
             .ip(p.ip.clone());

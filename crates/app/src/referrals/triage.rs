@@ -134,10 +134,19 @@ impl App {
         p: &Principal,
         pcn: Option<OrgId>,
         stage: WaitingStage,
+        search: &str,
         page: PageRequest,
     ) -> AppResult<WaitingList> {
         p.require(Permission::TriageReferrals)?;
         let (pcn, networks) = self.choose_network(p, pcn).await?;
+        let person_terms = linkwork_domain::person::search_terms(search);
+        if !person_terms.is_empty() {
+            let event = NewAuditEvent::new(p.actor(), AuditAction::PersonSearch, now())
+                .org(pcn.id)
+                .detail(format!("Searched the waiting list for {:?}", search.trim()))
+                .ip(p.ip.clone());
+            self.store.record(&event).await?;
+        }
         let waiting = ReferralFilter {
             pcn_id: Some(pcn.id),
             statuses: WAITING.to_vec(),
@@ -163,6 +172,10 @@ impl App {
                 ..waiting.clone()
             },
             WaitingStage::PastTarget => past_target_filter.clone(),
+        };
+        let filter = ReferralFilter {
+            person_terms,
+            ..filter
         };
         let count = |f: ReferralFilter| async move {
             self.store

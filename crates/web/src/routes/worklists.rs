@@ -19,7 +19,7 @@ use crate::pagination::Pagination;
 use crate::referral_views::ReferralRow;
 use crate::state::AppState;
 
-const PER_PAGE: u32 = 50;
+const PER_PAGE: u32 = 25;
 
 #[derive(Debug, Deserialize, Serialize, Default)]
 pub struct WaitingQuery {
@@ -27,6 +27,9 @@ pub struct WaitingQuery {
     pcn: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     stage: String,
+    /// A name, NHS number or postcode to find someone on the list.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    q: String,
     #[serde(default, skip_serializing)]
     page: Option<u32>,
 }
@@ -38,6 +41,8 @@ struct WaitingListPage {
     network: String,
     pcn: Option<ChoiceField>,
     stage: ChoiceField,
+    q: crate::forms::Input,
+    searched: bool,
     stage_label: &'static str,
     rows: Vec<ReferralRow>,
     shown: u64,
@@ -60,6 +65,7 @@ pub async fn waiting_list(
             &principal,
             query.pcn.parse::<OrgId>().ok(),
             stage,
+            &query.q,
             PageRequest::new(query.page.unwrap_or(1), PER_PAGE),
         )
         .await?;
@@ -88,6 +94,8 @@ pub async fn waiting_list(
                 .map(|s| Choice::new(s.code(), s.label(), s == stage))
                 .collect(),
         ),
+        q: crate::forms::Input::new("q", "Name, NHS number or postcode").value(query.q.clone()),
+        searched: !query.q.trim().is_empty(),
         stage_label: stage.label(),
         pagination: Pagination::new(&list.page, "/waiting-list", &filters),
         shown: list.page.total,
