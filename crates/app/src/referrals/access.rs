@@ -44,6 +44,8 @@ pub struct ReferralRecord {
     pub assigned: Option<User>,
     pub needs: Vec<Need>,
     pub waiting: Waiting,
+    /// The casework, for the team, once the referral is accepted.
+    pub case: Option<linkwork_storage::CaseFile>,
 }
 
 /// Link workers and team leads: the people who work with a network's
@@ -159,7 +161,13 @@ impl App {
         )
         .await?;
         let waiting = self.waiting(&referral, self.today());
+        let taken_on = referral.accepted_at.is_some();
+        let case = match audience {
+            Audience::Team if taken_on => Some(self.store.case_file(id).await?),
+            _ => None,
+        };
         Ok(ReferralRecord {
+            case,
             audience,
             person_name: person.details.full_name(),
             person_date_of_birth: person.details.date_of_birth,

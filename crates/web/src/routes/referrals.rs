@@ -283,6 +283,53 @@ struct TeamReferralPage {
     outcome: Vec<(&'static str, String)>,
     /// The case's sections, once the team has taken the referral on.
     case_links: Vec<crate::routes::casework::CaseLink>,
+    case: Option<CaseSummary>,
+}
+
+/// The casework at a glance, on the referral's page.
+pub struct CaseSummary {
+    pub next_contact: String,
+    pub open_tasks: usize,
+    pub overdue_tasks: usize,
+    pub goals: usize,
+    pub goals_achieved: usize,
+    pub what_matters: String,
+    pub open_concerns: usize,
+}
+
+impl CaseSummary {
+    fn new(file: &linkwork_storage::CaseFile, today: chrono::NaiveDate) -> CaseSummary {
+        let goals = file
+            .plan
+            .as_ref()
+            .map(|p| p.goals.as_slice())
+            .unwrap_or_default();
+        CaseSummary {
+            next_contact: file
+                .contacts
+                .iter()
+                .find(|c| c.is_booked())
+                .map(|c| format!("{}, {}", c.mode.label(), when(c.starts_at)))
+                .unwrap_or_default(),
+            open_tasks: file.tasks.iter().filter(|t| t.is_open()).count(),
+            overdue_tasks: file.tasks.iter().filter(|t| t.is_overdue(today)).count(),
+            goals: goals.len(),
+            goals_achieved: goals
+                .iter()
+                .filter(|g| g.status == linkwork_domain::casework::GoalStatus::Achieved)
+                .count(),
+            what_matters: file
+                .what_matters
+                .as_ref()
+                .map(|w| when(w.recorded_at))
+                .unwrap_or_default(),
+            open_concerns: file
+                .notes
+                .iter()
+                .filter(|n| n.safeguarding.as_ref().is_some_and(|s| s.is_open()))
+                .count(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -382,6 +429,12 @@ fn actions(r: &ReferralRecord, p: &Principal, required_attempts: u32) -> Vec<Act
         "contact",
         "Record a contact attempt",
         status == ReferralStatus::Accepted,
+        open_case,
+    );
+    add(
+        "contacts",
+        "Book or record a contact",
+        status == ReferralStatus::InProgress,
         open_case,
     );
     add("next-action", "Set the next action", false, open_case);
@@ -499,6 +552,7 @@ pub async fn show(
                 user_id: principal.user.id,
                 attempts_needed: required,
                 consents: consent_rows(&r.consents, &partners),
+                case: r.case.as_ref().map(|f| CaseSummary::new(f, app.today())),
                 case_links: if matches!(
                     r.referral.status,
                     ReferralStatus::Accepted

@@ -1,0 +1,12 @@
+import { chromium } from 'playwright-core';
+const [,, url, out, email] = process.argv;
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const p = await b.newPage({ viewport: { width: 1100, height: 1400 } });
+await p.goto(new URL('/login', url).href);
+await p.getByLabel('Email address', { exact: true }).fill(email || 'linkworker.north@riverside.example');
+await p.getByLabel('Password', { exact: true }).fill('linkwork-demo-2026');
+await p.getByRole('button', { name: 'Sign in' }).click();
+await p.waitForLoadState('load');
+await p.goto(url);
+await p.screenshot({ path: out, fullPage: true });
+await b.close();
