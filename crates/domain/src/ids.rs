@@ -99,3 +99,15 @@ uuid_id!(
     /// A piece of work with an owner and a due date.
     TaskId
 );
+uuid_id!(
+    /// A referral onward from the link worker to a community service.
+    OnwardReferralId
+);
+uuid_id!(
+    /// A list of services given to a person (not a referral).
+    ShortlistId
+);
+uuid_id!(
+    /// An email or text message, queued to be sent once.
+    MessageId
+);

@@ -12,6 +12,8 @@ pub mod directory;
 pub mod ethnicity;
 pub mod geo;
 pub mod ids;
+pub mod linking;
+pub mod message;
 pub mod nhs_number;
 pub mod organisation;
 pub mod person;
@@ -24,7 +26,8 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    ApiTokenId, AuditEventId, CaseNoteId, ConsentId, ContactId, GoalId, OrgId, PersonId,
-    ReferralEventId, ReferralId, TaskId, UserId, WhatMattersId,
+    ApiTokenId, AuditEventId, CaseNoteId, ConsentId, ContactId, GoalId, MessageId,
+    OnwardReferralId, OrgId, PersonId, ReferralEventId, ReferralId, ShortlistId, TaskId, UserId,
+    WhatMattersId,
 };
 pub use time::Timestamp;

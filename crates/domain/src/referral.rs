@@ -357,6 +357,9 @@ pub struct Referral {
     pub next_action_due: Option<NaiveDate>,
     pub next_action_note: Option<String>,
     pub outcome: Option<Outcome>,
+    /// When the person first attended a service they were linked to: the
+    /// "intervention received" commissioners count.
+    pub intervention_received_at: Option<Timestamp>,
     /// Incremented by every change, so two people changing the referral at
     /// once cannot overwrite each other.
     pub version: i64,
@@ -1168,6 +1171,7 @@ mod tests {
             next_action_due: None,
             next_action_note: None,
             outcome: None,
+            intervention_received_at: None,
             version: 1,
             updated_at: at,
         }

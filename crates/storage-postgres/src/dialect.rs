@@ -15,6 +15,11 @@ pub(crate) const MAX_PARAMS: usize = 65_535;
 /// `haystack`, 0 when absent.
 pub(crate) const STRPOS: &str = "strpos";
 
+/// What a sub-select claiming queue rows ends with: rows another instance
+/// is claiming at this moment are passed over rather than waited for, so
+/// two instances never take the same message.
+pub(crate) const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+
 /// Starts a transaction that will write. PostgreSQL runs writers side by
 /// side; row locks and unique constraints keep them apart.
 pub(crate) async fn begin_write(

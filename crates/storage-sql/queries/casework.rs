@@ -657,6 +657,7 @@ impl CaseworkStore for Store {
             update_plan(&mut tx, plan, *expected).await?;
         }
         insert_new(&mut tx, &[changes]).await?;
+        super::linking::write_linking(&mut tx, &[changes], true).await?;
         if let Some((referral, worker)) = changes.reassign {
             sqlx::query("UPDATE tasks SET owner = $1 WHERE referral_id = $2 AND done_at IS NULL")
                 .bind(worker.0)
@@ -735,6 +736,13 @@ impl CaseworkStore for Store {
             })
         })
         .transpose()?;
+        let onward = super::linking::load_onward(&mut tx, referral_id.0).await?;
+        let shortlists = super::linking::load_shortlists(
+            &mut tx,
+            "WHERE referral_id = $1 ORDER BY created_at DESC",
+            referral_id.0,
+        )
+        .await?;
         tx.commit().await.map_err(backend)?;
         let what_matters = load_what_matters(
             self,
@@ -750,6 +758,8 @@ impl CaseworkStore for Store {
             notes,
             tasks,
             discharge,
+            onward,
+            shortlists,
         })
     }
 
@@ -927,7 +937,9 @@ impl CaseworkStore for Store {
             if batch.is_empty() {
                 break;
             }
-            insert_new(&mut tx, &batch.iter().collect::<Vec<_>>()).await?;
+            let rows: Vec<&CaseworkChanges> = batch.iter().collect();
+            insert_new(&mut tx, &rows).await?;
+            super::linking::write_linking(&mut tx, &rows, false).await?;
             written += batch.len() as u64;
         }
         insert_audit(&mut tx, audit).await?;

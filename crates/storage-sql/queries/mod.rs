@@ -18,6 +18,7 @@
 mod audit;
 mod casework;
 mod directory;
+mod linking;
 mod organisations;
 mod people;
 mod postcodes;

@@ -16,6 +16,10 @@ pub(crate) const MAX_PARAMS: usize = 32_766;
 /// `haystack`, 0 when absent. SQLite calls it `instr`.
 pub(crate) const STRPOS: &str = "instr";
 
+/// What a sub-select claiming queue rows ends with. SQLite has one writer
+/// at a time, so an `UPDATE` claiming rows cannot race another.
+pub(crate) const SKIP_LOCKED: &str = "";
+
 /// Starts a transaction that will write. `BEGIN IMMEDIATE` takes SQLite's
 /// single write lock up front, so two writers queue (within the busy
 /// timeout) instead of one failing when it upgrades a read lock.

@@ -22,7 +22,7 @@ fn audit(action: AuditAction, r: &Referral) -> Vec<NewAuditEvent> {
 }
 
 /// A referral accepted onto `worker`'s caseload, as stored.
-async fn accepted_case(store: &dyn Store, worker: &User, given: &str) -> Referral {
+pub(crate) async fn accepted_case(store: &dyn Store, worker: &User, given: &str) -> Referral {
     let r = add_referral(
         store,
         person(worker.org_id, given, "Jones", None, None),
@@ -51,7 +51,12 @@ async fn accepted_case(store: &dyn Store, worker: &User, given: &str) -> Referra
     accepted
 }
 
-async fn worker(store: &dyn Store, org: linkwork_domain::OrgId, email: &str, name: &str) -> User {
+pub(crate) async fn worker(
+    store: &dyn Store,
+    org: linkwork_domain::OrgId,
+    email: &str,
+    name: &str,
+) -> User {
     let u = user(email, name, org, &[Role::LinkWorker]);
     add_user(store, &u).await;
     u

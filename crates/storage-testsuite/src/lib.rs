@@ -6,6 +6,7 @@ pub mod casework;
 pub mod databases;
 pub mod directory_suite;
 pub mod fixtures;
+pub mod linking;
 pub mod referral_fixtures;
 pub mod referrals;
 pub mod suite;
@@ -120,6 +121,13 @@ macro_rules! all_casework_cases {
             calendar_feeds_are_found_by_hash_and_revoked,
             casework_loads_in_bulk_with_one_audit_event,
         );
+        $crate::linking_suite!($make;
+            onward_referrals_are_answered_once_per_version_and_an_attendance_is_kept,
+            an_answer_link_works_once,
+            partners_see_their_own_inbox_and_the_team_what_needs_attention,
+            capacity_favourites_and_shortlists_are_kept,
+            each_queued_message_is_claimed_by_one_worker,
+        );
     };
 }
 
@@ -133,6 +141,21 @@ macro_rules! casework_suite {
                 #[allow(clippy::redundant_closure_call)]
                 let Some(db) = ($make)().await else { return };
                 $crate::casework::$case(db.store()).await;
+            }
+        )*
+    };
+}
+
+/// Like `storage_suite!`, for the cases in `linking.rs`.
+#[macro_export]
+macro_rules! linking_suite {
+    ($make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                #[allow(clippy::redundant_closure_call)]
+                let Some(db) = ($make)().await else { return };
+                $crate::linking::$case(db.store()).await;
             }
         )*
     };

@@ -10,8 +10,13 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::casework::{CaseNote, Contact, Discharge, Plan, Task, WhatMatters};
+use linkwork_domain::consent::Consent;
+use linkwork_domain::linking::{OnwardReferral, Shortlist};
+use linkwork_domain::message::Message;
 use linkwork_domain::referral::{Referral, ReferralEvent, ReferralReference};
-use linkwork_domain::{ContactId, OrgId, PersonId, ReferralId, Timestamp, UserId};
+use linkwork_domain::{
+    ContactId, OnwardReferralId, OrgId, PersonId, ReferralId, Timestamp, UserId,
+};
 
 use crate::{PersonBrief, StorageResult};
 
@@ -46,6 +51,23 @@ pub struct CaseworkChanges {
     /// Moves a referral's open tasks and booked contacts to another link
     /// worker, when the case is reassigned.
     pub reassign: Option<(ReferralId, UserId)>,
+    /// Onward referrals to add (`None`) or change (the version read).
+    pub onward: Vec<(OnwardReferral, Option<i64>)>,
+    pub onward_events: Vec<crate::OnwardEvent>,
+    /// New one-time answer links (for a partner without an account).
+    pub answer_links: Vec<crate::AnswerLink>,
+    /// The hash of an answer link this change uses up: refused with
+    /// `Conflict` if it was already used.
+    pub use_link: Option<(String, Timestamp)>,
+    /// Onward referrals the link worker has seen the answer to.
+    pub seen: Vec<(OnwardReferralId, Timestamp)>,
+    pub shortlists: Vec<Shortlist>,
+    pub consents: Vec<Consent>,
+    /// Queued to send after the transaction commits.
+    pub messages: Vec<Message>,
+    /// The person attended a service they were linked to: the referral's
+    /// first such moment is kept.
+    pub intervention: Option<(ReferralId, Timestamp)>,
 }
 
 impl CaseworkChanges {
@@ -67,6 +89,10 @@ pub struct CaseFile {
     /// Open ones first by due date, then done ones.
     pub tasks: Vec<Task>,
     pub discharge: Option<Discharge>,
+    /// Newest first.
+    pub onward: Vec<OnwardReferral>,
+    /// Newest first.
+    pub shortlists: Vec<Shortlist>,
 }
 
 /// A contact in someone's diary, with whom it is with.

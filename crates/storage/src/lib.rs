@@ -9,6 +9,7 @@
 mod casework;
 mod directory;
 mod error;
+mod linking;
 mod page;
 mod referrals;
 mod traits;
@@ -16,6 +17,7 @@ mod traits;
 pub use casework::*;
 pub use directory::{DirectoryChange, DirectoryItem, DirectoryStore, ImportCounts};
 pub use error::{StorageError, StorageResult};
+pub use linking::*;
 pub use page::{Page, PageRequest};
 pub use referrals::*;
 pub use traits::*;

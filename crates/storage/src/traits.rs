@@ -218,6 +218,8 @@ pub trait Store:
     + ApiTokenStore
     + RateLimitStore
     + crate::CaseworkStore
+    + crate::LinkingStore
+    + crate::MessageStore
     + 'static
 {
 }
@@ -238,6 +240,8 @@ impl<T> Store for T where
         + ApiTokenStore
         + RateLimitStore
         + crate::CaseworkStore
+        + crate::LinkingStore
+        + crate::MessageStore
         + 'static
 {
 }

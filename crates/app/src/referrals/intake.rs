@@ -456,6 +456,7 @@ impl App {
             next_action_due: None,
             next_action_note: None,
             outcome: None,
+            intervention_received_at: None,
             version: 1,
             updated_at: at,
         };

@@ -1,0 +1,118 @@
+-- Linking: onward referrals to community services with their history and
+-- one-time answer links, services' capacity, favourites, shortlists, the
+-- message queue, and when each referral's person first attended a service.
+
+ALTER TABLE referrals ADD COLUMN intervention_received_at TIMESTAMPTZ;
+
+CREATE TABLE onward_referrals (
+    id                        UUID PRIMARY KEY,
+    referral_id               UUID NOT NULL REFERENCES referrals (id),
+    person_id                 UUID NOT NULL REFERENCES people (id),
+    pcn_id                    UUID NOT NULL REFERENCES organisations (id),
+    service_id                UUID NOT NULL,
+    service_name              TEXT NOT NULL,
+    partner_org_id            UUID REFERENCES organisations (id),
+    service_email             TEXT,
+    support                   TEXT NOT NULL CHECK (support IN ('information', 'introduction', 'accompanied')),
+    shared_fields             TEXT NOT NULL,
+    shared_name               TEXT,
+    shared_phone              TEXT,
+    shared_email              TEXT,
+    shared_contact_preference TEXT,
+    shared_needs              TEXT NOT NULL,
+    shared_what_matters       TEXT,
+    shared_access_needs       TEXT,
+    message                   TEXT,
+    status                    TEXT NOT NULL CHECK (status IN ('sent', 'accepted', 'declined', 'started', 'did_not_attend', 'completed', 'withdrawn')),
+    decline_reason            TEXT CHECK (decline_reason IN ('full', 'not_eligible', 'cannot_contact', 'other')),
+    answer_note               TEXT,
+    sent_at                   TIMESTAMPTZ NOT NULL,
+    sent_by                   UUID NOT NULL,
+    sent_by_name              TEXT NOT NULL,
+    answered_at               TIMESTAMPTZ,
+    started_at                TIMESTAMPTZ,
+    completed_at              TIMESTAMPTZ,
+    chased                    BOOLEAN NOT NULL,
+    seen_at                   TIMESTAMPTZ,
+    version                   BIGINT NOT NULL,
+    updated_at                TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX onward_referral ON onward_referrals (referral_id, sent_at);
+CREATE INDEX onward_partner ON onward_referrals (partner_org_id, sent_at);
+CREATE INDEX onward_network ON onward_referrals (pcn_id, status, sent_at);
+CREATE INDEX onward_unanswered ON onward_referrals (status, sent_at);
+
+CREATE TABLE onward_events (
+    id            UUID PRIMARY KEY,
+    onward_id     UUID NOT NULL REFERENCES onward_referrals (id),
+    at            TIMESTAMPTZ NOT NULL,
+    actor_user_id UUID,
+    actor_label   TEXT NOT NULL,
+    summary       TEXT NOT NULL,
+    note          TEXT
+);
+CREATE INDEX onward_events_onward ON onward_events (onward_id, at);
+
+CREATE TABLE answer_links (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    onward_id  UUID NOT NULL REFERENCES onward_referrals (id),
+    answer     TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    used_at    TIMESTAMPTZ
+);
+CREATE INDEX answer_links_onward ON answer_links (onward_id);
+
+CREATE TABLE capacities (
+    service_id UUID PRIMARY KEY,
+    state      TEXT NOT NULL CHECK (state IN ('full', 'waiting_list')),
+    until      DATE NOT NULL,
+    note       TEXT,
+    set_by     UUID NOT NULL,
+    set_at     TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE favourites (
+    user_id    UUID NOT NULL REFERENCES users (id),
+    service_id UUID NOT NULL,
+    added_at   TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (user_id, service_id)
+);
+
+CREATE TABLE shortlists (
+    id          UUID PRIMARY KEY,
+    referral_id UUID NOT NULL REFERENCES referrals (id),
+    person_id   UUID NOT NULL REFERENCES people (id),
+    pcn_id      UUID NOT NULL REFERENCES organisations (id),
+    note        TEXT,
+    created_at  TIMESTAMPTZ NOT NULL,
+    created_by  UUID NOT NULL,
+    sent_via    TEXT CHECK (sent_via IN ('email', 'text')),
+    sent_to     TEXT
+);
+CREATE INDEX shortlists_referral ON shortlists (referral_id, created_at);
+
+CREATE TABLE shortlist_services (
+    shortlist_id UUID NOT NULL REFERENCES shortlists (id),
+    position     INTEGER NOT NULL,
+    service_id   UUID NOT NULL,
+    PRIMARY KEY (shortlist_id, position)
+);
+
+CREATE TABLE messages (
+    id              UUID PRIMARY KEY,
+    channel         TEXT NOT NULL CHECK (channel IN ('email', 'text')),
+    recipient       TEXT NOT NULL,
+    subject         TEXT,
+    body            TEXT NOT NULL,
+    purpose         TEXT NOT NULL,
+    org_id          UUID REFERENCES organisations (id),
+    status          TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed', 'held')),
+    attempts        INTEGER NOT NULL,
+    next_attempt_at TIMESTAMPTZ NOT NULL,
+    created_at      TIMESTAMPTZ NOT NULL,
+    sent_at         TIMESTAMPTZ,
+    last_error      TEXT,
+    claimed_until   TIMESTAMPTZ
+);
+CREATE INDEX messages_due ON messages (next_attempt_at) WHERE status = 'queued';
+CREATE INDEX messages_org ON messages (org_id, created_at);
