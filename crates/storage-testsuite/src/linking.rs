@@ -94,7 +94,7 @@ pub async fn onward_referrals_are_answered_once_per_version_and_an_attendance_is
         store.onward_referral(sent.id).await.unwrap(),
         Some(sent.clone())
     );
-    assert_eq!(store.case_file(r.id).await.unwrap().onward, [sent.clone()]);
+    assert_eq!(store.case_file(r.id).await.unwrap().onward, std::slice::from_ref(&sent));
 
     let mut started = sent.clone();
     started.answer(&PartnerAnswer::Started, now()).unwrap();
@@ -348,7 +348,7 @@ pub async fn capacity_favourites_and_shortlists_are_kept(store: &dyn Store) {
         .unwrap();
     assert_eq!(
         store.capacities(&[service, Uuid::new_v4()]).await.unwrap(),
-        [full.clone()]
+        std::slice::from_ref(&full)
     );
     assert_eq!(store.current_capacities(today).await.unwrap().len(), 1);
     assert!(
