@@ -11,6 +11,7 @@ pub mod directory_edit;
 pub mod directory_import;
 pub mod directory_search;
 pub mod error;
+pub mod linking;
 pub mod passwords;
 pub mod postcode_import;
 pub mod principal;

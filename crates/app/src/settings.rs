@@ -71,6 +71,27 @@ pub struct Settings {
     pub directory: DirectorySettings,
     pub referrals: ReferralSettings,
     pub casework: CaseworkSettings,
+    pub linking: LinkingSettings,
+}
+
+/// Referring people onward to community services, and hearing back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinkingSettings {
+    /// How long the answer links in a partner's email work.
+    pub answer_link_days: u32,
+    /// An onward referral with no answer after this many days needs the
+    /// link worker's attention, and a task to chase the partner is made.
+    pub chase_after_days: u32,
+}
+
+impl Default for LinkingSettings {
+    fn default() -> Self {
+        LinkingSettings {
+            answer_link_days: 14,
+            chase_after_days: 7,
+        }
+    }
 }
 
 /// The link worker's casework.
@@ -178,6 +199,7 @@ impl Default for Settings {
             directory: DirectorySettings::default(),
             referrals: ReferralSettings::default(),
             casework: CaseworkSettings::default(),
+            linking: LinkingSettings::default(),
         }
     }
 }

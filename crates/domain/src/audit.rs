@@ -134,6 +134,14 @@ audit_actions! {
     CalendarFeedRevoke => "calendar_feed.revoke", "Revoked a calendar feed";
     CalendarFeedRead => "calendar_feed.read", "A calendar app read a diary";
     DemoCasework => "demo.casework", "Generated demo casework";
+    OnwardReferral => "onward.send", "Referred someone to a service";
+    OnwardAnswer => "onward.answer", "A service answered a referral";
+    OnwardSeen => "onward.seen", "Saw a service's answer";
+    OnwardWithdraw => "onward.withdraw", "Withdrew a referral to a service";
+    ShortlistCreate => "shortlist.create", "Gave someone a shortlist of services";
+    CapacitySet => "directory.capacity", "Changed a service's capacity";
+    MessageSend => "message.send", "Sent a message";
+    OutboxView => "message.outbox_view", "Read the outbox";
 }
 
 impl fmt::Display for AuditAction {

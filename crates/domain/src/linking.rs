@@ -248,6 +248,24 @@ impl OnwardReferral {
         Ok(summary)
     }
 
+    /// The link worker takes the referral back (the person changed their
+    /// mind, or it was sent in error).
+    pub fn withdraw(&mut self, at: Timestamp) -> Result<(), ValidationErrors> {
+        if self.status.is_closed() {
+            return Err(ValidationErrors::single(
+                "answer",
+                format!(
+                    "This referral is {}: it cannot be withdrawn",
+                    self.status.label().to_lowercase()
+                ),
+            ));
+        }
+        self.status = OnwardStatus::Withdrawn;
+        self.version += 1;
+        self.updated_at = at;
+        Ok(())
+    }
+
     /// Whether the person received an intervention through this referral:
     /// they attended at least once.
     pub fn intervention_received(&self) -> bool {

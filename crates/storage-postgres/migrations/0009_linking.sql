@@ -116,3 +116,28 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_due ON messages (next_attempt_at) WHERE status = 'queued';
 CREATE INDEX messages_org ON messages (org_id, created_at);
+
+-- Which directory needs (taxonomy terms, by code) serve each reason a
+-- referral gives, for finding support for a person. Data, so a deployment
+-- can change it.
+CREATE TABLE need_terms (
+    need_code TEXT NOT NULL REFERENCES needs (code),
+    term_code TEXT NOT NULL,
+    PRIMARY KEY (need_code, term_code)
+);
+INSERT INTO need_terms (need_code, term_code) VALUES
+    ('loneliness', 'social-connection'),
+    ('loneliness', 'arts'),
+    ('isolation', 'social-connection'),
+    ('isolation', 'nature'),
+    ('debt', 'money'),
+    ('benefits', 'benefits'),
+    ('housing', 'housing'),
+    ('stress', 'mental-wellbeing'),
+    ('bereavement', 'bereavement'),
+    ('caring', 'carers'),
+    ('employment', 'employment'),
+    ('physical_activity', 'physical-activity'),
+    ('long_term_condition', 'long-term-conditions'),
+    ('dementia', 'dementia'),
+    ('mental_wellbeing', 'mental-wellbeing');

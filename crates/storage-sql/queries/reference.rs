@@ -65,6 +65,13 @@ impl ReferenceDataStore for Store {
             .collect()
     }
 
+    async fn need_terms(&self) -> StorageResult<Vec<(String, String)>> {
+        sqlx::query_as("SELECT need_code, term_code FROM need_terms ORDER BY need_code, term_code")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn save_need(&self, need: &Need, audit: &NewAuditEvent) -> StorageResult<()> {
         let mut tx = self.write().await?;
         sqlx::query(

@@ -94,7 +94,10 @@ pub async fn onward_referrals_are_answered_once_per_version_and_an_attendance_is
         store.onward_referral(sent.id).await.unwrap(),
         Some(sent.clone())
     );
-    assert_eq!(store.case_file(r.id).await.unwrap().onward, std::slice::from_ref(&sent));
+    assert_eq!(
+        store.case_file(r.id).await.unwrap().onward,
+        std::slice::from_ref(&sent)
+    );
 
     let mut started = sent.clone();
     started.answer(&PartnerAnswer::Started, now()).unwrap();

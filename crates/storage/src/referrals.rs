@@ -158,6 +158,9 @@ pub trait ReferralStore: Send + Sync {
 pub trait ReferenceDataStore: Send + Sync {
     /// Every need, active or retired, in display order.
     async fn needs(&self) -> StorageResult<Vec<Need>>;
+    /// Which directory needs (taxonomy term codes) serve each reason:
+    /// `(need code, term code)` pairs.
+    async fn need_terms(&self) -> StorageResult<Vec<(String, String)>>;
     /// Adds a need, or replaces the one with the same code.
     async fn save_need(&self, need: &Need, audit: &NewAuditEvent) -> StorageResult<()>;
     async fn clinical_code(&self, purpose: CodePurpose) -> StorageResult<Option<ClinicalCode>>;

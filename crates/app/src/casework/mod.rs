@@ -60,7 +60,7 @@ pub(crate) fn stale(what: &str) -> AppError {
 
 impl App {
     /// The referral, if `p` works with its network's people.
-    async fn case_referral(&self, p: &Principal, id: ReferralId) -> AppResult<Referral> {
+    pub(crate) async fn case_referral(&self, p: &Principal, id: ReferralId) -> AppResult<Referral> {
         let referral = self
             .store
             .referral(id)
@@ -72,7 +72,7 @@ impl App {
     }
 
     /// An audit event for `action` on a case.
-    fn case_audit(
+    pub(crate) fn case_audit(
         &self,
         p: &Principal,
         action: AuditAction,
@@ -180,7 +180,11 @@ impl App {
     }
 
     /// Saves `changes` with its audit event.
-    async fn save(&self, changes: CaseworkChanges, audit: NewAuditEvent) -> AppResult<()> {
+    pub(crate) async fn save(
+        &self,
+        changes: CaseworkChanges,
+        audit: NewAuditEvent,
+    ) -> AppResult<()> {
         Ok(self.store.save_casework(&changes, &[audit]).await?)
     }
 }
