@@ -298,7 +298,8 @@ impl App {
         Ok(())
     }
 
-    /// Removes expired sessions and old failed-sign-in records.
+    /// Removes expired sessions and old failed-sign-in records, and makes
+    /// tasks to chase unanswered referrals to services.
     pub async fn housekeeping(&self, at: Timestamp) -> AppResult<()> {
         let removed = self
             .store
@@ -308,7 +309,10 @@ impl App {
         let pruned = self.store.prune_login_failures(at - window).await?;
         // The public referral form's limit counts the last hour.
         let hits = self.store.prune_hits(at - Duration::hours(1)).await?;
-        tracing::debug!(removed, pruned, hits, "housekeeping");
+        // Partners who have not answered a referral in time: a task for the
+        // link worker to chase them.
+        let chased = self.chase_unanswered().await?;
+        tracing::debug!(removed, pruned, hits, chased, "housekeeping");
         Ok(())
     }
 }

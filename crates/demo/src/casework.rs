@@ -13,11 +13,14 @@ use linkwork_domain::casework::*;
 use linkwork_domain::directory::schedule::Weekday;
 use linkwork_domain::referral::{Referral, ReferralStatus};
 use linkwork_domain::time::now;
-use linkwork_domain::{CaseNoteId, ContactId, GoalId, TaskId, Timestamp, UserId, WhatMattersId};
+use linkwork_domain::{
+    CaseNoteId, ContactId, GoalId, OrgId, TaskId, Timestamp, UserId, WhatMattersId,
+};
 use linkwork_storage::{CaseworkChanges, NewReferral};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::linking::{DemoDirectory, Linking};
 use crate::{DemoError, ids};
 
 const SEED: u64 = 0xca_5e_90_4b;
@@ -132,18 +135,25 @@ const DISCHARGE_SUMMARIES: &[&str] = &[
 ];
 
 /// Makes one referral's casework.
-struct Casework {
-    rng: ChaCha8Rng,
-    now: Timestamp,
+pub(crate) struct Casework {
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) now: Timestamp,
     today: NaiveDate,
+    /// The directory to link people to (none: no linking).
+    pub(crate) directory: Option<DemoDirectory>,
+    /// Onward referrals made so far to each partner (and to services of
+    /// no partner), for open and closed cases, to cycle through states.
+    pub(crate) onward_counts: Vec<((Option<OrgId>, bool), usize)>,
+    /// Each demo partner's account, for its notification emails.
+    pub(crate) partner_emails: Vec<(OrgId, String)>,
 }
 
 impl Casework {
-    fn chance(&mut self, percent: u32) -> bool {
+    pub(crate) fn chance(&mut self, percent: u32) -> bool {
         self.rng.random_range(0..100) < percent
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.rng.random_range(0..items.len())]
     }
 
@@ -397,6 +407,16 @@ impl Casework {
                     ));
                 }
                 c.plan = Some((plan, 0));
+                self.link(
+                    &Linking {
+                        item,
+                        worker: who,
+                        first,
+                        end,
+                        closed,
+                    },
+                    &mut c,
+                );
                 let note_at = first + Duration::hours(2);
                 let text = *self.pick(NOTES);
                 c.notes.push(self.note(r, who, note_at, text, None));
@@ -457,11 +477,16 @@ pub(crate) async fn generate(
     app: &App,
     referrals: impl Iterator<Item = NewReferral> + Send,
     at: Timestamp,
+    directory: &DemoDirectory,
+    partner_emails: Vec<(OrgId, String)>,
 ) -> Result<u64, DemoError> {
     let mut maker = Casework {
         rng: ChaCha8Rng::seed_from_u64(SEED),
         now: at,
         today: uk_date(at),
+        directory: Some(directory.clone()),
+        onward_counts: Vec::new(),
+        partner_emails,
     };
     let mut cases = referrals.filter_map(move |item| maker.case(&item));
     let event = NewAuditEvent::new(Actor::System, AuditAction::DemoCasework, now())

@@ -11,6 +11,7 @@
 
 mod casework;
 mod ids;
+mod linking;
 mod names;
 mod organisations;
 pub mod postcodes;
@@ -131,12 +132,12 @@ pub fn directory_feed(count: usize) -> String {
 }
 
 /// Writes the demo directory: services across every need, linked to their
-/// providers, in one import.
+/// providers, in one import. Returns it as linking needs it.
 async fn directory_data(
     app: &App,
     plan: &organisations::Plan,
     scale: u32,
-) -> Result<usize, DemoError> {
+) -> Result<linking::DemoDirectory, DemoError> {
     app.ensure_need_taxonomy().await?;
     let providers = providers(plan, scale);
     let orgs: Vec<directory::Organization> = providers.iter().map(|(o, _)| o.clone()).collect();
@@ -150,6 +151,17 @@ async fn directory_data(
         &places,
     );
     let count = services.len();
+    let directory = linking::DemoDirectory::new(
+        &services,
+        |org| {
+            providers
+                .iter()
+                .find(|(o, _)| o.id == org)
+                .and_then(|(_, tenant)| *tenant)
+        },
+        &app.store.need_terms().await?,
+        app.all_needs().await?,
+    );
     let event = NewAuditEvent::new(Actor::System, AuditAction::DirectoryImport, now())
         .detail(format!("Demo directory: {count} services"));
     let mut items = orgs
@@ -170,7 +182,7 @@ async fn directory_data(
             .set_organization_tenant(org.id, *tenant, &event)
             .await?;
     }
-    Ok(count)
+    Ok(directory)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -288,8 +300,9 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
             .detail(format!("Demo account {}", user.email));
         store.create_user(&user, Some(&hash), &event).await?;
     }
-    let services = directory_data(app, &plan, scale).await?;
-    let referrals = referrals::generate(app, &plan).await?;
+    let directory = directory_data(app, &plan, scale).await?;
+    let services = directory.services.len();
+    let referrals = referrals::generate(app, &plan, &directory).await?;
     Ok(DemoSummary {
         created: true,
         organisations: plan.organisations.len(),

@@ -771,7 +771,11 @@ pub(crate) struct ReferralSummary {
 
 /// Postcode coverage for the Riverside networks, the demo API token, and
 /// `REFERRALS_PER_NETWORK` referrals for every network of the plan.
-pub(crate) async fn generate(app: &App, plan: &Plan) -> Result<ReferralSummary, DemoError> {
+pub(crate) async fn generate(
+    app: &App,
+    plan: &Plan,
+    directory: &crate::linking::DemoDirectory,
+) -> Result<ReferralSummary, DemoError> {
     let networks = networks(plan);
     let pcns: Vec<&Organisation> = plan
         .organisations
@@ -848,7 +852,14 @@ pub(crate) async fn generate(app: &App, plan: &Plan) -> Result<ReferralSummary, 
         .store
         .bulk_insert_referrals(&mut generator, &event)
         .await?;
-    let cases = crate::casework::generate(app, replay, generator.now).await?;
+    let partner_emails = plan
+        .users
+        .iter()
+        .filter(|u| u.roles.contains(&linkwork_domain::role::Role::Partner))
+        .map(|u| (u.org_id, u.email.clone()))
+        .collect();
+    let cases =
+        crate::casework::generate(app, replay, generator.now, directory, partner_emails).await?;
     Ok(ReferralSummary {
         referrals,
         cases,

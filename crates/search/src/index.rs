@@ -119,7 +119,7 @@ impl SearchIndex {
 
     /// A term and all its descendants: a handful of ids, which a linear
     /// scan checks faster than hashing each document's terms.
-    fn with_descendants(&self, roots: &[Uuid]) -> Vec<Uuid> {
+    pub fn with_descendants(&self, roots: &[Uuid]) -> Vec<Uuid> {
         let mut found: Vec<Uuid> = Vec::new();
         let mut stack: Vec<Uuid> = roots.to_vec();
         while let Some(id) = stack.pop() {

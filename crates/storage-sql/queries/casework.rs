@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use super::audit::insert as insert_audit;
 use super::referrals::{PERSON_BRIEF_COLUMNS, person_brief, write_referral_update};
-use super::{Connection, DbRow, backend, conflict_or_backend, corrupt, get, insert_rows, push_in};
+use super::{
+    Connection, DbRow, backend, conflict_or_backend, corrupt, get, insert_rows, prefixed, push_in,
+};
 use crate::dialect::{Db, MAX_PARAMS, Store};
 
 /// Casework written per round of multi-row inserts in a bulk load.
@@ -573,15 +575,6 @@ fn task(row: &DbRow) -> StorageResult<Task> {
     })
 }
 
-/// A table's columns prefixed with its alias, for joins.
-fn prefixed(alias: &str, columns: &str) -> String {
-    columns
-        .split(',')
-        .map(|c| format!("{alias}.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 // Discharges.
 
 async fn insert_discharges(conn: &mut Connection, discharges: &[&Discharge]) -> StorageResult<()> {
@@ -874,7 +867,10 @@ impl CaseworkStore for Store {
                     AND c.status = 'attended' AND c.starts_at >= $2)) AS without_recent_contact, \
              (SELECT count(*) FROM tasks t WHERE t.owner = u.id AND t.done_at IS NULL AND t.due < $3) AS overdue_tasks, \
              (SELECT count(*) FROM referrals r WHERE r.assigned_to = u.id AND r.status = 'accepted' \
-                AND r.first_contact_at IS NULL AND r.received_at < $4) AS waiting_breaches \
+                AND r.first_contact_at IS NULL AND r.received_at < $4) AS waiting_breaches, \
+             (SELECT count(*) FROM referrals r WHERE r.assigned_to = u.id \
+                AND r.status IN ('accepted', 'in_progress') \
+                AND r.intervention_received_at IS NOT NULL) AS intervention_received \
              FROM users u WHERE u.org_id = $1 AND u.status = 'active' \
              AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role IN ('link_worker', 'team_lead')) \
              ORDER BY lower(u.display_name), u.id",
@@ -895,6 +891,7 @@ impl CaseworkStore for Store {
                     without_recent_contact: get::<i64>(row, "without_recent_contact")? as u64,
                     overdue_tasks: get::<i64>(row, "overdue_tasks")? as u64,
                     waiting_breaches: get::<i64>(row, "waiting_breaches")? as u64,
+                    intervention_received: get::<i64>(row, "intervention_received")? as u64,
                 })
             })
             .collect()

@@ -5,8 +5,8 @@ use linkwork_domain::linking::*;
 use linkwork_domain::message::{Channel, Message, MessageStatus};
 use linkwork_domain::{MessageId, OnwardReferralId, OrgId, ShortlistId, Timestamp, UserId};
 use linkwork_storage::{
-    AnswerLink, CaseworkChanges, InboxFilter, LinkingStore, MessageStore, OnwardEvent, OnwardItem,
-    Page, PageRequest, StorageError, StorageResult,
+    AnswerLink, AttentionFilter, CaseworkChanges, InboxFilter, LinkingStore, MessageStore,
+    OnwardEvent, OnwardItem, Page, PageRequest, StorageError, StorageResult,
 };
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::audit::{insert as insert_audit, push_within};
 use super::people::push_consent;
 use super::referrals::{PERSON_BRIEF_COLUMNS, person_brief};
-use super::{Connection, DbRow, backend, corrupt, get, insert_rows, push_in, push_page};
+use super::{Connection, DbRow, backend, corrupt, get, insert_rows, prefixed, push_in, push_page};
 use crate::dialect::{self, Db, Store};
 
 fn coded<T>(row: &DbRow, column: &str, parse: fn(&str) -> Option<T>) -> StorageResult<T> {
@@ -158,15 +158,6 @@ fn onward(row: &DbRow) -> StorageResult<OnwardReferral> {
         version: get(row, "version")?,
         updated_at: get(row, "updated_at")?,
     })
-}
-
-/// A table's columns prefixed with its alias, for joins.
-fn prefixed(alias: &str, columns: &str) -> String {
-    columns
-        .split(',')
-        .map(|c| format!("{alias}.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 // Shortlists.
@@ -519,23 +510,23 @@ impl LinkingStore for Store {
         })
     }
 
-    async fn needs_attention(
-        &self,
-        pcn_ids: &[OrgId],
-        unanswered_before: Timestamp,
-    ) -> StorageResult<Vec<OnwardItem>> {
-        if pcn_ids.is_empty() {
+    async fn needs_attention(&self, filter: &AttentionFilter) -> StorageResult<Vec<OnwardItem>> {
+        if filter.pcn_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<Uuid> = pcn_ids.iter().map(|p| p.0).collect();
+        let ids: Vec<Uuid> = filter.pcn_ids.iter().map(|p| p.0).collect();
         let mut q = QueryBuilder::<Db>::new(format!(
             "SELECT {}, {PERSON_BRIEF_COLUMNS}, r.reference AS r_reference FROM onward_referrals o \
-             JOIN people p ON p.id = o.person_id JOIN referrals r ON r.id = o.referral_id WHERE ",
+             JOIN people p ON p.id = o.person_id JOIN referrals r ON r.id = o.referral_id \
+             WHERE r.status IN ('accepted', 'in_progress') AND ",
             prefixed("o", ONWARD_COLUMNS)
         ));
         push_in(&mut q, "o.pcn_id", &ids);
+        if let Some(worker) = filter.assigned_to {
+            q.push(" AND r.assigned_to = ").push_bind(worker.0);
+        }
         q.push(" AND ((o.status IN ('declined', 'did_not_attend') AND o.seen_at IS NULL) OR (o.status = 'sent' AND o.sent_at < ")
-            .push_bind(unanswered_before)
+            .push_bind(filter.unanswered_before)
             .push(")) ORDER BY o.sent_at, o.id");
         let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter()
@@ -704,14 +695,20 @@ impl MessageStore for Store {
         claim_until: Timestamp,
         limit: u32,
     ) -> StorageResult<Vec<Message>> {
-        // Claimed in one statement: whichever instance's update takes a
-        // row first has it until `claim_until`; the others skip it.
+        // Claimed in one statement: whichever instance locks a row first
+        // has it until `claim_until`; the others skip it. The due rows are
+        // picked once, in a materialised CTE: PostgreSQL may re-run an
+        // `IN (SELECT … LIMIT …)` and so claim more than the limit. The
+        // update checks again that each row is still free.
         let rows = sqlx::query(&format!(
-            "UPDATE messages SET claimed_until = $1 WHERE id IN (SELECT id FROM messages \
+            "WITH due AS MATERIALIZED (SELECT id FROM messages \
              WHERE status = 'queued' AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2) \
              ORDER BY next_attempt_at LIMIT $3{}) \
-             AND status = 'queued' AND (claimed_until IS NULL OR claimed_until < $2) RETURNING {MESSAGE_COLUMNS}",
-            dialect::SKIP_LOCKED
+             UPDATE messages SET claimed_until = $1 FROM due WHERE messages.id = due.id \
+             AND messages.status = 'queued' AND (messages.claimed_until IS NULL OR messages.claimed_until < $2) \
+             RETURNING {}",
+            dialect::SKIP_LOCKED,
+            prefixed("messages", MESSAGE_COLUMNS)
         ))
         .bind(claim_until)
         .bind(now)

@@ -129,3 +129,12 @@ fn push_page(qb: &mut QueryBuilder<'_, Db>, page: linkwork_storage::PageRequest)
         .push(" OFFSET ")
         .push_bind(page.offset() as i64);
 }
+
+/// A table's columns prefixed with its alias, for joins.
+fn prefixed(alias: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -607,6 +607,7 @@ pub async fn the_team_lead_sees_each_workers_load(store: &dyn Store) {
     assert_eq!(sam_load.without_recent_contact, 1);
     assert_eq!(sam_load.overdue_tasks, 2);
     assert_eq!(sam_load.waiting_breaches, 1);
+    assert_eq!(sam_load.intervention_received, 0);
     assert_eq!((loads[0].user_id, loads[0].open_cases), (ali.id, 0));
 }
 

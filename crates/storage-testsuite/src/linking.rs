@@ -10,7 +10,8 @@ use linkwork_domain::time::now;
 use linkwork_domain::user::User;
 use linkwork_domain::{OnwardReferralId, OrgId, ShortlistId};
 use linkwork_storage::{
-    AnswerLink, CaseworkChanges, InboxFilter, OnwardEvent, PageRequest, StorageError, Store,
+    AnswerLink, AttentionFilter, CaseworkChanges, InboxFilter, LoadCutoffs, OnwardEvent,
+    PageRequest, StorageError, Store,
 };
 use uuid::Uuid;
 
@@ -118,6 +119,25 @@ pub async fn onward_referrals_are_answered_once_per_version_and_an_attendance_is
         .unwrap()
         .intervention_received_at;
     assert_eq!(first, started.started_at);
+    let loads = store
+        .worker_loads(
+            t.pcn_a.id,
+            LoadCutoffs {
+                contact_since: now(),
+                today: now().date_naive(),
+                breach_received_before: now(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        loads
+            .iter()
+            .find(|l| l.user_id == sam.id)
+            .map(|l| l.intervention_received),
+        Some(1),
+        "the team lead's view counts it"
+    );
     // The same answer sent again against the old version is refused.
     let before = audit_count(store).await;
     assert!(is_conflict(
@@ -276,8 +296,18 @@ pub async fn partners_see_their_own_inbox_and_the_team_what_needs_attention(stor
         [mine.id]
     );
 
+    let attention_of =
+        |pcn: OrgId, worker: Option<linkwork_domain::UserId>, before| AttentionFilter {
+            pcn_ids: vec![pcn],
+            assigned_to: worker,
+            unanswered_before: before,
+        };
     let attention = store
-        .needs_attention(&[t.pcn_a.id], now() - Duration::days(10))
+        .needs_attention(&attention_of(
+            t.pcn_a.id,
+            Some(sam.id),
+            now() - Duration::days(10),
+        ))
         .await
         .unwrap();
     let ids: Vec<_> = attention.iter().map(|i| i.onward.id).collect();
@@ -289,10 +319,23 @@ pub async fn partners_see_their_own_inbox_and_the_team_what_needs_attention(stor
     assert_eq!(attention[0].person.given_name, "Cara");
     assert!(
         store
-            .needs_attention(&[t.pcn_b.id], now())
+            .needs_attention(&attention_of(t.pcn_b.id, None, now()))
             .await
             .unwrap()
-            .is_empty()
+            .is_empty(),
+        "another network's"
+    );
+    assert!(
+        store
+            .needs_attention(&attention_of(
+                t.pcn_a.id,
+                Some(linkwork_domain::UserId::new()),
+                now()
+            ))
+            .await
+            .unwrap()
+            .is_empty(),
+        "another worker's cases"
     );
     assert_eq!(
         store
@@ -316,12 +359,38 @@ pub async fn partners_see_their_own_inbox_and_the_team_what_needs_attention(stor
         .await
         .unwrap();
     let attention = store
-        .needs_attention(&[t.pcn_a.id], now() - Duration::days(10))
+        .needs_attention(&attention_of(t.pcn_a.id, None, now() - Duration::days(10)))
         .await
         .unwrap();
     assert_eq!(
         attention.iter().map(|i| i.onward.id).collect::<Vec<_>>(),
         [old.id]
+    );
+    // Once the case is closed, nothing of it needs attention.
+    let mut closed = store.referral(r.id).await.unwrap().unwrap();
+    let version = closed.version;
+    closed.status = linkwork_domain::referral::ReferralStatus::Withdrawn;
+    closed.version += 1;
+    store
+        .update_referral(
+            &closed,
+            version,
+            &crate::referral_fixtures::event(
+                &closed,
+                linkwork_domain::referral::EventKind::StatusChange,
+                "Withdrawn",
+                now(),
+            ),
+            &audit(&r)[0],
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .needs_attention(&attention_of(t.pcn_a.id, None, now()))
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 
@@ -439,6 +508,7 @@ pub async fn each_queued_message_is_claimed_by_one_worker(store: &dyn Store) {
         store.claim_messages(at, until, 4)
     );
     let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.len() <= 4 && b.len() <= 4, "never more than the limit");
     let mut ids: Vec<_> = a.iter().chain(&b).map(|m| m.id).collect();
     assert_eq!(ids.len(), 6, "every message claimed");
     ids.sort();

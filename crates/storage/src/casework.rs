@@ -134,6 +134,8 @@ pub struct WorkerLoad {
     pub overdue_tasks: u64,
     /// Assigned, still waiting for first contact past the target.
     pub waiting_breaches: u64,
+    /// Open cases whose person has attended a service they were linked to.
+    pub intervention_received: u64,
 }
 
 /// What the team lead's view counts from.

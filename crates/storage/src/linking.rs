@@ -48,6 +48,15 @@ pub struct OnwardItem {
     pub reference: ReferralReference,
 }
 
+/// Whose onward referrals "needs attention" lists.
+#[derive(Debug, Clone)]
+pub struct AttentionFilter {
+    pub pcn_ids: Vec<OrgId>,
+    /// Only cases assigned to this link worker.
+    pub assigned_to: Option<UserId>,
+    pub unanswered_before: Timestamp,
+}
+
 /// Which onward referrals a partner's inbox lists.
 #[derive(Debug, Clone, Default)]
 pub struct InboxFilter {
@@ -68,14 +77,10 @@ pub trait LinkingStore: Send + Sync {
         filter: &InboxFilter,
         page: PageRequest,
     ) -> StorageResult<Page<OnwardReferral>>;
-    /// A network's onward referrals that need the link worker: declined or
-    /// not attended and not yet seen, or sent before `unanswered_before`
+    /// Onward referrals of open cases that need the link worker: declined
+    /// or not attended and not yet seen, or sent before `unanswered_before`
     /// with no answer. Oldest first.
-    async fn needs_attention(
-        &self,
-        pcn_ids: &[OrgId],
-        unanswered_before: Timestamp,
-    ) -> StorageResult<Vec<OnwardItem>>;
+    async fn needs_attention(&self, filter: &AttentionFilter) -> StorageResult<Vec<OnwardItem>>;
     /// Sent before `before`, unanswered and not yet chased: for the sweep
     /// that makes "chase the partner" tasks.
     async fn unchased(&self, before: Timestamp, limit: u32) -> StorageResult<Vec<OnwardReferral>>;

@@ -119,7 +119,7 @@ impl PageCtx {
 
 /// The sections a user's roles give them, in the order they use them.
 fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
-    let sections: [(&str, &str, Option<Permission>); 10] = [
+    let sections: [(&str, &str, Option<Permission>); 11] = [
         ("Home", "/", None),
         (
             "Waiting list",
@@ -132,6 +132,11 @@ fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
             "Find support",
             "/directory",
             Some(Permission::SearchDirectory),
+        ),
+        (
+            "Referrals to you",
+            "/partner/referrals",
+            Some(Permission::EditOwnListings),
         ),
         (
             "Your referrals",

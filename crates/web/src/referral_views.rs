@@ -66,6 +66,8 @@ pub struct ReferralRow {
     pub next_action_note: String,
     /// The next action's date has passed.
     pub overdue: bool,
+    /// They attended a service they were linked to.
+    pub intervention_received: bool,
 }
 
 impl ReferralRow {
@@ -105,6 +107,7 @@ impl ReferralRow {
             next_action_due: r.next_action_due.map(short_date).unwrap_or_default(),
             next_action_note: r.next_action_note.clone().unwrap_or_default(),
             overdue: r.next_action_due.is_some_and(|d| d < today),
+            intervention_received: r.intervention_received_at.is_some(),
         }
     }
 }

@@ -419,6 +419,101 @@ async fn every_role_against_every_route(app: TestApp) {
             &[],
             StatusCode::SEE_OTHER,
         )),
+        hidden(get(
+            "finding support for a person of own network",
+            format!("/referrals/{}/find-support", referral_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(get(
+            "finding support for a person of another network",
+            format!("/referrals/{}/find-support", referral_b.id),
+            &[],
+        )),
+        hidden(get(
+            "support and services of own network",
+            format!("/referrals/{}/support", referral_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(get(
+            "the onward referral form, own network",
+            format!(
+                "/referrals/{}/refer-onward/{}",
+                referral_a.id, other_service.id
+            ),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(post(
+            "referring another network's person onward",
+            format!(
+                "/referrals/{}/refer-onward/{}",
+                referral_b.id, own_service.id
+            ),
+            vec![("support", "information".into()), ("consent", "yes".into())],
+            &[],
+            StatusCode::SEE_OTHER,
+        )),
+        hidden(get(
+            "a shortlist for a person of own network",
+            format!(
+                "/referrals/{}/shortlists/new?services={}",
+                referral_a.id, own_service.id
+            ),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(post(
+            "a shortlist for another network's person",
+            format!("/referrals/{}/shortlists", referral_b.id),
+            vec![
+                ("services", own_service.id.to_string()),
+                ("send", "print".into()),
+            ],
+            &[],
+            StatusCode::SEE_OTHER,
+        )),
+        get(
+            "needs attention",
+            "/needs-attention".into(),
+            &[LinkWorker, TeamLead],
+        ),
+        get("a partner's inbox", "/partner/referrals".into(), &[Partner]),
+        Case {
+            // Partners' pages: not found for a partner, refused to others.
+            allowed_status: StatusCode::NOT_FOUND,
+            ..get(
+                "an onward referral with a guessed id",
+                format!("/partner/referrals/{}", uuid::Uuid::new_v4()),
+                &[Partner],
+            )
+        },
+        hidden(get(
+            "an answer link with a guessed token",
+            "/answer/guessed-token".into(),
+            &[],
+        )),
+        get(
+            "capacity of the partner's own listing",
+            format!("/directory/services/{}/capacity", own_service.id),
+            &[Partner, DirectoryManager],
+        ),
+        get(
+            "capacity of another organisation's listing",
+            format!("/directory/services/{}/capacity", other_service.id),
+            &[DirectoryManager],
+        ),
+        post(
+            "marking another organisation's listing full",
+            format!("/directory/services/{}/capacity", other_service.id),
+            vec![("capacity", "open".into())],
+            &[DirectoryManager],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
+            "a favourite service",
+            format!("/directory/services/{}/favourite", other_service.id),
+            vec![("favourite", "yes".into())],
+            &[LinkWorker, TeamLead],
+            StatusCode::SEE_OTHER,
+        ),
         post(
             "issue an API token for another organisation",
             "/admin/api-tokens".into(),
@@ -492,6 +587,14 @@ async fn every_role_against_every_route(app: TestApp) {
     assert!(app.store().api_tokens(None).await.unwrap().is_empty());
     let b_file = app.store().case_file(referral_b.id).await.unwrap();
     assert!(b_file.notes.is_empty() && b_file.what_matters.is_none());
+    assert!(b_file.onward.is_empty() && b_file.shortlists.is_empty());
+    assert!(
+        app.store()
+            .capacities(&[other_service.id])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 fn method_name(m: &Method) -> &'static str {

@@ -152,6 +152,7 @@ impl App {
             .iter()
             .flat_map(|c| [Some(c.worker_id), c.recorded_by])
             .chain(file.tasks.iter().map(|t| Some(t.owner)))
+            .chain(file.shortlists.iter().map(|s| Some(s.created_by)))
             .chain([referral.assigned_to])
             .flatten()
             .collect();

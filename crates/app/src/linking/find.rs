@@ -4,7 +4,7 @@
 //! can widen or narrow each filter.
 
 use linkwork_domain::ReferralId;
-use linkwork_domain::casework::Barrier;
+use linkwork_domain::casework::{Barrier, current_needs};
 use linkwork_domain::directory::ServiceStatus;
 use linkwork_domain::directory::needs::need_id;
 use linkwork_domain::geo::METRES_PER_MILE;
@@ -75,10 +75,7 @@ impl App {
         let person = &view.person;
         let what_matters = view.file.what_matters.as_ref();
         let barriers: Vec<Barrier> = what_matters.map(|w| w.barriers.clone()).unwrap_or_default();
-        let needs_now: Vec<String> = match what_matters {
-            Some(w) if !w.needs.is_empty() => w.needs.clone(),
-            _ => view.referral.needs.clone(),
-        };
+        let needs_now = current_needs(what_matters, &view.referral.needs);
         let request = if request.refined.is_some() {
             request.clone()
         } else {
@@ -125,17 +122,27 @@ impl App {
                 || barriers.contains(&Barrier::Mobility),
             ..Default::default()
         };
-        for code in &request.needs {
-            let label = all_needs
-                .iter()
-                .find(|n| &n.code == code)
-                .map_or(code.clone(), |n| n.label.clone());
-            for (_, term) in need_terms.iter().filter(|(need, _)| need == code) {
-                if let Some(id) = need_id(term) {
-                    profile.needs.push((id, label.clone()));
+        // Each need's directory terms, with the narrower terms under them
+        // (services are tagged "Telephone befriending", not "Social
+        // connection").
+        profile.needs = self.with_directory_index(|index| {
+            let mut needs = Vec::new();
+            for code in &request.needs {
+                let label = all_needs
+                    .iter()
+                    .find(|n| &n.code == code)
+                    .map_or(code.clone(), |n| n.label.clone());
+                let roots: Vec<Uuid> = need_terms
+                    .iter()
+                    .filter(|(need, _)| need == code)
+                    .filter_map(|(_, term)| need_id(term))
+                    .collect();
+                for id in index.with_descendants(&roots) {
+                    needs.push((id, label.clone()));
                 }
             }
-        }
+            needs
+        });
         let mut no_home = None;
         match &person.details.postcode {
             Some(postcode) => match self.locate(postcode.as_str()).await? {
@@ -198,9 +205,9 @@ impl App {
         });
         if request.include_full.is_none() {
             suggestions.retain(|s| {
-                !s.capacity
+                s.capacity
                     .as_ref()
-                    .is_some_and(|c| c.state == linkwork_domain::linking::CapacityState::Full)
+                    .is_none_or(|c| c.state != linkwork_domain::linking::CapacityState::Full)
             });
         }
         suggestions.sort_by(|a, b| {

@@ -207,8 +207,8 @@ pub fn fit(doc: &Doc, person: &Profile, capacity: Option<&Capacity>, today: Naiv
 mod tests {
     use super::*;
     use linkwork_domain::directory::Schedule;
-    use linkwork_domain::directory::schedule::Weekday;
     use linkwork_domain::directory::needs::need_id;
+    use linkwork_domain::directory::schedule::Weekday;
     use linkwork_domain::directory::*;
 
     fn doc(free: bool, byday: &str, opens: &str, closes: &str, step_free: bool) -> Doc {

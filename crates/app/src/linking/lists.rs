@@ -20,7 +20,7 @@ use crate::principal::Principal;
 pub struct ShortlistView {
     pub shortlist: Shortlist,
     pub person_name: String,
-    pub services: Vec<Service>,
+    pub services: Vec<ServiceCard>,
     pub worker: String,
     pub team: String,
 }
@@ -133,9 +133,10 @@ impl App {
                 .preferred_name
                 .clone()
                 .unwrap_or_else(|| d.given_name.clone());
+            let cards: Vec<ServiceCard> = chosen.iter().map(ServiceCard::new).collect();
             let body = shortlist_text(
                 &first,
-                &chosen,
+                &cards,
                 list.note.as_deref(),
                 &p.user.display_name,
                 channel,
@@ -178,7 +179,7 @@ impl App {
         let mut services = Vec::new();
         for id in &list.service_ids {
             if let Some(s) = self.store.service(*id).await? {
-                services.push(s);
+                services.push(ServiceCard::new(&s));
             }
         }
         let team = self
@@ -194,11 +195,24 @@ impl App {
                 .preferred_name
                 .clone()
                 .unwrap_or_else(|| view.person.details.given_name.clone()),
-            worker: p.user.display_name.clone(),
+            worker: view.user_name(list.created_by).to_owned(),
             team,
             services,
             shortlist: list,
         })
+    }
+
+    /// A service's capacity, if it is marked full or with a waiting list:
+    /// for staff only (its note is not for the public).
+    pub async fn capacity(&self, p: &Principal, service_id: Uuid) -> AppResult<Option<Capacity>> {
+        p.require(Permission::SearchDirectory)?;
+        let today = self.today();
+        Ok(self
+            .store
+            .capacities(&[service_id])
+            .await?
+            .into_iter()
+            .find(|c| c.in_force(today)))
     }
 
     /// Marks a service full or with a waiting list until a date (or clears
@@ -268,11 +282,74 @@ impl App {
     }
 }
 
-/// A shortlist as an email or a text message: for each service, what it
-/// is, where and when, the cost and how to get in touch.
+/// A service as a person is given it: what it is, when and where, the
+/// cost and how to get in touch. The printed shortlist and the email or
+/// text message say the same.
+#[derive(Debug, Clone)]
+pub struct ServiceCard {
+    pub id: Uuid,
+    pub name: String,
+    pub organisation: Option<String>,
+    pub description: Option<String>,
+    pub when: Vec<String>,
+    pub place: Option<String>,
+    pub cost: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+}
+
+impl ServiceCard {
+    pub fn new(s: &Service) -> ServiceCard {
+        let place = s.service_at_locations.first().and_then(|sal| {
+            let l = &sal.location;
+            let address = l
+                .addresses
+                .first()
+                .map(|a| format!("{}, {}", a.address_1, a.postal_code));
+            [l.name.clone(), address]
+                .into_iter()
+                .flatten()
+                .reduce(|a, b| format!("{a}, {b}"))
+        });
+        ServiceCard {
+            id: s.id,
+            name: s.name.clone(),
+            organisation: s.organization.as_ref().map(|o| o.name.clone()),
+            description: s.description.clone(),
+            when: s
+                .schedules
+                .iter()
+                .filter_map(|sch| {
+                    linkwork_domain::directory::schedule::OpeningRule::from_schedule(sch).ok()
+                })
+                .map(|r| r.describe())
+                .collect(),
+            place,
+            cost: if s.is_free() {
+                "Free".to_owned()
+            } else {
+                s.fees
+                    .clone()
+                    .unwrap_or_else(|| "Ask the service".to_owned())
+            },
+            phone: s.phones.first().map(|ph| ph.number.clone()).or_else(|| {
+                s.contacts
+                    .iter()
+                    .flat_map(|c| &c.phones)
+                    .next()
+                    .map(|ph| ph.number.clone())
+            }),
+            email: s.email.clone(),
+            website: s.url.clone(),
+        }
+    }
+}
+
+/// A shortlist as an email or a text message (shorter: no descriptions).
 fn shortlist_text(
     first_name: &str,
-    services: &[Service],
+    services: &[ServiceCard],
     note: Option<&str>,
     worker: &str,
     channel: Channel,
@@ -289,44 +366,18 @@ fn shortlist_text(
         {
             out.push_str(&format!("{d}\n"));
         }
-        let times: Vec<String> = s
-            .schedules
-            .iter()
-            .filter_map(|sch| {
-                linkwork_domain::directory::schedule::OpeningRule::from_schedule(sch).ok()
-            })
-            .map(|r| r.describe())
-            .collect();
-        if !times.is_empty() {
-            out.push_str(&format!("When: {}\n", times.join("; ")));
+        if !s.when.is_empty() {
+            out.push_str(&format!("When: {}\n", s.when.join("; ")));
         }
-        if let Some(place) = s.service_at_locations.first().map(|sal| &sal.location) {
-            let address = place
-                .addresses
-                .first()
-                .map(|a| format!("{}, {}", a.address_1, a.postal_code));
-            let name = place.name.clone();
-            if let Some(where_) = [name, address]
-                .into_iter()
-                .flatten()
-                .reduce(|a, b| format!("{a}, {b}"))
-            {
-                out.push_str(&format!("Where: {where_}\n"));
-            }
+        if let Some(place) = &s.place {
+            out.push_str(&format!("Where: {place}\n"));
         }
-        out.push_str(&format!(
-            "Cost: {}\n",
-            if s.is_free() {
-                "free"
-            } else {
-                s.fees.as_deref().unwrap_or("ask the service")
-            }
-        ));
-        let phone = s.phones.first().map(|ph| ph.number.clone());
-        let contact = [phone, s.email.clone(), s.url.clone()]
+        out.push_str(&format!("Cost: {}\n", s.cost));
+        let contact: Vec<&str> = [&s.phone, &s.email, &s.website]
             .into_iter()
             .flatten()
-            .collect::<Vec<_>>();
+            .map(String::as_str)
+            .collect();
         if !contact.is_empty() {
             out.push_str(&format!("Contact: {}\n", contact.join(", ")));
         }

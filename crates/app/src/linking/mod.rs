@@ -14,5 +14,5 @@ mod lists;
 mod onward;
 
 pub use find::{FindRequest, FindResults, Suggestion};
-pub use lists::ShortlistView;
-pub use onward::{LinkAnswer, PartnerView};
+pub use lists::{ServiceCard, ShortlistView};
+pub use onward::{CaseSupport, LinkAnswer, OnwardTarget, PartnerView};

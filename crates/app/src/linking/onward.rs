@@ -17,8 +17,8 @@ use linkwork_domain::user::UserStatus;
 use linkwork_domain::validation::ValidationErrors;
 use linkwork_domain::{ConsentId, OnwardReferralId, OrgId, ReferralId, TaskId, Timestamp};
 use linkwork_storage::{
-    AnswerLink, CaseworkChanges, InboxFilter, OnwardEvent, OnwardItem, Page, PageRequest,
-    UserFilter,
+    AnswerLink, AttentionFilter, CaseworkChanges, InboxFilter, OnwardEvent, OnwardItem, Page,
+    PageRequest, UserFilter,
 };
 use uuid::Uuid;
 
@@ -36,6 +36,32 @@ pub struct PartnerView {
     /// The person has since withdrawn consent to share with this partner:
     /// what was shared is no longer shown.
     pub consent_withdrawn: bool,
+}
+
+/// Where an onward referral to a service goes.
+#[derive(Debug, Clone)]
+pub struct OnwardTarget {
+    pub service: linkwork_domain::directory::Service,
+    /// Who runs it, for the person's consent.
+    pub organisation: String,
+    /// The community partner whose inbox it goes to.
+    pub partner: Option<linkwork_domain::organisation::Organisation>,
+    /// Otherwise the address it is emailed to; with neither, the person can
+    /// only be given the service's details.
+    pub email: Option<String>,
+    /// The person withdrew consent to share with this partner.
+    pub consent_withdrawn: bool,
+    /// Why no referral can be made to it.
+    pub refused: Option<String>,
+}
+
+/// A case's support: its onward referrals, each with its history, and
+/// the shortlists the person was given.
+#[derive(Debug, Clone)]
+pub struct CaseSupport {
+    pub view: crate::casework::CaseView,
+    /// Newest first, each with its history (oldest first).
+    pub onward: Vec<(OnwardReferral, Vec<OnwardEvent>)>,
 }
 
 /// What an answer link's page may show: the referral's reference and the
@@ -78,6 +104,72 @@ impl App {
             .to_owned()
     }
 
+    /// Where an onward referral to `service_id` would go for the person of
+    /// a case, for the form and for sending it.
+    pub async fn onward_target(
+        &self,
+        p: &Principal,
+        referral_id: ReferralId,
+        service_id: Uuid,
+    ) -> AppResult<(crate::casework::CaseView, OnwardTarget)> {
+        let view = self.case(p, referral_id).await?;
+        let target = self.target(&view, service_id).await?;
+        Ok((view, target))
+    }
+
+    async fn target(
+        &self,
+        view: &crate::casework::CaseView,
+        service_id: Uuid,
+    ) -> AppResult<OnwardTarget> {
+        let service = self.directory_service(service_id).await?;
+        let partner = self.partner_for(service.organization_id).await?;
+        let email = match &partner {
+            Some(_) => None,
+            None => service
+                .email
+                .clone()
+                .or_else(|| service.contacts.iter().find_map(|c| c.email.clone()))
+                .or_else(|| service.organization.as_ref().and_then(|o| o.email.clone())),
+        };
+        let consents = self.store.consents(view.person.id).await?;
+        let consent_withdrawn = partner.as_ref().is_some_and(|org| {
+            consent::current(&consents).iter().any(|c| {
+                c.kind == ConsentKind::Share && c.partner_org_id == Some(org.id) && !c.given
+            })
+        });
+        let refused =
+            (service.status != linkwork_domain::directory::ServiceStatus::Active).then(|| {
+                format!(
+                    "{} is {}: choose a service that is running",
+                    service.name,
+                    service.status.label().to_lowercase()
+                )
+            });
+        Ok(OnwardTarget {
+            organisation: partner
+                .as_ref()
+                .map(|o| o.name.clone())
+                .or_else(|| service.organization.as_ref().map(|o| o.name.clone()))
+                .unwrap_or_else(|| service.name.clone()),
+            service,
+            partner,
+            email,
+            consent_withdrawn,
+            refused,
+        })
+    }
+
+    /// A case with its onward referrals' histories, for the "Support" page.
+    pub async fn case_support(&self, p: &Principal, id: ReferralId) -> AppResult<CaseSupport> {
+        let view = self.case(p, id).await?;
+        let mut onward = Vec::with_capacity(view.file.onward.len());
+        for o in &view.file.onward {
+            onward.push((o.clone(), self.store.onward_history(o.id).await?));
+        }
+        Ok(CaseSupport { view, onward })
+    }
+
     /// The community partner organisation whose users keep a directory
     /// organisation's listings, if any.
     async fn partner_for(
@@ -110,64 +202,45 @@ impl App {
     ) -> AppResult<OnwardReferral> {
         let view = self.case(p, referral_id).await?;
         view.referral.require_open_case()?;
-        let service = self.directory_service(service_id).await?;
-        if service.status != linkwork_domain::directory::ServiceStatus::Active {
+        let target = self.target(&view, service_id).await?;
+        if let Some(why) = &target.refused {
+            return Err(ValidationErrors::single("service", why.clone()).into());
+        }
+        if target.partner.is_none() && target.email.is_none() {
             return Err(ValidationErrors::single(
                 "service",
                 format!(
-                    "{} is {}: choose a service that is running",
-                    service.name,
-                    service.status.label().to_lowercase()
+                    "{} has no email address in the directory, so a referral cannot reach it: give the person its details on a shortlist, or phone the service",
+                    target.service.name
                 ),
             )
             .into());
         }
         let details = input.validate()?;
-        let partner = self.partner_for(service.organization_id).await?;
-        let service_email = match &partner {
-            Some(_) => None,
-            None => service
-                .email
-                .clone()
-                .or_else(|| service.contacts.iter().find_map(|c| c.email.clone()))
-                .or_else(|| service.organization.as_ref().and_then(|o| o.email.clone())),
-        };
-        if partner.is_none()
-            && service_email.is_none()
-            && details.support != SupportLevel::InformationOnly
-        {
+        if target.consent_withdrawn && !details.shared.is_empty() {
             return Err(ValidationErrors::single(
-                "support",
-                "This service has no email address in the directory: give the person its details instead, or phone the service",
-            )
-            .into());
-        }
-        let consents = self.store.consents(view.person.id).await?;
-        if let Some(org) = &partner
-            && consent::current(&consents).iter().any(|c| {
-                c.kind == ConsentKind::Share && c.partner_org_id == Some(org.id) && !c.given
-            })
-            && !details.shared.is_empty()
-        {
-            return Err(ValidationErrors::single(
-                "consent",
+                "shared",
                 format!(
-                    "{} has withdrawn consent to share their details with {}",
+                    "{} has withdrawn consent to share their details with {}: share nothing",
                     view.person.details.full_name(),
-                    org.name
+                    target.organisation
                 ),
             )
             .into());
         }
+        let OnwardTarget {
+            service,
+            partner,
+            email: service_email,
+            ..
+        } = target;
         let at = now();
         let d = &view.person.details;
         let has = |f: SharedField| details.shared.contains(&f);
         let all_needs = self.store.needs().await?;
         let what_matters = view.file.what_matters.as_ref();
-        let need_codes = what_matters
-            .filter(|w| !w.needs.is_empty())
-            .map(|w| w.needs.clone())
-            .unwrap_or_else(|| view.referral.needs.clone());
+        let need_codes =
+            linkwork_domain::casework::current_needs(what_matters, &view.referral.needs);
         let shared = SharedDetails {
             fields: details.shared.clone(),
             name: has(SharedField::Contact).then(|| d.full_name()),
@@ -262,77 +335,57 @@ impl App {
             "Referral {} from {team}: {}",
             view.referral.reference, service.name
         );
+        // One-time links to answer from the email, whether or not the
+        // reader has a Linkwork account: each works once, until it expires.
         let base = self.public_base();
-        let shared_text = describe_shared(&onward);
-        match &partner {
-            Some(org) => {
-                let users = self
-                    .store
-                    .list_users(
-                        &UserFilter {
-                            org_id: Some(org.id),
-                            role: Some(Role::Partner),
-                            status: Some(UserStatus::Active),
-                            ..Default::default()
-                        },
-                        PageRequest::new(1, PageRequest::MAX_PER_PAGE),
-                    )
-                    .await?;
-                for user in users.items {
-                    let body = format!(
-                        "Hello,\n\n{team} has referred someone to {}.\n\n{shared_text}\nYou can see it, and say whether you can take it, in your Linkwork inbox:\n{base}/partner/referrals/{}\n\n{}",
-                        service.name, onward.id, p.user.display_name
-                    );
-                    changes.messages.push(Message::new(
-                        Channel::Email,
-                        user.email.to_string(),
-                        Some(subject.clone()),
-                        body,
-                        format!(
-                            "Onward referral {} to {}",
-                            view.referral.reference, service.name
-                        ),
-                        Some(view.referral.pcn_id),
-                        at,
-                    ));
-                }
-            }
-            None => {
-                if let Some(email) = &service_email {
-                    let expires =
-                        at + Duration::days(i64::from(self.settings.linking.answer_link_days));
-                    let mut links = String::new();
-                    for kind in PartnerAnswerKind::ALL {
-                        let token = random_token();
-                        changes.answer_links.push(AnswerLink {
-                            token_hash: token_hash(&token),
-                            onward_id: onward.id,
-                            answer: kind.code().to_owned(),
-                            expires_at: expires,
-                            used_at: None,
-                        });
-                        links.push_str(&format!("- {}: {base}/answer/{token}\n", kind.label()));
-                    }
-                    let body = format!(
-                        "Hello,\n\n{team} has referred someone to {}.\n\n{shared_text}\nPlease tell us what happens by following one of these links. Each works once, until {}:\n{links}\nThank you,\n{} (link worker)",
-                        service.name,
-                        expires.format("%-d %B %Y"),
-                        p.user.display_name
-                    );
-                    changes.messages.push(Message::new(
-                        Channel::Email,
-                        email.clone(),
-                        Some(subject),
-                        body,
-                        format!(
-                            "Onward referral {} to {}",
-                            view.referral.reference, service.name
-                        ),
-                        Some(view.referral.pcn_id),
-                        at,
-                    ));
-                }
-            }
+        let expires = at + Duration::days(i64::from(self.settings.linking.answer_link_days));
+        let mut links = String::new();
+        for kind in PartnerAnswerKind::ALL {
+            let token = random_token();
+            changes.answer_links.push(AnswerLink {
+                token_hash: token_hash(&token),
+                onward_id: onward.id,
+                answer: kind.code().to_owned(),
+                expires_at: expires,
+                used_at: None,
+            });
+            links.push_str(&format!("- {}: {base}/answer/{token}\n", kind.label()));
+        }
+        let answer_by_link = format!(
+            "Please tell us what happens by following one of these links. Each works once, until {}:\n{links}",
+            expires.format("%-d %B %Y")
+        );
+        let recipients = self
+            .recipients(partner.as_ref().map(|o| o.id), service_email.as_deref())
+            .await?;
+        let body = match &partner {
+            // The partner's users read what was shared in their inbox, not
+            // in an email that may be forwarded.
+            Some(_) => format!(
+                "Hello,\n\n{team} has referred someone to {}, referral {}.\n\nSee who, and what they would like, in your Linkwork inbox:\n{base}/partner/referrals/{}\n\n{answer_by_link}\nThank you,\n{} (link worker)",
+                service.name, view.referral.reference, onward.id, p.user.display_name
+            ),
+            None => format!(
+                "Hello,\n\n{team} has referred someone to {}, referral {}.\n\n{}\n{answer_by_link}\nThank you,\n{} (link worker)",
+                service.name,
+                view.referral.reference,
+                describe_shared(&onward),
+                p.user.display_name
+            ),
+        };
+        for to in recipients {
+            changes.messages.push(Message::new(
+                Channel::Email,
+                to,
+                Some(subject.clone()),
+                body.clone(),
+                format!(
+                    "Onward referral {} to {}",
+                    view.referral.reference, service.name
+                ),
+                Some(view.referral.pcn_id),
+                at,
+            ));
         }
         changes.onward.push((onward.clone(), None));
         let audit = NewAuditEvent::new(p.actor(), AuditAction::OnwardReferral, at)
@@ -437,8 +490,17 @@ impl App {
         let consent_withdrawn = consent::current(&consents).iter().any(|c| {
             c.kind == ConsentKind::Share && c.partner_org_id == onward.partner_org_id && !c.given
         });
+        let mut history = self.store.onward_history(id).await?;
         if consent_withdrawn {
+            // The link worker's message may say something about them too.
             onward.shared = SharedDetails::default();
+            onward.message = None;
+            for e in history
+                .iter_mut()
+                .filter(|e| e.actor_user_id == Some(onward.sent_by))
+            {
+                e.note = None;
+            }
         }
         self.audit_person_view(
             p.actor(),
@@ -452,7 +514,7 @@ impl App {
         )
         .await?;
         Ok(PartnerView {
-            history: self.store.onward_history(id).await?,
+            history,
             reference: referral.reference,
             onward,
             consent_withdrawn,
@@ -626,14 +688,25 @@ impl App {
         Ok(shown)
     }
 
-    /// Onward referrals of the link worker's networks that need them:
-    /// declines and missed first sessions not yet seen, and referrals with
-    /// no answer after `chase_after_days`.
-    pub async fn needs_attention(&self, p: &Principal) -> AppResult<Vec<OnwardItem>> {
+    /// Onward referrals of the link worker's open cases (or their whole
+    /// team's) that need them: declines and missed first sessions not yet
+    /// seen, and referrals with no answer after `chase_after_days`.
+    pub async fn needs_attention(
+        &self,
+        p: &Principal,
+        whole_team: bool,
+    ) -> AppResult<Vec<OnwardItem>> {
         p.require(Permission::WorkWithPeople)?;
         let networks: Vec<OrgId> = self.team_networks(p).await?.iter().map(|n| n.id).collect();
         let cutoff = now() - Duration::days(i64::from(self.settings.linking.chase_after_days));
-        let items = self.store.needs_attention(&networks, cutoff).await?;
+        let items = self
+            .store
+            .needs_attention(&AttentionFilter {
+                pcn_ids: networks,
+                assigned_to: (!whole_team).then_some(p.user.id),
+                unanswered_before: cutoff,
+            })
+            .await?;
         if !items.is_empty() {
             self.store
                 .record(
@@ -680,7 +753,7 @@ impl App {
         p: &Principal,
         id: OnwardReferralId,
         expected_version: i64,
-    ) -> AppResult<()> {
+    ) -> AppResult<ReferralId> {
         let mut onward = self
             .store
             .onward_referral(id)
@@ -694,7 +767,7 @@ impl App {
         }
         let at = now();
         onward.withdraw(at)?;
-        let changes = CaseworkChanges {
+        let mut changes = CaseworkChanges {
             onward_events: vec![event(
                 &onward,
                 at,
@@ -702,16 +775,65 @@ impl App {
                 "Withdrawn by the link worker".into(),
                 None,
             )],
-            onward: vec![(onward.clone(), Some(expected_version))],
             ..Default::default()
         };
+        // The service is told, so no one waits for someone who is not coming.
+        for to in self
+            .recipients(onward.partner_org_id, onward.service_email.as_deref())
+            .await?
+        {
+            changes.messages.push(Message::new(
+                Channel::Email,
+                to,
+                Some(format!("Referral {} withdrawn", referral.reference)),
+                format!(
+                    "Hello,\n\nThe referral {} to {} has been withdrawn: please do not contact the person about it.\n\nThank you,\n{} (link worker)",
+                    referral.reference, onward.service_name, p.user.display_name
+                ),
+                format!("Withdrawn referral {} to {}", referral.reference, onward.service_name),
+                Some(referral.pcn_id),
+                at,
+            ));
+        }
+        changes
+            .onward
+            .push((onward.clone(), Some(expected_version)));
         let audit = self.case_audit(
             p,
             AuditAction::OnwardWithdraw,
             &referral,
             onward.service_name.clone(),
         );
-        self.save(changes, audit).await
+        self.save(changes, audit).await?;
+        Ok(referral.id)
+    }
+
+    /// Who is emailed about a referral to a service: the partner's active
+    /// users, or the service's address.
+    async fn recipients(
+        &self,
+        partner: Option<OrgId>,
+        service_email: Option<&str>,
+    ) -> AppResult<Vec<String>> {
+        Ok(match partner {
+            Some(org) => self
+                .store
+                .list_users(
+                    &UserFilter {
+                        org_id: Some(org),
+                        role: Some(Role::Partner),
+                        status: Some(UserStatus::Active),
+                        ..Default::default()
+                    },
+                    PageRequest::new(1, PageRequest::MAX_PER_PAGE),
+                )
+                .await?
+                .items
+                .into_iter()
+                .map(|u| u.email.to_string())
+                .collect(),
+            None => service_email.map(str::to_owned).into_iter().collect(),
+        })
     }
 
     /// Makes a "chase the partner" task for each onward referral with no

@@ -96,6 +96,15 @@ pub struct WhatMatters {
     pub recorded_by_name: String,
 }
 
+/// What the person would like support with now: the needs recorded in
+/// "what matters" when there are any, else those the referral gave.
+pub fn current_needs(what_matters: Option<&WhatMatters>, referral_needs: &[String]) -> Vec<String> {
+    match what_matters {
+        Some(w) if !w.needs.is_empty() => w.needs.clone(),
+        _ => referral_needs.to_vec(),
+    }
+}
+
 /// The form, as typed.
 #[derive(Debug, Clone, Default)]
 pub struct WhatMattersInput {

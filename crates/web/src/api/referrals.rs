@@ -187,6 +187,9 @@ pub struct ReferralStatusResponse {
     pub person: PersonSummary,
     pub history: Vec<HistoryEntry>,
     pub outcome: Option<OutcomePayload>,
+    /// When the person first attended a community service they were linked
+    /// to (RFC 3339); absent until they have.
+    pub intervention_received_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -507,6 +510,7 @@ pub async fn show(
                 reason: e.reason,
             })
             .collect(),
+        intervention_received_at: referral.intervention_received_at.map(|at| at.to_rfc3339()),
         outcome: referral.outcome.map(|o| OutcomePayload {
             decline_reason: o.decline_reason.map(|r| r.code().to_owned()),
             redirected_to: o.redirected_to,

@@ -422,9 +422,16 @@ async fn read_task(
         .await?;
     let declined = state.app.clinical_code(CodePurpose::Declined).await?;
     let mut task = resources::task(&referral, &person, &pcn, &client.organisation, &declined);
+    let mut outputs = Vec::new();
+    if let Some(at) = referral.intervention_received_at {
+        outputs.push(resources::intervention_received_output(at));
+    }
     if referral.status == linkwork_domain::referral::ReferralStatus::Discharged {
         // The closed loop's last step: the Task points at the summary.
-        task = task.with("output", resources::discharge_summary_output(referral.id));
+        outputs.push(resources::discharge_summary_output(referral.id));
+    }
+    if !outputs.is_empty() {
+        task = task.with("output", format::Node::List(outputs));
     }
     Ok(respond(StatusCode::OK, format, &task))
 }

@@ -18,6 +18,8 @@ const REFERENCE_SYSTEM: &str = "https://linkwork.github.io/fhir/Id/referral-refe
 const UK_CORE_SERVICE_REQUEST: &str =
     "https://fhir.hl7.org.uk/StructureDefinition/UKCore-ServiceRequest";
 const TASK_CODES: &str = "http://hl7.org/fhir/CodeSystem/task-code";
+/// Linkwork's codes for what a Task produced.
+const TASK_OUTPUTS: &str = "https://linkwork.github.io/fhir/CodeSystem/task-output";
 
 fn s(value: impl Into<String>) -> Option<Node> {
     Some(Node::str(value))
@@ -274,9 +276,35 @@ pub fn task(
         .with("owner", organisation_reference(pcn))
 }
 
+/// A Task `output` saying when the person first attended a community
+/// service they were linked to: the "intervention received" of the
+/// social prescribing outcome.
+pub fn intervention_received_output(at: linkwork_domain::Timestamp) -> Node {
+    object(vec![
+        (
+            "type",
+            Some(object(vec![
+                (
+                    "coding",
+                    Some(Node::List(vec![coding(
+                        TASK_OUTPUTS,
+                        "intervention-received",
+                        "Intervention received",
+                    )])),
+                ),
+                (
+                    "text",
+                    s("First attended a community service they were linked to"),
+                ),
+            ])),
+        ),
+        ("valueDateTime", s(at.to_rfc3339())),
+    ])
+}
+
 /// A Task's `output` naming the discharge summary document.
 pub fn discharge_summary_output(referral: linkwork_domain::ReferralId) -> Node {
-    Node::List(vec![object(vec![
+    object(vec![
         (
             "type",
             Some(object(vec![(
@@ -295,7 +323,7 @@ pub fn discharge_summary_output(referral: linkwork_domain::ReferralId) -> Node {
                 ("display", s("Social prescribing discharge summary")),
             ])),
         ),
-    ])])
+    ])
 }
 
 pub fn operation_outcome(issues: &[Issue]) -> Resource {

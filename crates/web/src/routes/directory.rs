@@ -233,6 +233,10 @@ struct ServicePage {
     needs: Vec<String>,
     stale: bool,
     can_edit: bool,
+    /// Staff only: whether it is full or has a waiting list.
+    capacity: Option<linkwork_domain::linking::Capacity>,
+    /// Whether it is one of the user's favourites, for those who keep them.
+    favourite: Option<bool>,
 }
 
 fn service_id(raw: &str) -> WebResult<Uuid> {
@@ -262,7 +266,21 @@ pub async fn show(
     let notice = match q.done.as_deref() {
         Some("saved") => Some("Your changes have been saved.".to_owned()),
         Some("created") => Some("The service has been added to the directory.".to_owned()),
+        Some("capacity") => Some("Its room for new people has been saved.".to_owned()),
+        Some("favourite") => Some("Added to your favourites.".to_owned()),
+        Some("unfavourite") => Some("Taken off your favourites.".to_owned()),
         _ => None,
+    };
+    let favourite = if principal.can(Permission::WorkWithPeople) {
+        Some(
+            state
+                .app
+                .favourites(&principal)
+                .await?
+                .contains(&service.id),
+        )
+    } else {
+        None
     };
     render(&ServicePage {
         page: page.title(service.name.clone()).notice(notice),
@@ -275,6 +293,8 @@ pub async fn show(
         needs,
         stale: state.app.is_stale(service.last_modified),
         can_edit: state.app.can_edit_service(&principal, &service).await?,
+        capacity: state.app.capacity(&principal, service.id).await?,
+        favourite,
         service,
     })
 }

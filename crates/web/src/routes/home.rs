@@ -144,6 +144,14 @@ const TASKS: &[(Permission, Task)] = &[
     (
         Permission::EditOwnListings,
         Task {
+            title: "Referrals to you",
+            href: "/partner/referrals",
+            description: "People link workers have referred to your services: accept them and say how they get on.",
+        },
+    ),
+    (
+        Permission::EditOwnListings,
+        Task {
             title: "Your listings",
             href: "/directory/services/new",
             description: "Keep your organisation's groups and services up to date, or add a new one.",
@@ -163,6 +171,14 @@ const TASKS: &[(Permission, Task)] = &[
             title: "Your caseload",
             href: "/caseload",
             description: "The people you are working with and what is due next.",
+        },
+    ),
+    (
+        Permission::WorkWithPeople,
+        Task {
+            title: "Needs attention",
+            href: "/needs-attention",
+            description: "Referrals to services that were declined, missed, or not answered.",
         },
     ),
     (

@@ -8,6 +8,7 @@ pub mod casework;
 pub mod directory;
 pub mod home;
 pub mod info;
+pub mod linking;
 pub mod login;
 pub mod organisations;
 pub mod people;
@@ -36,6 +37,44 @@ pub fn public() -> Router<AppState> {
         .route("/refer", get(refer::show).post(refer::submit))
         .route("/refer/confirmation/{reference}", get(refer::confirmation))
         .route("/calendar/{file}", get(casework::diary::calendar))
+        .route(
+            "/answer/{token}",
+            get(linking::answer::show).post(linking::answer::submit),
+        )
+}
+
+/// Linking a person to support, and the partner's side of it.
+fn linking_pages() -> Router<AppState> {
+    use linking::*;
+    Router::new()
+        .route("/referrals/{id}/find-support", get(find::show))
+        .route("/referrals/{id}/support", get(support::show))
+        .route(
+            "/referrals/{id}/refer-onward/{service}",
+            get(support::refer_form).post(support::refer),
+        )
+        .route(
+            "/referrals/{id}/onward/{onward}/withdraw",
+            post(support::withdraw),
+        )
+        .route("/referrals/{id}/shortlists", post(shortlists::create))
+        .route("/referrals/{id}/shortlists/new", get(shortlists::new_form))
+        .route("/referrals/{id}/shortlists/{list}", get(shortlists::show))
+        .route("/needs-attention", get(support::needs_attention))
+        .route("/onward/{onward}/seen", post(support::mark_seen))
+        .route("/partner/referrals", get(partner::inbox))
+        .route(
+            "/partner/referrals/{onward}",
+            get(partner::show).post(partner::answer),
+        )
+        .route(
+            "/directory/services/{id}/capacity",
+            get(capacity::form).post(capacity::submit),
+        )
+        .route(
+            "/directory/services/{id}/favourite",
+            post(find::set_favourite),
+        )
 }
 
 /// The casework pages of one referral, and the pages across cases.
@@ -151,6 +190,7 @@ pub fn signed_in() -> Router<AppState> {
         )
         .route("/referrals/{id}", get(referrals::show))
         .merge(case_pages())
+        .merge(linking_pages())
         .route(
             "/referrals/{id}/{action}",
             get(referral_actions::show).post(referral_actions::submit),

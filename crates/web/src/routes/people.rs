@@ -97,6 +97,8 @@ struct PersonPage {
     age: u32,
     ethnicity: String,
     communication: String,
+    /// When they first attended a service they were linked to, if ever.
+    intervention: Option<String>,
     referrals: Vec<ReferralRow>,
     consents: Vec<ConsentRow>,
     kind: ChoiceField,
@@ -129,6 +131,12 @@ async fn person_page(
             .and_then(ethnicity_label)
             .unwrap_or_default(),
         communication: d.communication_needs().join(", "),
+        intervention: rec
+            .referrals
+            .iter()
+            .filter_map(|item| item.referral.intervention_received_at)
+            .min()
+            .map(|at| long_date(linkwork_domain::calendar::uk_date(at))),
         referrals: rec
             .referrals
             .iter()

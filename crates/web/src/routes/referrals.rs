@@ -295,10 +295,20 @@ pub struct CaseSummary {
     pub goals_achieved: usize,
     pub what_matters: String,
     pub open_concerns: usize,
+    /// Referrals to services, and how many are still waiting for an answer.
+    pub onward: usize,
+    pub onward_waiting: usize,
+    pub shortlists: usize,
+    /// When they first attended a linked service.
+    pub intervention: String,
 }
 
 impl CaseSummary {
-    fn new(file: &linkwork_storage::CaseFile, today: chrono::NaiveDate) -> CaseSummary {
+    fn new(
+        file: &linkwork_storage::CaseFile,
+        referral: &linkwork_domain::referral::Referral,
+        today: chrono::NaiveDate,
+    ) -> CaseSummary {
         let goals = file
             .plan
             .as_ref()
@@ -328,6 +338,17 @@ impl CaseSummary {
                 .iter()
                 .filter(|n| n.safeguarding.as_ref().is_some_and(|s| s.is_open()))
                 .count(),
+            onward: file.onward.len(),
+            onward_waiting: file
+                .onward
+                .iter()
+                .filter(|o| o.status == linkwork_domain::linking::OnwardStatus::Sent)
+                .count(),
+            shortlists: file.shortlists.len(),
+            intervention: referral
+                .intervention_received_at
+                .map(|at| long_date(linkwork_domain::calendar::uk_date(at)))
+                .unwrap_or_default(),
         }
     }
 }
@@ -552,7 +573,10 @@ pub async fn show(
                 user_id: principal.user.id,
                 attempts_needed: required,
                 consents: consent_rows(&r.consents, &partners),
-                case: r.case.as_ref().map(|f| CaseSummary::new(f, app.today())),
+                case: r
+                    .case
+                    .as_ref()
+                    .map(|f| CaseSummary::new(f, &r.referral, app.today())),
                 case_links: if matches!(
                     r.referral.status,
                     ReferralStatus::Accepted

@@ -29,15 +29,17 @@ pub enum Section {
     WhatMatters,
     Plan,
     Contacts,
+    Support,
     Notes,
 }
 
 impl Section {
-    const ALL: [Section; 5] = [
+    const ALL: [Section; 6] = [
         Section::Overview,
         Section::WhatMatters,
         Section::Plan,
         Section::Contacts,
+        Section::Support,
         Section::Notes,
     ];
 
@@ -47,6 +49,7 @@ impl Section {
             Section::WhatMatters => "/what-matters",
             Section::Plan => "/plan",
             Section::Contacts => "/contacts",
+            Section::Support => "/support",
             Section::Notes => "/notes",
         }
     }
@@ -57,6 +60,7 @@ impl Section {
             Section::WhatMatters => "What matters",
             Section::Plan => "Plan",
             Section::Contacts => "Contacts",
+            Section::Support => "Support and services",
             Section::Notes => "Notes and tasks",
         }
     }

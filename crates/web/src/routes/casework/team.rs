@@ -24,7 +24,7 @@ pub struct TeamQuery {
 struct TeamPage {
     page: PageCtx,
     team: TeamView,
-    totals: (u64, u64, u64, u64),
+    totals: (u64, u64, u64, u64, u64),
 }
 
 pub async fn show(
@@ -38,12 +38,13 @@ pub async fn show(
         Some(raw) => Some(raw.parse::<OrgId>().map_err(|_| WebError::NotFound)?),
     };
     let team = state.app.team_view(&principal, pcn).await?;
-    let totals = team.loads.iter().fold((0, 0, 0, 0), |t, l| {
+    let totals = team.loads.iter().fold((0, 0, 0, 0, 0), |t, l| {
         (
             t.0 + l.open_cases,
             t.1 + l.without_recent_contact,
             t.2 + l.overdue_tasks,
             t.3 + l.waiting_breaches,
+            t.4 + l.intervention_received,
         )
     });
     render(&TeamPage {
