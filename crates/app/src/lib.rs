@@ -12,6 +12,7 @@ pub mod directory_import;
 pub mod directory_search;
 pub mod error;
 pub mod linking;
+pub mod messaging;
 pub mod passwords;
 pub mod postcode_import;
 pub mod principal;
@@ -40,6 +41,8 @@ pub struct App {
     calendar: Arc<linkwork_domain::calendar::WorkingCalendar>,
     directory: Arc<directory::DirectoryIndex>,
     located: Arc<directory_search::LocationCache>,
+    /// How messages go out; none configured holds them in the outbox.
+    transports: Arc<messaging::Transports>,
 }
 
 impl App {
@@ -55,6 +58,7 @@ impl App {
             calendar: Arc::new(calendar),
             directory: Arc::default(),
             located: Arc::default(),
+            transports: Arc::default(),
         })
     }
 

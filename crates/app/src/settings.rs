@@ -72,6 +72,64 @@ pub struct Settings {
     pub referrals: ReferralSettings,
     pub casework: CaseworkSettings,
     pub linking: LinkingSettings,
+    pub messaging: MessagingSettings,
+}
+
+/// How emails and text messages go out. With nothing configured they stay
+/// in the outbox, where an administrator can read them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MessagingSettings {
+    /// The SMTP server for email, as a URL: `smtps://user:pass@host:465`,
+    /// or `smtp://user:pass@host:587?tls=required` for STARTTLS.
+    pub smtp_url: Option<Secret>,
+    /// The sender of emails, e.g. `Linkwork <no-reply@linkwork.example>`.
+    pub from: String,
+    /// How often each instance looks for messages to send (seconds).
+    pub poll_interval_seconds: u32,
+    /// The wait before the first retry of a message that failed (seconds);
+    /// it doubles with each try, up to four hours.
+    pub retry_base_seconds: u32,
+    /// How long an instance holds the messages it took to send, before
+    /// another instance may try them (seconds).
+    pub claim_seconds: u32,
+    /// Organisations that send through GOV.UK Notify.
+    pub notify: Vec<NotifySettings>,
+}
+
+impl Default for MessagingSettings {
+    fn default() -> Self {
+        MessagingSettings {
+            smtp_url: None,
+            from: "Linkwork <no-reply@linkwork.invalid>".into(),
+            poll_interval_seconds: 5,
+            retry_base_seconds: 30,
+            claim_seconds: 120,
+            notify: Vec::new(),
+        }
+    }
+}
+
+/// An organisation's GOV.UK Notify service: its messages (and those of the
+/// organisations under it) go through it. Its templates take the message
+/// as `((subject))` (email) and `((body))`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    /// The organisation's code (ODS code), e.g. `QWO` for an ICB.
+    pub organisation: String,
+    /// The API key from Notify's "API integration" page.
+    pub api_key: Secret,
+    /// Template ids; leave one out to send that kind another way.
+    pub email_template_id: Option<String>,
+    pub text_template_id: Option<String>,
+    /// Notify's address (changed only to test against a stand-in).
+    #[serde(default = "notify_base_url")]
+    pub base_url: String,
+}
+
+pub fn notify_base_url() -> String {
+    "https://api.notifications.service.gov.uk".into()
 }
 
 /// Referring people onward to community services, and hearing back.
@@ -200,6 +258,7 @@ impl Default for Settings {
             referrals: ReferralSettings::default(),
             casework: CaseworkSettings::default(),
             linking: LinkingSettings::default(),
+            messaging: MessagingSettings::default(),
         }
     }
 }

@@ -138,10 +138,45 @@ impl Message {
 }
 
 /// How long to wait before trying again after `attempts` failures:
-/// 30 seconds, doubling each time, at most four hours.
-pub fn retry_after(attempts: u32) -> Duration {
-    let seconds = 30i64.saturating_mul(1i64 << attempts.min(16));
-    Duration::seconds(seconds.min(4 * 3600))
+/// `base`, doubling each time, at most four hours (30 seconds at first by
+/// default, so ten tries span about a day).
+pub fn retry_after(base: Duration, attempts: u32) -> Duration {
+    let factor = 1i32 << attempts.saturating_sub(1).min(16);
+    (base * factor).min(Duration::hours(4))
+}
+
+impl Message {
+    /// The state after a try that failed but may work later: queued again
+    /// with back-off, or given up on after `MAX_ATTEMPTS`.
+    pub fn failed_for_now(&mut self, error: String, at: Timestamp, base: Duration) {
+        self.attempts += 1;
+        self.last_error = Some(error);
+        if self.attempts >= MAX_ATTEMPTS {
+            self.status = MessageStatus::Failed;
+        } else {
+            self.status = MessageStatus::Queued;
+            self.next_attempt_at = at + retry_after(base, self.attempts);
+        }
+    }
+
+    /// The state after a try that can never work (the address is refused).
+    pub fn failed_for_good(&mut self, error: String) {
+        self.attempts += 1;
+        self.last_error = Some(error);
+        self.status = MessageStatus::Failed;
+    }
+
+    pub fn sent(&mut self, at: Timestamp) {
+        self.attempts += 1;
+        self.status = MessageStatus::Sent;
+        self.sent_at = Some(at);
+        self.last_error = None;
+    }
+
+    /// Nothing is configured to send it: it stays in the outbox.
+    pub fn held(&mut self) {
+        self.status = MessageStatus::Held;
+    }
 }
 
 #[cfg(test)]
@@ -150,10 +185,47 @@ mod tests {
 
     #[test]
     fn retries_back_off_and_stop_growing() {
-        assert_eq!(retry_after(0), Duration::seconds(30));
-        assert_eq!(retry_after(1), Duration::seconds(60));
-        assert_eq!(retry_after(5), Duration::seconds(960));
-        assert_eq!(retry_after(9), Duration::hours(4));
-        assert_eq!(retry_after(60), Duration::hours(4));
+        let base = Duration::seconds(30);
+        assert_eq!(retry_after(base, 1), Duration::seconds(30));
+        assert_eq!(retry_after(base, 2), Duration::seconds(60));
+        assert_eq!(retry_after(base, 6), Duration::seconds(960));
+        assert_eq!(retry_after(base, 10), Duration::hours(4));
+        assert_eq!(retry_after(base, 60), Duration::hours(4));
+    }
+
+    #[test]
+    fn a_message_is_given_up_on_after_the_last_try() {
+        let at = crate::time::now();
+        let mut m = Message::new(
+            Channel::Email,
+            "a@example.org",
+            None,
+            "Hi".into(),
+            "Test",
+            None,
+            at,
+        );
+        for n in 1..MAX_ATTEMPTS {
+            m.failed_for_now("connection refused".into(), at, Duration::seconds(30));
+            assert_eq!((m.status, m.attempts), (MessageStatus::Queued, n));
+            assert!(m.next_attempt_at > at);
+        }
+        m.failed_for_now("connection refused".into(), at, Duration::seconds(30));
+        assert_eq!(m.status, MessageStatus::Failed);
+        assert_eq!(m.last_error.as_deref(), Some("connection refused"));
+        let mut ok = Message::new(
+            Channel::Text,
+            "07700 900 982",
+            None,
+            "Hi".into(),
+            "Test",
+            None,
+            at,
+        );
+        ok.sent(at);
+        assert_eq!(
+            (ok.status, ok.attempts, ok.sent_at),
+            (MessageStatus::Sent, 1, Some(at))
+        );
     }
 }
