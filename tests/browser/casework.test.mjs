@@ -107,7 +107,7 @@ describe('casework', () => {
       await page.getByRole('heading', { level: 1, name: FULL_NAME }).waitFor();
 
       // First contact, yesterday: support starts and the wait ends.
-      await page.getByRole('link', { name: 'Contacts', exact: true }).click();
+      await page.getByRole('navigation', { name: "This person's case" }).getByRole('link', { name: 'Contacts', exact: true }).click();
       await page.getByRole('heading', { level: 1, name: `Contacts with ${FULL_NAME}` }).waitFor();
       await assertNoAxeViolations(page, 'the contacts page');
       const yesterday = new Date(Date.now() - 24 * 3600 * 1000);

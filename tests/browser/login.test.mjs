@@ -137,6 +137,7 @@ describe('signed in as the demo administrator', () => {
     ['/admin/users', 'Users'],
     ['/admin/organisations', 'Organisations'],
     ['/admin/audit', 'Audit log'],
+    ['/admin/security', 'Security events'],
     ['/account', 'Your account'],
   ]) {
     it(`${href} has no axe WCAG 2.2 A/AA violations`, async () => {

@@ -44,6 +44,38 @@ pub enum SignInError {
     App(#[from] AppError),
 }
 
+/// The keys sign-in attempts are counted under: one account from one
+/// address (refused past the limit), the account from anywhere and the
+/// address for any account (slowed past theirs).
+struct SignInKeys {
+    pair: String,
+    account: String,
+    address: String,
+}
+
+impl SignInKeys {
+    fn new(email: &str, address: &str) -> Self {
+        SignInKeys {
+            pair: format!("sign-in:from:{address}:account:{email}"),
+            account: format!("sign-in:account:{email}"),
+            address: format!("sign-in:address:{address}"),
+        }
+    }
+}
+
+/// One second for the first failure beyond a limit, doubling for each
+/// further one, at most `max_seconds`.
+fn sign_in_delay(beyond: u32, max_seconds: u32) -> std::time::Duration {
+    if beyond == 0 {
+        return std::time::Duration::ZERO;
+    }
+    let seconds = 1u64
+        .checked_shl(beyond - 1)
+        .unwrap_or(u64::MAX)
+        .min(u64::from(max_seconds));
+    std::time::Duration::from_secs(seconds)
+}
+
 /// How often a session's (or an API token's) last-seen time is written:
 /// often enough for the idle timeout to be accurate to the minute, rarely
 /// enough not to turn every request into a database write.
@@ -55,8 +87,15 @@ impl App {
     }
 
     /// Checks an email and password and starts a session. Every attempt is
-    /// audited; repeated failures for one account (or from one address)
-    /// are refused for a while, across all instances.
+    /// audited, attributed to the account's organisation when the account
+    /// exists. Guessing is limited per account *and* address together:
+    /// after `max_failures_per_account` wrong passwords from one address,
+    /// that address is refused for that account until the window passes
+    /// (and the organisation's admins see the account reported as locked),
+    /// while the right password from any other address still gets in. Many
+    /// failures for one account from anywhere, or from one address for any
+    /// account, slow sign-ins down rather than refuse them, so no stranger
+    /// can lock an account or a whole practice behind one address out.
     pub async fn sign_in(
         &self,
         email: &str,
@@ -66,33 +105,9 @@ impl App {
         let at = now();
         let login = &self.settings.login;
         let window_start = at - Duration::minutes(i64::from(login.window_minutes));
-        let email_key = format!("email:{}", email.trim().to_lowercase());
-        let ip_key = client.ip.as_ref().map(|ip| format!("ip:{ip}"));
-
-        let account_failures = self
-            .store
-            .login_failures_since(&email_key, window_start)
-            .await
-            .map_err(AppError::from)?;
-        let address_failures = match &ip_key {
-            Some(key) => self
-                .store
-                .login_failures_since(key, window_start)
-                .await
-                .map_err(AppError::from)?,
-            None => 0,
-        };
-        if account_failures >= login.max_failures_per_account
-            || address_failures >= login.max_failures_per_address
-        {
-            let event = NewAuditEvent::new(Actor::Anonymous, AuditAction::SignInThrottled, at)
-                .detail(format!("Sign-in refused for {}", email.trim()))
-                .ip(client.ip.clone());
-            self.store.record(&event).await.map_err(AppError::from)?;
-            return Err(SignInError::Throttled {
-                minutes: login.window_minutes,
-            });
-        }
+        let typed = email.trim().to_lowercase();
+        let address = client.ip.as_deref().unwrap_or("unknown");
+        let keys = SignInKeys::new(&typed, address);
 
         let parsed = Email::parse(email).ok();
         let credentials = match &parsed {
@@ -103,20 +118,78 @@ impl App {
                 .map_err(AppError::from)?,
             None => None,
         };
+        let account = credentials.as_ref().map(|c| c.user.clone());
+        let attributed = |event: NewAuditEvent| {
+            match &account {
+                Some(user) => event
+                    .org(user.org_id)
+                    .entity(EntityRef::new("user", user.id)),
+                None => event,
+            }
+            .ip(client.ip.clone())
+        };
+
+        // Counted before the password is checked, in one step, so guesses
+        // made at the same moment each see their own count.
+        let from_here = self
+            .store
+            .count_attempts(std::slice::from_ref(&keys.pair), at, window_start, None)
+            .await
+            .map_err(AppError::from)?[0];
+        if from_here > login.max_failures_per_account {
+            let event = attributed(NewAuditEvent::new(
+                Actor::Anonymous,
+                AuditAction::SignInThrottled,
+                at,
+            ))
+            .detail(format!(
+                "Sign-in to {} from {address} refused: too many wrong passwords from there",
+                email.trim()
+            ));
+            self.store.record(&event).await.map_err(AppError::from)?;
+            return Err(SignInError::Throttled {
+                minutes: login.window_minutes,
+            });
+        }
+        let delay = self.sign_in_delay(&keys, window_start).await?;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+
         let stored_hash = credentials
             .as_ref()
             .and_then(|c| c.password_hash.as_deref());
         let password_ok = self.hasher.verify(password, stored_hash).await?;
 
         let Some(credentials) = credentials.filter(|_| password_ok) else {
-            let keys: Vec<String> = std::iter::once(email_key).chain(ip_key).collect();
-            let event = NewAuditEvent::new(Actor::Anonymous, AuditAction::SignInFailed, at)
-                .detail(format!("Wrong email or password for {}", email.trim()))
-                .ip(client.ip.clone());
+            let slowed = if delay.is_zero() {
+                String::new()
+            } else {
+                format!(" (slowed by {} s)", delay.as_secs())
+            };
+            let event = attributed(NewAuditEvent::new(
+                Actor::Anonymous,
+                AuditAction::SignInFailed,
+                at,
+            ))
+            .detail(format!(
+                "Wrong email or password for {}{slowed}",
+                email.trim()
+            ));
             self.store
-                .record_login_failure(&keys, at, &event)
+                .count_attempts(
+                    &[keys.account.clone(), keys.address.clone()],
+                    at,
+                    window_start,
+                    Some(&event),
+                )
                 .await
                 .map_err(AppError::from)?;
+            if from_here == login.max_failures_per_account
+                && let Some(user) = &account
+            {
+                self.report_locked(user, address, at).await?;
+            }
             return Err(SignInError::Incorrect);
         };
         let user = credentials.user;
@@ -145,16 +218,50 @@ impl App {
         };
         let event = NewAuditEvent::new(actor, AuditAction::SignIn, at)
             .entity(EntityRef::new("user", user.id))
+            .org(user.org_id)
             .ip(client.ip.clone());
         self.store
             .create_session(&session, &event)
             .await
             .map_err(AppError::from)?;
         self.store
-            .clear_login_failures(&email_key)
+            .clear_attempts(&keys.pair)
             .await
             .map_err(AppError::from)?;
         Ok(SignedIn { token, user })
+    }
+
+    /// How long to hold a sign-in back: nothing until the account (from
+    /// anywhere) or the address (for any account) has had more failures
+    /// than its limit, then a second, doubling with each failure beyond,
+    /// up to `max_delay_seconds`. Slow enough to make guessing in turn
+    /// impractical; never a refusal.
+    async fn sign_in_delay(
+        &self,
+        keys: &SignInKeys,
+        window_start: Timestamp,
+    ) -> AppResult<std::time::Duration> {
+        let login = &self.settings.login;
+        let account = self.store.attempts(&keys.account, window_start).await?;
+        let address = self.store.attempts(&keys.address, window_start).await?;
+        let beyond = account
+            .saturating_sub(login.max_failures_per_account)
+            .max(address.saturating_sub(login.max_failures_per_address));
+        Ok(sign_in_delay(beyond, login.max_delay_seconds))
+    }
+
+    /// Tells the account's organisation's admins (on their security
+    /// events page) that sign-ins to it from `address` are now refused.
+    async fn report_locked(&self, user: &User, address: &str, at: Timestamp) -> AppResult<()> {
+        let login = &self.settings.login;
+        let event = NewAuditEvent::new(Actor::System, AuditAction::AccountLocked, at)
+            .entity(EntityRef::new("user", user.id))
+            .org(user.org_id)
+            .detail(format!(
+                "{} wrong passwords for {} from {address}: sign-ins from there are refused for {} minutes; other addresses can still sign in",
+                login.max_failures_per_account, user.email, login.window_minutes
+            ));
+        Ok(self.store.record(&event).await?)
     }
 
     /// The principal for a session token, if the session is live and its
@@ -237,7 +344,7 @@ impl App {
         confirm: &str,
         client: &ClientInfo,
     ) -> AppResult<User> {
-        let (_, user) = self
+        let (link, user) = self
             .credential_link(token)
             .await?
             .ok_or(AppError::NotFound("link"))?;
@@ -248,12 +355,20 @@ impl App {
             email: user.email.clone(),
             org_id: user.org_id,
         };
-        let event = NewAuditEvent::new(actor, AuditAction::PasswordSet, now())
+        let at = now();
+        let event = NewAuditEvent::new(actor, AuditAction::PasswordSet, at)
             .entity(EntityRef::new("user", user.id))
+            .org(user.org_id)
             .ip(client.ip.clone());
-        self.store
-            .set_password(user.id, &hash, None, &event)
-            .await?;
+        // The link was checked above, but another request may have used it
+        // since: using it up and setting the password are one step.
+        if !self
+            .store
+            .redeem_credential_token(&link.token_hash, user.id, at, &hash, &event)
+            .await?
+        {
+            return Err(AppError::NotFound("link"));
+        }
         Ok(user)
     }
 
@@ -298,21 +413,51 @@ impl App {
         Ok(())
     }
 
-    /// Removes expired sessions and old failed-sign-in records, and makes
-    /// tasks to chase unanswered referrals to services.
+    /// Removes expired sessions and counted attempts whose window has
+    /// passed, and makes tasks to chase unanswered referrals to services.
     pub async fn housekeeping(&self, at: Timestamp) -> AppResult<()> {
         let removed = self
             .store
             .delete_stale_sessions(at, at - self.idle_limit())
             .await?;
-        let window = Duration::minutes(i64::from(self.settings.login.window_minutes));
-        let pruned = self.store.prune_login_failures(at - window).await?;
-        // The public referral form's limit counts the last hour.
-        let hits = self.store.prune_hits(at - Duration::hours(1)).await?;
+        // Sign-in windows are the shorter; the public form's is an hour.
+        let window = Duration::minutes(i64::from(self.settings.login.window_minutes))
+            .max(Duration::hours(1));
+        let pruned = self.store.prune_attempts(at - window).await?;
         // Partners who have not answered a referral in time: a task for the
         // link worker to chase them.
         let chased = self.chase_unanswered().await?;
-        tracing::debug!(removed, pruned, hits, chased, "housekeeping");
+        tracing::debug!(removed, pruned, chased, "housekeeping");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_ins_slow_down_by_doubling_up_to_the_limit() {
+        let seconds = |beyond| sign_in_delay(beyond, 10).as_secs();
+        assert_eq!(seconds(0), 0);
+        assert_eq!(
+            (1..=6).map(seconds).collect::<Vec<_>>(),
+            [1, 2, 4, 8, 10, 10]
+        );
+        assert_eq!(seconds(200), 10, "never overflows");
+        assert_eq!(sign_in_delay(3, 0), std::time::Duration::ZERO);
+    }
+
+    #[test]
+    fn attempts_are_counted_per_account_from_each_address() {
+        let home = SignInKeys::new("a@example.org", "203.0.113.5");
+        let away = SignInKeys::new("a@example.org", "198.51.100.66");
+        assert_ne!(home.pair, away.pair);
+        assert_eq!(home.account, away.account);
+        assert_ne!(home.address, away.address);
+        assert_ne!(
+            SignInKeys::new("b@example.org", "203.0.113.5").pair,
+            home.pair
+        );
     }
 }

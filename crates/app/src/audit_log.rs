@@ -9,6 +9,7 @@ use linkwork_storage::{AuditFilter, Page, PageRequest};
 
 use crate::App;
 use crate::admin::Caller;
+use crate::csv_export::SpreadsheetCsv;
 use crate::error::{AppError, AppResult};
 
 /// Events fetched per query while exporting, so memory stays flat however
@@ -31,13 +32,41 @@ impl App {
         Ok(self.store.audit_events(&filter, page).await?)
     }
 
+    /// The security events an admin watches (`AuditAction::SECURITY`):
+    /// those of their organisation's subtree, and, for an administrator of
+    /// a top-level organisation (an ICB), those that belong to no
+    /// organisation (sign-ins to unknown accounts, the public form, exports
+    /// of the log), newest first.
+    pub async fn security_events(
+        &self,
+        p: &crate::Principal,
+        page: PageRequest,
+    ) -> AppResult<Page<AuditEvent>> {
+        p.require(Permission::ViewAuditLog)?;
+        let top_level = self
+            .store
+            .organisation(p.user.org_id)
+            .await?
+            .is_some_and(|org| org.parent_id.is_none());
+        let filter = AuditFilter {
+            within: Some(p.user.org_id),
+            unattributed: top_level,
+            actions: AuditAction::SECURITY
+                .iter()
+                .map(|a| a.code().to_owned())
+                .collect(),
+            ..Default::default()
+        };
+        Ok(self.store.audit_events(&filter, page).await?)
+    }
+
     /// Writes the events matching `filter` as CSV, oldest first, and
     /// records the export itself in the log. Returns how many were written.
     pub async fn export_audit_csv(&self, filter: &AuditFilter, out: impl Write) -> AppResult<u64> {
-        let mut writer = csv::Writer::from_writer(out);
+        let mut writer = SpreadsheetCsv::new(out);
         let io = |e: csv::Error| AppError::Export(e.to_string());
         writer
-            .write_record([
+            .write_row([
                 "id",
                 "at",
                 "actor_user_id",
@@ -61,7 +90,7 @@ impl App {
             after = Some((last.at, last.id));
             for e in &batch {
                 writer
-                    .write_record([
+                    .write_row([
                         e.id.to_string(),
                         e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                         e.actor_user_id.map(|id| id.to_string()).unwrap_or_default(),

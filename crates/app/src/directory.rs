@@ -24,6 +24,10 @@ use crate::principal::Principal;
 const LOAD_BATCH: u32 = 2_000;
 /// Changes applied per query while catching up.
 const SYNC_BATCH: u32 = 1_000;
+/// How long a request waits for a search. Searches of 100,000 services
+/// take milliseconds (bench/); this only stops a request from waiting on
+/// a machine too busy to answer.
+const SEARCH_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The search index and how far through the change log it is.
 #[derive(Default)]
@@ -135,9 +139,24 @@ impl App {
         Ok(())
     }
 
-    /// Runs a search against the index.
-    pub fn search_directory(&self, query: &Query) -> Results {
-        self.directory.read().search(query)
+    /// Runs a search against the index, on a blocking thread so that the
+    /// async workers keep serving, and gives up waiting after
+    /// `SEARCH_TIME_LIMIT` (the search's own work is bounded by the index's
+    /// size: see `SearchIndex::search`).
+    pub async fn search_directory(&self, query: &Query) -> AppResult<Results> {
+        let directory = self.directory.clone();
+        let query = query.clone();
+        let search = tokio::task::spawn_blocking(move || directory.read().search(&query));
+        match tokio::time::timeout(SEARCH_TIME_LIMIT, search).await {
+            Ok(Ok(results)) => Ok(results),
+            Ok(Err(stopped)) => Err(AppError::Internal(format!("search stopped: {stopped}"))),
+            Err(_) => {
+                tracing::warn!("a directory search ran past its time limit");
+                Err(AppError::Busy {
+                    retry_after_seconds: 5,
+                })
+            }
+        }
     }
 
     /// Reads the index, e.g. to show results' details.

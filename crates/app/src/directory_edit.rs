@@ -7,7 +7,7 @@ use linkwork_domain::directory::schedule::{OpeningRule, Weekday, parse_time};
 use linkwork_domain::directory::*;
 use linkwork_domain::postcode::Postcode;
 use linkwork_domain::user::Email;
-use linkwork_domain::validation::{ValidationErrors, non_empty};
+use linkwork_domain::validation::{Layout, ValidationErrors, non_empty, text_field};
 use linkwork_search::AccessFeature;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -197,7 +197,14 @@ impl App {
         form: &ServiceForm,
     ) -> AppResult<Result<(), ValidationErrors>> {
         let mut errors = ValidationErrors::new();
-        match non_empty(&form.name) {
+        match text_field(
+            &mut errors,
+            "name",
+            &form.name,
+            Layout::Line,
+            300,
+            "Service name",
+        ) {
             Some(name) => service.name = name,
             None => errors.add("name", "Enter the name of the service"),
         }

@@ -34,7 +34,8 @@ pub struct SearchRequest {
     pub access: Vec<String>,
     pub language: String,
     pub include_closed: Option<String>,
-    pub page: Option<usize>,
+    #[serde(deserialize_with = "crate::page_number::deserialize")]
+    pub page: Option<u32>,
 }
 
 impl SearchRequest {
@@ -84,8 +85,8 @@ impl Found {
 impl App {
     /// One page of services matching `query`, best first, and how many
     /// match in all.
-    pub fn find_services(&self, query: &Query) -> (Vec<Found>, usize) {
-        let results = self.search_directory(query);
+    pub async fn find_services(&self, query: &Query) -> AppResult<(Vec<Found>, usize)> {
+        let results = self.search_directory(query).await?;
         let found = self.with_directory_index(|index| {
             results
                 .hits
@@ -111,7 +112,7 @@ impl App {
                 })
                 .collect()
         });
-        (found, results.total)
+        Ok((found, results.total))
     }
 
     /// Where a postcode, or a postcode district, is. Answers are kept for a
@@ -157,7 +158,7 @@ impl App {
         let mut errors = ValidationErrors::new();
         let mut query = Query {
             text: Some(form.q.trim().to_owned()).filter(|t| !t.is_empty()),
-            page: form.page.unwrap_or(1).max(1),
+            page: form.page.unwrap_or(1).max(1) as usize,
             per_page: PER_PAGE,
             ..Default::default()
         };

@@ -30,6 +30,11 @@ pub enum AppError {
     /// Password hashing failed (misconfigured cost, out of memory).
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// Too much is being asked of this instance at once (password hashing,
+    /// a search that ran past its time limit); nothing was changed, and the
+    /// caller may try again after a pause.
+    #[error("the service is busy; try again in {retry_after_seconds} seconds")]
+    Busy { retry_after_seconds: u32 },
     /// Something that should never happen did (a broken deployment); the
     /// details are for the operator's log, not the user.
     #[error("{0}")]

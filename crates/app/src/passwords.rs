@@ -1,13 +1,25 @@
 //! Argon2id password hashing. The work is deliberately slow (tens of
 //! milliseconds and megabytes of memory), so it runs on tokio's blocking
-//! threads and never holds up other requests.
+//! threads and never holds up other requests; and since each hash holds
+//! its memory while it runs, only a few run at once (`HashingGate`), so a
+//! flood of sign-ins is refused rather than exhausting the server.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::AppError;
 use crate::settings::PasswordHashing;
+
+/// The longest a sign-in waits for its turn to hash.
+const MAX_WAIT: Duration = Duration::from_secs(10);
+/// What a refused client is told to wait before trying again.
+const RETRY_AFTER_SECONDS: u32 = 2;
 
 #[derive(Clone)]
 pub struct PasswordHasher {
@@ -16,6 +28,7 @@ pub struct PasswordHasher {
     /// takes as long either way. Verifying costs what the parameters in the
     /// hash say whatever the hash is, so it needs no hashing to make.
     dummy_hash: String,
+    gate: Arc<HashingGate>,
 }
 
 impl PasswordHasher {
@@ -29,7 +42,15 @@ impl PasswordHasher {
             params.p_cost(),
             "A".repeat(43)
         );
-        Ok(PasswordHasher { params, dummy_hash })
+        let running = match cost.max_concurrent {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n as usize,
+        };
+        Ok(PasswordHasher {
+            params,
+            dummy_hash,
+            gate: Arc::new(HashingGate::new(running, cost.max_waiting as usize)),
+        })
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -40,7 +61,7 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &str) -> Result<String, AppError> {
         let argon2 = self.argon2();
         let password = password.to_owned();
-        off_thread(move || {
+        self.off_thread(move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2
                 .hash_password(password.as_bytes(), &salt)
@@ -59,21 +80,77 @@ impl PasswordHasher {
         let candidate = stored.unwrap_or(&self.dummy_hash).to_owned();
         let argon2 = self.argon2();
         let password = password.to_owned();
-        let matches = off_thread(move || {
-            PasswordHash::new(&candidate)
-                .is_ok_and(|parsed| argon2.verify_password(password.as_bytes(), &parsed).is_ok())
-        })
-        .await?;
+        let matches = self
+            .off_thread(move || {
+                PasswordHash::new(&candidate).is_ok_and(|parsed| {
+                    argon2.verify_password(password.as_bytes(), &parsed).is_ok()
+                })
+            })
+            .await?;
         Ok(matches && known)
+    }
+
+    /// Runs `work` on a blocking thread once the gate lets it in.
+    async fn off_thread<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let permit = self.gate.enter().await?;
+        tokio::task::spawn_blocking(move || {
+            let _running = permit;
+            work()
+        })
+        .await
+        .map_err(|e| AppError::Hashing(format!("password hashing stopped: {e}")))
     }
 }
 
-async fn off_thread<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| AppError::Hashing(format!("password hashing stopped: {e}")))
+/// Lets `running` hashes run at once and `waiting` more wait for a turn
+/// (for at most `MAX_WAIT`); everything beyond is refused at once with
+/// `AppError::Busy`. Memory use is then at most `running` hashes' worth,
+/// however many sign-ins arrive.
+struct HashingGate {
+    turns: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+impl HashingGate {
+    fn new(running: usize, max_waiting: usize) -> Self {
+        HashingGate {
+            turns: Arc::new(Semaphore::new(running.max(1))),
+            waiting: AtomicUsize::new(0),
+            max_waiting,
+        }
+    }
+
+    async fn enter(&self) -> Result<OwnedSemaphorePermit, AppError> {
+        if let Ok(turn) = self.turns.clone().try_acquire_owned() {
+            return Ok(turn);
+        }
+        let busy = AppError::Busy {
+            retry_after_seconds: RETRY_AFTER_SECONDS,
+        };
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(busy);
+        }
+        // Counted out however the wait ends, even if the request is
+        // dropped while waiting.
+        let _waiting = Waiting(&self.waiting);
+        match tokio::time::timeout(MAX_WAIT, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(turn)) => Ok(turn),
+            _ => Err(busy),
+        }
+    }
+}
+
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[cfg(test)]
@@ -85,8 +162,47 @@ mod tests {
             memory_kib: 64,
             iterations: 1,
             parallelism: 1,
+            ..PasswordHashing::default()
         })
         .unwrap()
+    }
+
+    /// Finding 13: every sign-in hashed at once, so a flood could hold
+    /// gigabytes. The gate runs a few, queues a few and refuses the rest.
+    #[tokio::test]
+    async fn the_gate_runs_some_queues_some_and_refuses_the_rest() {
+        let gate = Arc::new(HashingGate::new(1, 1));
+        let running = gate.enter().await.unwrap();
+        let queued = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.enter().await.map(drop) }
+        });
+        while gate.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(
+            gate.enter().await,
+            Err(AppError::Busy {
+                retry_after_seconds: RETRY_AFTER_SECONDS
+            })
+        ));
+        drop(running);
+        queued.await.unwrap().expect("the queued one gets its turn");
+        assert_eq!(gate.waiting.load(Ordering::SeqCst), 0);
+        let again = gate.enter().await;
+        assert!(again.is_ok(), "free again");
+
+        // A request dropped while waiting leaves the queue.
+        let waiter = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.enter().await.map(drop) }
+        });
+        while gate.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        waiter.abort();
+        let _ = waiter.await;
+        assert_eq!(gate.waiting.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]
@@ -143,6 +259,7 @@ mod tests {
             memory_kib: 128,
             iterations: 2,
             parallelism: 1,
+            ..PasswordHashing::default()
         })
         .unwrap();
         assert!(
@@ -159,6 +276,7 @@ mod tests {
             memory_kib: 1,
             iterations: 0,
             parallelism: 1,
+            ..PasswordHashing::default()
         });
         assert!(err.is_err());
     }

@@ -59,8 +59,12 @@ pub struct Settings {
     /// used in links Linkwork hands out (set-password links). An `https`
     /// address also turns on secure cookies and HSTS.
     pub public_url: Option<String>,
-    /// Trust `X-Forwarded-For` for the client address (only behind a proxy
-    /// that sets it).
+    /// How many reverse proxies in front of Linkwork append to
+    /// `X-Forwarded-For`. The client's address is the one the outermost of
+    /// them added (`N` entries from the right); anything further left is
+    /// the client's own to write. 0: the header is ignored.
+    pub trusted_proxies: u32,
+    /// Older form of `trusted_proxies = 1`, still read.
     pub trust_forwarded_for: bool,
     pub log_format: LogFormat,
     /// A `tracing` filter, e.g. `info` or `linkwork=debug,info`.
@@ -203,11 +207,18 @@ pub struct SessionSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LoginSettings {
-    /// Failed sign-ins allowed for one email within the window; the next
-    /// attempt is refused until the window has passed.
+    /// Wrong passwords for one account from one address within the window;
+    /// further attempts from that address are refused until the window has
+    /// passed (other addresses can still sign in), and the account is
+    /// reported to its organisation's admins. Beyond this many failures for
+    /// the account from anywhere, its sign-ins are slowed.
     pub max_failures_per_account: u32,
-    /// Failed sign-ins allowed from one address within the window.
+    /// Failed sign-ins from one address (to any accounts) within the
+    /// window, beyond which sign-ins from it are slowed, never refused.
     pub max_failures_per_address: u32,
+    /// The longest a sign-in is slowed: the delay starts at a second and
+    /// doubles with each failure beyond a limit.
+    pub max_delay_seconds: u32,
     pub window_minutes: u32,
 }
 
@@ -219,6 +230,13 @@ pub struct PasswordHashing {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Hashes worked on at once (each holds `memory_kib`); 0 means one per
+    /// CPU core.
+    pub max_concurrent: u32,
+    /// Sign-ins and password changes that may wait for a turn; beyond
+    /// this, or after waiting 10 seconds, they are refused with 503 and
+    /// `Retry-After`, so a flood of sign-ins cannot exhaust memory.
+    pub max_waiting: u32,
 }
 
 /// Waiting-time targets and the public referral form's limits.
@@ -248,6 +266,7 @@ impl Default for Settings {
             database_url: None,
             database_max_connections: 10,
             public_url: None,
+            trusted_proxies: 0,
             trust_forwarded_for: false,
             log_format: LogFormat::Text,
             log_level: "info".into(),
@@ -321,6 +340,7 @@ impl Default for LoginSettings {
         LoginSettings {
             max_failures_per_account: 5,
             max_failures_per_address: 50,
+            max_delay_seconds: 10,
             window_minutes: 15,
         }
     }
@@ -332,6 +352,8 @@ impl Default for PasswordHashing {
             memory_kib: 19 * 1024,
             iterations: 2,
             parallelism: 1,
+            max_concurrent: 0,
+            max_waiting: 64,
         }
     }
 }
@@ -352,6 +374,16 @@ impl Settings {
             .unwrap_or_else(|| format!("http://{}", self.listen))
             .trim_end_matches('/')
             .to_owned()
+    }
+
+    /// Proxies trusted to append to `X-Forwarded-For`: `trusted_proxies`,
+    /// or one when only the older `trust_forwarded_for` is set.
+    pub fn forwarding_proxies(&self) -> u32 {
+        if self.trusted_proxies == 0 && self.trust_forwarded_for {
+            1
+        } else {
+            self.trusted_proxies
+        }
     }
 
     /// The SQLite file inside the data directory.

@@ -47,7 +47,16 @@ async fn directory(app: &App, source: &str) -> anyhow::Result<()> {
         )
         .expect("valid template"),
     );
+    let writing = std::sync::Once::new();
     let progress = |stage: Stage, done: u64, total: Option<u64>| {
+        if stage == Stage::Writing {
+            // Said once, on stderr even when the bar is hidden: from here
+            // on the import is being written (in one transaction, so
+            // stopping it still changes nothing).
+            writing.call_once(|| {
+                bar.suspend(|| eprintln!("Writing {} records…", total.unwrap_or(0)));
+            });
+        }
         bar.set_message(match stage {
             Stage::Fetching => "Fetching",
             Stage::Checking => "Checking",

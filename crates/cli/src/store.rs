@@ -1,5 +1,6 @@
 //! Opening the configured database.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -21,10 +22,16 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
             Ok(Arc::new(store))
         }
         None => {
-            std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            private_folder(&settings.data_dir).with_context(|| {
                 format!(
                     "could not create the data folder {}",
                     settings.data_dir.display()
+                )
+            })?;
+            private_database_files(&settings.sqlite_path()).with_context(|| {
+                format!(
+                    "could not make {} readable by this account only",
+                    settings.sqlite_path().display()
                 )
             })?;
             let store = SqliteStore::open(&settings.sqlite_path())
@@ -33,4 +40,48 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
             Ok(Arc::new(store))
         }
     }
+}
+
+/// The data folder holds people's health and social records: it is created
+/// (with any missing parents) readable by this account only, and an
+/// existing one is closed up to others.
+fn private_folder(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
+/// Creates the database file readable and writable by this account only,
+/// before SQLite opens it: SQLite gives the WAL and shared-memory files it
+/// makes beside the database the database file's own permissions. Files an
+/// older version left open to others are closed up.
+fn private_database_files(database: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(database)?;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = database.as_os_str().to_owned();
+            name.push(suffix);
+            let file = Path::new(&name);
+            if file.exists() {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = database;
+    Ok(())
 }

@@ -390,6 +390,71 @@ fn serve_with_demo_data_and_stop_on_sigterm() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Serves from `dir` until `/readyz` answers, runs `check`, then stops.
+fn while_serving(dir: &Path, check: impl FnOnce()) {
+    /// Stops the server however the test ends, a failed check included.
+    struct Serving(std::process::Child);
+    impl Drop for Serving {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let _serving = Serving(
+        linkwork(dir, &["serve", "--listen", &listen])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while http_get(port, "/readyz").is_none_or(|r| !r.starts_with("HTTP/1.1 200")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    check();
+}
+
+/// Finding 10: the database, its WAL and the data folder were created
+/// readable by every account on the machine (0644, 0755). They are the
+/// operator's alone, and an older installation's are tightened.
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_folder_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let root = temp_dir("private");
+    let dir = root.join("nested").join("data");
+    while_serving(&dir, || {
+        assert_eq!(mode(&dir), 0o700, "data folder");
+        for file in ["linkwork.db", "linkwork.db-wal", "linkwork.db-shm"] {
+            assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+        }
+    });
+
+    // Files left open to others by an older version are closed up.
+    let old = root.join("old");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let migrated = run(&mut linkwork(&old, &["migrate"]), "");
+    assert!(migrated.status.success(), "{}", text(&migrated.stderr));
+    std::fs::set_permissions(
+        old.join("linkwork.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let again = run(&mut linkwork(&old, &["migrate"]), "");
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(mode(&old), 0o700);
+    assert_eq!(mode(&old.join("linkwork.db")), 0o600);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 #[test]
 fn postcodes_import_with_rejections_listed_and_bad_files_change_nothing() {
     let dir = temp_dir("postcodes");
@@ -484,10 +549,27 @@ fn directory_import_reports_and_a_killed_import_changes_nothing() {
     assert_eq!(count(), 1);
     let mut child = linkwork(&dir, &["import", "directory", big.to_str().unwrap()])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
+    // Kill it once it says it has started writing, not after a guess at
+    // how long reading takes.
+    let stderr = child.stderr.take().unwrap();
+    let (said, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.starts_with("Writing ") {
+                let _ = said.send(());
+            }
+        }
+    });
+    heard
+        .recv_timeout(Duration::from_secs(300))
+        .expect("the import said it began writing");
     assert!(
         child.try_wait().unwrap().is_none(),
         "the import was still running when killed"

@@ -495,6 +495,7 @@ impl Generator {
             next_action_due: None,
             next_action_note: None,
             outcome: None,
+            identity_check: None,
             intervention_received_at: None,
             version: 1,
             updated_at: received_at,

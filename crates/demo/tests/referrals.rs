@@ -22,6 +22,7 @@ fn app(store: Arc<dyn Store>) -> App {
             memory_kib: 64,
             iterations: 1,
             parallelism: 1,
+            ..PasswordHashing::default()
         },
         ..Settings::default()
     };

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::validation::{ValidationErrors, non_empty};
+use crate::validation::{Layout, ValidationErrors, text_field};
 use crate::{ApiTokenId, OrgId, Timestamp};
 
 /// Every token starts with this, so one pasted into the wrong place (a
@@ -37,15 +37,13 @@ impl ApiToken {
 
 /// A token's name, checked.
 pub fn validate_name(raw: &str) -> Result<String, ValidationErrors> {
-    match non_empty(raw) {
-        None => Err(ValidationErrors::single(
+    let mut errors = ValidationErrors::new();
+    let name = text_field(&mut errors, "name", raw, Layout::Line, 100, "Name");
+    if name.is_none() {
+        errors.add(
             "name",
             "Enter a name that says which system will use the token",
-        )),
-        Some(n) if n.chars().count() > 100 => Err(ValidationErrors::single(
-            "name",
-            "Name must be 100 characters or fewer",
-        )),
-        Some(n) => Ok(n),
+        );
     }
+    errors.into_result(name.unwrap_or_default())
 }

@@ -86,6 +86,9 @@ audit_actions! {
     SignIn => "sign_in", "Signed in";
     SignInFailed => "sign_in_failed", "Failed sign-in";
     SignInThrottled => "sign_in_throttled", "Sign-in refused: too many attempts";
+    AccountLocked => "account.locked", "Sign-ins to an account refused from one address";
+    AccessRefused => "access.refused", "Refused a record outside the user's network";
+    PeopleListed => "person.list_view", "Shown in a list of people";
     SignOut => "sign_out", "Signed out";
     OrganisationCreate => "organisation.create", "Created organisation";
     UserCreate => "user.create", "Created user";
@@ -129,7 +132,6 @@ audit_actions! {
     TaskAdd => "task.add", "Added a task";
     TaskComplete => "task.complete", "Completed a task";
     Discharge => "referral.discharge", "Discharged a person";
-    CaseListView => "case.list_view", "Viewed a list of people";
     CalendarFeedIssue => "calendar_feed.issue", "Set up a calendar feed";
     CalendarFeedRevoke => "calendar_feed.revoke", "Revoked a calendar feed";
     CalendarFeedRead => "calendar_feed.read", "A calendar app read a diary";
@@ -142,6 +144,27 @@ audit_actions! {
     CapacitySet => "directory.capacity", "Changed a service's capacity";
     MessageSend => "message.send", "Sent a message";
     OutboxView => "message.outbox_view", "Read the outbox";
+}
+
+impl AuditAction {
+    /// What an organisation's administrators watch for signs of attack or
+    /// misuse: failed, refused and locked sign-ins, refused reads of
+    /// records, spam and floods on the public form, exports of the log, and
+    /// changes to who can get in.
+    pub const SECURITY: &'static [AuditAction] = &[
+        AuditAction::SignInFailed,
+        AuditAction::SignInThrottled,
+        AuditAction::AccountLocked,
+        AuditAction::AccessRefused,
+        AuditAction::PublicReferralDiscarded,
+        AuditAction::PublicReferralThrottled,
+        AuditAction::AuditExport,
+        AuditAction::ApiTokenIssue,
+        AuditAction::ApiTokenRevoke,
+        AuditAction::UserDisable,
+        AuditAction::UserRolesChange,
+        AuditAction::CredentialLinkIssue,
+    ];
 }
 
 impl fmt::Display for AuditAction {

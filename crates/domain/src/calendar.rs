@@ -110,6 +110,26 @@ impl WorkingCalendar {
             .filter(|_| n > 0)
             .unwrap_or(from)
     }
+
+    /// Whether something received on `received`, due within `target`
+    /// working days, is past its due date on `today`: the due date is the
+    /// `target`th working day after receipt, and the day after it (working
+    /// or not) is late. One rule for each row and for the count.
+    pub fn is_past_target(&self, received: NaiveDate, target: u32, today: NaiveDate) -> bool {
+        today > self.add_working_days(received, target)
+    }
+
+    /// The latest receipt date that is past its target on `today` (see
+    /// `is_past_target`); everything received on or before it is. Due dates
+    /// never go backwards as receipt dates go forwards, so the answer is
+    /// the first date, counting back from `today`, that is past its target.
+    pub fn latest_past_target(&self, target: u32, today: NaiveDate) -> NaiveDate {
+        let mut received = today;
+        while !self.is_past_target(received, target, today) {
+            received -= Duration::days(1);
+        }
+        received
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +207,46 @@ mod tests {
         ] {
             assert_eq!(uk_date(uk_start_of_day(d)), d, "{d}");
         }
+    }
+
+    /// Finding 14: the waiting list's "N past target" counted working days
+    /// while each row's tag compared dates, so they disagreed on weekends
+    /// and bank holidays. Every receipt date, seen on every day of Easter
+    /// and Christmas 2026 and the weekends around them, is past target by
+    /// the count exactly when it is by the row's rule.
+    #[test]
+    fn the_past_target_count_and_each_row_agree_every_day() {
+        let holidays = [
+            date(2026, 4, 3),
+            date(2026, 4, 6),
+            date(2026, 12, 25),
+            date(2026, 12, 28),
+        ];
+        let cal = WorkingCalendar::new(holidays);
+        for target in [0, 1, 5, 10] {
+            for today in date(2026, 3, 20)
+                .iter_days()
+                .take(40)
+                .chain(date(2026, 12, 15).iter_days().take(30))
+            {
+                let latest = cal.latest_past_target(target, today);
+                for received in (today - Duration::days(40)).iter_days().take(41) {
+                    assert_eq!(
+                        received <= latest,
+                        cal.is_past_target(received, target, today),
+                        "target {target}, today {today}, received {received}"
+                    );
+                }
+            }
+        }
+        // Due on Thursday 2 April (5 working days after Thursday 26 March):
+        // late from Good Friday, a bank holiday, onwards.
+        assert!(!cal.is_past_target(date(2026, 3, 26), 5, date(2026, 4, 2)));
+        assert!(cal.is_past_target(date(2026, 3, 26), 5, date(2026, 4, 3)));
+        assert_eq!(
+            cal.latest_past_target(5, date(2026, 4, 3)),
+            date(2026, 3, 26)
+        );
     }
 
     #[test]

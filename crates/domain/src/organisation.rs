@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::validation::{ValidationErrors, non_empty};
+use crate::validation::{Layout, ValidationErrors, non_empty, text_field};
 use crate::{OrgId, Timestamp};
 
 /// What kind of organisation this is. The kind decides where it may sit in
@@ -129,13 +129,16 @@ impl Organisation {
         now: Timestamp,
     ) -> Result<Organisation, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let name = non_empty(&input.name);
-        match &name {
-            None => errors.add("name", "Enter the organisation's name"),
-            Some(n) if n.chars().count() > 200 => {
-                errors.add("name", "Organisation name must be 200 characters or fewer")
-            }
-            Some(_) => {}
+        let name = text_field(
+            &mut errors,
+            "name",
+            &input.name,
+            Layout::Line,
+            200,
+            "Organisation name",
+        );
+        if name.is_none() {
+            errors.add("name", "Enter the organisation's name");
         }
         let kind = match input.kind.parse::<OrgKind>() {
             Ok(kind) => Some(kind),

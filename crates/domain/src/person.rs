@@ -9,7 +9,7 @@ use crate::ethnicity::ETHNIC_CATEGORIES;
 use crate::nhs_number::{NhsNumber, NhsNumberError};
 use crate::postcode::Postcode;
 use crate::user::Email;
-use crate::validation::{ValidationErrors, non_empty, text};
+use crate::validation::{Layout, ValidationErrors, non_empty, text_field};
 use crate::{OrgId, PersonId, Timestamp};
 
 /// Sex as recorded in GP records (NHS Data Dictionary "person stated
@@ -240,6 +240,61 @@ pub struct PersonInput {
     pub safeguarding_details: String,
 }
 
+/// The most words a search for people may have: a full name, an NHS
+/// number and a postcode fit, and each word costs the database a condition.
+pub const MAX_SEARCH_WORDS: usize = 8;
+/// The longest word a search for people may have.
+const MAX_SEARCH_WORD_CHARS: usize = 100;
+
+/// A people search as typed, checked before it reaches the database: no
+/// hidden characters, at most `MAX_SEARCH_WORDS` words of at most
+/// `MAX_SEARCH_WORD_CHARS` characters (each word costs the database a
+/// condition; a thousand made SQLite give up). Its words as
+/// `search_terms` finds them.
+pub fn checked_search_terms(query: &str) -> Result<Vec<String>, ValidationErrors> {
+    let query = crate::validation::typed(query, Layout::Line).map_err(|_| {
+        ValidationErrors::single(
+            "q",
+            crate::validation::hidden_characters_message("A search"),
+        )
+    })?;
+    let words: Vec<&str> = query.split_whitespace().collect();
+    if words.len() > MAX_SEARCH_WORDS {
+        return Err(ValidationErrors::single(
+            "q",
+            format!("Enter no more than {MAX_SEARCH_WORDS} words, such as a name and a postcode"),
+        ));
+    }
+    if words
+        .iter()
+        .any(|w| w.chars().count() > MAX_SEARCH_WORD_CHARS)
+    {
+        return Err(ValidationErrors::single(
+            "q",
+            format!("Each word must be {MAX_SEARCH_WORD_CHARS} characters or fewer"),
+        ));
+    }
+    Ok(search_terms(&query))
+}
+
+/// How a record compares with the details a referral gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Likeness {
+    /// The same person, by what agrees.
+    Same(MatchBasis),
+    /// The record has the NHS number given, but another date of birth.
+    Conflicting,
+    /// Someone else.
+    Other,
+}
+
+/// What agrees between a referral and a record of the same person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchBasis {
+    NhsNumberAndBirthDate,
+    NameBirthDateAndPostcode,
+}
+
 /// A person's details, checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonDetails {
@@ -281,6 +336,20 @@ pub struct PersonDetails {
 pub struct PersonRules {
     pub nhs_number_required: bool,
     pub today: NaiveDate,
+}
+
+fn text(
+    errors: &mut ValidationErrors,
+    field: &'static str,
+    raw: &str,
+    max: usize,
+    label: &str,
+) -> Option<String> {
+    let layout = match field {
+        "other_communication_needs" | "safeguarding_details" => Layout::Lines,
+        _ => Layout::Line,
+    };
+    text_field(errors, field, raw, layout, max, label)
 }
 
 /// A UK phone number (10 or 11 digits starting 0, or +44), or an
@@ -620,6 +689,43 @@ impl PersonDetails {
         needs
     }
 
+    /// How a record the network holds (`record`) compares with the person
+    /// these details describe. The same NHS number is the same person only
+    /// with the same date of birth; the same name, date of birth and
+    /// postcode only when the NHS numbers do not differ. An NHS number on a
+    /// record whose date of birth differs is a conflict: someone may have
+    /// typed a number they do not know, or mistyped one.
+    pub fn compare_with_record(&self, record: &PersonDetails) -> Likeness {
+        let same_number = self.nhs_number.is_some() && self.nhs_number == record.nhs_number;
+        if same_number {
+            return if self.date_of_birth == record.date_of_birth {
+                Likeness::Same(MatchBasis::NhsNumberAndBirthDate)
+            } else {
+                Likeness::Conflicting
+            };
+        }
+        let same_key = self.match_key().is_some() && self.match_key() == record.match_key();
+        let numbers_differ = self.nhs_number.is_some() && record.nhs_number.is_some();
+        if same_key && !numbers_differ {
+            Likeness::Same(MatchBasis::NameBirthDateAndPostcode)
+        } else {
+            Likeness::Other
+        }
+    }
+
+    /// Whether two sets of details give the same first and last name,
+    /// ignoring case and spacing.
+    pub fn same_name(&self, other: &PersonDetails) -> bool {
+        let fold = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        fold(&self.given_name) == fold(&other.given_name)
+            && fold(&self.family_name) == fold(&other.family_name)
+    }
+
     /// What `given` says that this record does not: an NHS number it lacks,
     /// and other ways to reach the person. For a referral matched to an
     /// existing record: a referral does not change the record, but the
@@ -722,6 +828,96 @@ mod tests {
             nhs_number_required,
             today: today(),
         }
+    }
+
+    /// Finding 4: any NHS number with an invented name found the person
+    /// with that number. The number is only the same person with the same
+    /// date of birth.
+    #[test]
+    fn a_record_is_the_same_person_only_when_enough_agrees() {
+        let record = PersonDetails::validate(&good_input(), rules(true)).unwrap();
+        let typed = |change: &dyn Fn(&mut PersonInput)| {
+            let mut input = good_input();
+            change(&mut input);
+            PersonDetails::validate(&input, rules(false)).unwrap()
+        };
+        let invented = typed(&|i| {
+            i.given_name = "Eve".into();
+            i.family_name = "Liar".into();
+            i.date_of_birth.year = "1981".into();
+        });
+        assert_eq!(invented.compare_with_record(&record), Likeness::Conflicting);
+        let right_birthday = typed(&|i| i.given_name = "Evie".into());
+        assert_eq!(
+            right_birthday.compare_with_record(&record),
+            Likeness::Same(MatchBasis::NhsNumberAndBirthDate)
+        );
+        let no_number = typed(&|i| i.nhs_number = String::new());
+        assert_eq!(
+            no_number.compare_with_record(&record),
+            Likeness::Same(MatchBasis::NameBirthDateAndPostcode)
+        );
+        let twin = typed(&|i| i.nhs_number = "999 000 0018".into());
+        assert_eq!(twin.compare_with_record(&record), Likeness::Other);
+        let stranger = typed(&|i| {
+            i.nhs_number = String::new();
+            i.given_name = "Someone".into();
+        });
+        assert_eq!(stranger.compare_with_record(&record), Likeness::Other);
+    }
+
+    #[test]
+    fn searches_are_words_within_limits() {
+        assert_eq!(
+            checked_search_terms(" Ana  Nowak-Lee ").unwrap(),
+            search_terms("Ana Nowak-Lee")
+        );
+        assert_eq!(
+            checked_search_terms("943 476 5919").unwrap(),
+            ["9434765919"]
+        );
+        assert_eq!(checked_search_terms(&"word ".repeat(8)).unwrap().len(), 8);
+        let too_many = checked_search_terms(&"word ".repeat(1000)).unwrap_err();
+        assert!(
+            too_many
+                .for_field("q")
+                .unwrap()
+                .contains("no more than 8 words")
+        );
+        assert!(checked_search_terms(&"x".repeat(101)).is_err());
+        assert!(checked_search_terms("Ana\u{0}").is_err());
+    }
+
+    #[test]
+    fn names_refuse_hidden_characters_and_are_composed() {
+        let mut input = good_input();
+        input.given_name = "Zoe\u{308}".into();
+        input.family_name = "Smith\u{202e}".into();
+        input.address_line1 = "1 Mill\u{0} Lane".into();
+        input.safeguarding_concern = true;
+        input.safeguarding_details = "Lives with a carer.\nCall first.".into();
+        let errors = PersonDetails::validate(&input, rules(true)).unwrap_err();
+        assert!(errors.for_field("given_name").is_none());
+        assert!(
+            errors
+                .for_field("family_name")
+                .unwrap()
+                .contains("hidden characters")
+        );
+        assert!(
+            errors
+                .for_field("address_line1")
+                .unwrap()
+                .contains("hidden characters")
+        );
+        assert!(
+            errors.for_field("safeguarding_details").is_none(),
+            "line breaks are fine"
+        );
+        input.family_name = "Smith".into();
+        input.address_line1 = "1 Mill Lane".into();
+        let details = PersonDetails::validate(&input, rules(true)).unwrap();
+        assert_eq!(details.given_name, "Zo\u{eb}");
     }
 
     fn good_input() -> PersonInput {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::codes::Need;
 use crate::person::{ContactMethod, DateParts};
 use crate::user::Email;
-use crate::validation::{ValidationErrors, non_empty};
+use crate::validation::{Layout, ValidationErrors, non_empty, text_field};
 use crate::{ApiTokenId, OrgId, PersonId, ReferralEventId, ReferralId, Timestamp, UserId};
 
 /// How a referral arrived.
@@ -357,6 +357,10 @@ pub struct Referral {
     pub next_action_due: Option<NaiveDate>,
     pub next_action_note: Option<String>,
     pub outcome: Option<Outcome>,
+    /// What the referral said about the person that disagreed with the
+    /// network's record of the same NHS number: the referral was not
+    /// attached to that record, and the team checks who the person is.
+    pub identity_check: Option<String>,
     /// When the person first attended a service they were linked to: the
     /// "intervention received" commissioners count.
     pub intervention_received_at: Option<Timestamp>,
@@ -503,11 +507,7 @@ pub struct DecisionInput {
 }
 
 fn note(errors: &mut ValidationErrors, raw: &str) -> Option<String> {
-    let note = non_empty(raw);
-    if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
-        errors.add("note", "Notes must be 2,000 characters or fewer");
-    }
-    note
+    text_field(errors, "note", raw, Layout::Lines, 2000, "Notes")
 }
 
 impl DecisionInput {
@@ -528,17 +528,19 @@ impl DecisionInput {
                 reason.map(|reason| Decision::Decline { reason, note })
             }
             ReferralStatus::Redirected => {
-                let service = non_empty(&self.redirected_to);
-                match &service {
-                    None => e.add(
+                let service = text_field(
+                    &mut e,
+                    "redirected_to",
+                    &self.redirected_to,
+                    Layout::Line,
+                    200,
+                    "Service name",
+                );
+                if service.is_none() {
+                    e.add(
                         "redirected_to",
                         "Enter the service the person is redirected to",
-                    ),
-                    Some(s) if s.chars().count() > 200 => e.add(
-                        "redirected_to",
-                        "Service name must be 200 characters or fewer",
-                    ),
-                    Some(_) => {}
+                    );
                 }
                 service.map(|service| Decision::Redirect { service, note })
             }
@@ -680,10 +682,14 @@ impl NextActionInput {
     ) -> Result<(Option<NaiveDate>, Option<String>), ValidationErrors> {
         let mut e = ValidationErrors::new();
         let due = due_date(&mut e, "due", &self.due, today);
-        let note = non_empty(&self.note);
-        if note.as_ref().is_some_and(|n| n.chars().count() > 200) {
-            e.add("note", "The next action must be 200 characters or fewer");
-        }
+        let note = text_field(
+            &mut e,
+            "note",
+            &self.note,
+            Layout::Line,
+            200,
+            "The next action",
+        );
         e.into_result((due, note))
     }
 }
@@ -1045,10 +1051,14 @@ impl ReferralInput {
                 },
             );
         }
-        let details = non_empty(&self.details);
-        if details.as_ref().is_some_and(|d| d.chars().count() > 4000) {
-            e.add("details", "Details must be 4,000 characters or fewer");
-        }
+        let details = text_field(
+            &mut e,
+            "details",
+            &self.details,
+            Layout::Lines,
+            4000,
+            "Details",
+        );
         let urgency = match non_empty(&self.urgency) {
             None => Some(Urgency::Routine),
             Some(code) => {
@@ -1083,11 +1093,7 @@ impl ReferralInput {
             }
         };
         let limit = |e: &mut ValidationErrors, field, raw: &str, label: &str| {
-            let v = non_empty(raw);
-            if v.as_ref().is_some_and(|v| v.chars().count() > 100) {
-                e.add(field, format!("{label} must be 100 characters or fewer"));
-            }
-            v
+            text_field(e, field, raw, Layout::Line, 100, label)
         };
         let referrer_name = limit(&mut e, "referrer_name", &self.referrer_name, "Name");
         let referrer_role = limit(&mut e, "referrer_role", &self.referrer_role, "Role");
@@ -1171,6 +1177,7 @@ mod tests {
             next_action_due: None,
             next_action_note: None,
             outcome: None,
+            identity_check: None,
             intervention_received_at: None,
             version: 1,
             updated_at: at,

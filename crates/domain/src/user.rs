@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::role::Roles;
-use crate::validation::{ValidationErrors, non_empty};
+use crate::validation::{Layout, ValidationErrors, text_field};
 use crate::{OrgId, Timestamp, UserId};
 
 /// An email address, trimmed and lower-cased so that sign-in is not
@@ -156,13 +156,16 @@ impl NewUser {
         let email = Email::parse(&input.email)
             .map_err(|e| errors.add("email", e.to_string()))
             .ok();
-        let display_name = non_empty(&input.display_name);
-        match &display_name {
-            None => errors.add("display_name", "Enter the person's full name"),
-            Some(n) if n.chars().count() > 100 => {
-                errors.add("display_name", "Name must be 100 characters or fewer")
-            }
-            Some(_) => {}
+        let display_name = text_field(
+            &mut errors,
+            "display_name",
+            &input.display_name,
+            Layout::Line,
+            100,
+            "Name",
+        );
+        if display_name.is_none() {
+            errors.add("display_name", "Enter the person's full name");
         }
         let org_id = input
             .org_id

@@ -78,8 +78,96 @@ pub fn non_empty(value: &str) -> Option<String> {
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
-/// An optional free-text field: trimmed, absent when empty, and at most
-/// `max` characters (`label` names it in the message).
+/// Whether typed text is one line (names, addresses) or may run over
+/// several (notes, details).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Line,
+    Lines,
+}
+
+/// The text was refused: it holds characters nobody types on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HiddenCharacters;
+
+/// Text as people type it, made safe to keep and show: trimmed, in
+/// Unicode's composed form (NFC, so "Zoë" typed two ways is one name, found
+/// by one search), and refused when it holds control characters (NUL, escape
+/// …; line breaks and tabs only in `Layout::Lines`), line or paragraph
+/// separators in a line, or the invisible controls that reverse the
+/// direction text is shown in (U+202A–U+202E, U+2066–U+2069), with which a
+/// name can be made to read as something else. Those would also make XML
+/// written from the text malformed, or a record look different in
+/// different places.
+pub fn typed(raw: &str, layout: Layout) -> Result<String, HiddenCharacters> {
+    use unicode_normalization::UnicodeNormalization;
+    let text: String = raw.trim().nfc().collect();
+    let allowed_control = |c: char| layout == Layout::Lines && matches!(c, '\n' | '\r' | '\t');
+    let hidden = text.chars().any(|c| {
+        (c.is_control() && !allowed_control(c))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            || (layout == Layout::Line && matches!(c, '\u{2028}' | '\u{2029}'))
+    });
+    if hidden {
+        Err(HiddenCharacters)
+    } else {
+        Ok(text)
+    }
+}
+
+/// A text field as typed, checked by `typed` and for length: `None` when
+/// empty, with any problem added to `errors` under `field` (the value is
+/// still returned, so "Enter …" is not said as well).
+pub fn text_field(
+    errors: &mut ValidationErrors,
+    field: &'static str,
+    raw: &str,
+    layout: Layout,
+    max: usize,
+    label: &str,
+) -> Option<String> {
+    let value = match typed(raw, layout) {
+        Ok(text) => text,
+        Err(HiddenCharacters) => {
+            errors.add(field, hidden_characters_message(label));
+            raw.trim().to_owned()
+        }
+    };
+    if value.is_empty() {
+        return None;
+    }
+    if value.chars().count() > max && errors.for_field(field).is_none() {
+        errors.add(
+            field,
+            format!("{label} must be {} characters or fewer", thousands(max)),
+        );
+    }
+    Some(value)
+}
+
+/// What to tell someone whose text held hidden characters.
+pub fn hidden_characters_message(label: &str) -> String {
+    format!(
+        "{label} must not include hidden characters, such as control or text direction characters"
+    )
+}
+
+/// 4000 as "4,000", as the NHS style guide writes numbers.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// A free-text field (notes, details, where): checked by `text_field` as
+/// `Layout::Lines`. Names and other one-line fields use `text_field` with
+/// `Layout::Line`.
 pub fn text(
     errors: &mut ValidationErrors,
     field: &'static str,
@@ -87,11 +175,21 @@ pub fn text(
     max: usize,
     label: &str,
 ) -> Option<String> {
-    let value = non_empty(raw);
-    if let Some(v) = &value
-        && v.chars().count() > max
-    {
-        errors.add(field, format!("{label} must be {max} characters or fewer"));
+    text_field(errors, field, raw, Layout::Lines, max, label)
+}
+
+/// `text`, for a field that must be given: `missing` when it is empty.
+pub fn required_text(
+    errors: &mut ValidationErrors,
+    field: &'static str,
+    raw: &str,
+    max: usize,
+    label: &str,
+    missing: &str,
+) -> Option<String> {
+    let value = text(errors, field, raw, max, label);
+    if value.is_none() && errors.for_field(field).is_none() {
+        errors.add(field, missing.to_owned());
     }
     value
 }
@@ -113,6 +211,72 @@ mod tests {
             "email: Enter an email address; name: Enter a name"
         );
         assert!(errors.into_result(()).is_err());
+    }
+
+    #[test]
+    fn typed_text_is_composed_and_hidden_characters_refused() {
+        assert_eq!(typed("  Zoe\u{308} ", Layout::Line), Ok("Zo\u{eb}".into()));
+        for bad in [
+            "Gra\u{0}ce",
+            "Grace\u{202e}",
+            "\u{2066}x",
+            "a\u{1b}b",
+            "a\nb",
+            "a\u{2028}b",
+            "a\u{7f}",
+        ] {
+            assert_eq!(typed(bad, Layout::Line), Err(HiddenCharacters), "{bad:?}");
+        }
+        assert_eq!(
+            typed("one\r\ntwo\tthree", Layout::Lines),
+            Ok("one\r\ntwo\tthree".into())
+        );
+        assert_eq!(typed("one\u{0}", Layout::Lines), Err(HiddenCharacters));
+        assert_eq!(typed("\u{202d}one", Layout::Lines), Err(HiddenCharacters));
+        // Joiners shape Persian and Indic names; marks of direction alone
+        // reverse nothing.
+        assert!(typed("می\u{200c}خواهم", Layout::Line).is_ok());
+        assert!(typed("a\u{200f}b", Layout::Line).is_ok());
+    }
+
+    #[test]
+    fn text_fields_say_what_is_wrong_once() {
+        let mut errors = ValidationErrors::new();
+        assert_eq!(
+            text_field(&mut errors, "name", "  ", Layout::Line, 5, "Name"),
+            None
+        );
+        assert_eq!(
+            text_field(
+                &mut errors,
+                "name",
+                "a\u{0}bcdefgh",
+                Layout::Line,
+                5,
+                "Name"
+            ),
+            Some("a\u{0}bcdefgh".into())
+        );
+        assert_eq!(
+            errors.for_field("name"),
+            Some(
+                "Name must not include hidden characters, such as control or text direction characters"
+            )
+        );
+        assert_eq!(errors.errors.len(), 1);
+        let mut errors = ValidationErrors::new();
+        text_field(
+            &mut errors,
+            "details",
+            &"x".repeat(4001),
+            Layout::Lines,
+            4000,
+            "Details",
+        );
+        assert_eq!(
+            errors.for_field("details"),
+            Some("Details must be 4,000 characters or fewer")
+        );
     }
 
     #[test]

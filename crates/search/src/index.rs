@@ -459,7 +459,7 @@ impl SearchIndex {
         // Distance first: near a place it rules out most of the country.
         let near = match &query.near {
             None => None,
-            Some(point) => match doc.nearest_within(point, query.within_m) {
+            Some(point) => match doc.nearest_within(point, query.radius_m()) {
                 Some(found) => Some(found),
                 None if query.within_m.is_some() => return None,
                 None => None,
@@ -529,7 +529,7 @@ impl SearchIndex {
     /// sorting, remove duplicates and intersect the two.
     fn narrowed(&self, query: &Query, needs: Option<&[Uuid]>) -> Option<Vec<u32>> {
         let slots = self.docs.len();
-        let area: Option<(Vec<bool>, Vec<u32>)> = match (&query.near, query.within_m) {
+        let area: Option<(Vec<bool>, Vec<u32>)> = match (&query.near, query.radius_m()) {
             (Some(point), Some(max)) => {
                 let lat_span = max / METRES_PER_DEGREE;
                 let lon_span = max / (METRES_PER_DEGREE * point.lat.to_radians().cos().max(0.01));
@@ -537,12 +537,30 @@ impl SearchIndex {
                 let (lat1, lon1) = square(point.lat + lat_span, point.lon + lon_span);
                 let mut inside = vec![false; slots];
                 let mut list = Vec::new();
-                for sq in (lat0..=lat1).flat_map(|a| (lon0..=lon1).map(move |b| (a, b))) {
-                    for &slot in self.by_square.get(&sq).into_iter().flatten() {
+                let mut take = |slots: &[u32]| {
+                    for &slot in slots {
                         if !inside[slot as usize] {
                             inside[slot as usize] = true;
                             list.push(slot);
                         }
+                    }
+                };
+                // Walk whichever is smaller: the squares in reach, or the
+                // squares that hold services. Either way the cost is bounded
+                // by the data, not by the distance asked for.
+                let in_reach =
+                    |(a, b): (i32, i32)| (lat0..=lat1).contains(&a) && (lon0..=lon1).contains(&b);
+                let reach = (i64::from(lat1) - i64::from(lat0) + 1)
+                    .saturating_mul(i64::from(lon1) - i64::from(lon0) + 1);
+                if reach > self.by_square.len() as i64 {
+                    for (sq, held) in &self.by_square {
+                        if in_reach(*sq) {
+                            take(held);
+                        }
+                    }
+                } else {
+                    for sq in (lat0..=lat1).flat_map(|a| (lon0..=lon1).map(move |b| (a, b))) {
+                        take(self.by_square.get(&sq).map_or(&[], Vec::as_slice));
                     }
                 }
                 Some((inside, list))

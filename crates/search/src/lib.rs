@@ -9,4 +9,4 @@ mod text;
 
 pub use doc::{AccessFeature, Doc, DocLocation};
 pub use index::SearchIndex;
-pub use query::{Hit, Order, Query, Results};
+pub use query::{Hit, MAX_DISTANCE_M, Order, Query, Results};

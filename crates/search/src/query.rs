@@ -60,6 +60,18 @@ pub struct Query {
     pub per_page: usize,
 }
 
+/// The furthest a search looks: England is under 1,000 km from end to
+/// end, and a larger radius (200,000 km was tried) would only make the
+/// search walk more of the map.
+pub const MAX_DISTANCE_M: f64 = 1_000_000.0;
+
+impl Query {
+    /// The radius to search within, capped at `MAX_DISTANCE_M`.
+    pub fn radius_m(&self) -> Option<f64> {
+        self.within_m.map(|m| m.min(MAX_DISTANCE_M))
+    }
+}
+
 /// One result, with why it matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {

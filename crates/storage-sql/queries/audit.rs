@@ -42,8 +42,20 @@ pub(super) fn push_within(qb: &mut QueryBuilder<'_, Db>, column: &str, org: OrgI
 fn push_filter(qb: &mut QueryBuilder<'_, Db>, filter: &AuditFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(org) = filter.within {
-        qb.push(" AND ");
+        qb.push(" AND (");
         push_within(qb, "org_id", org);
+        if filter.unattributed {
+            qb.push(" OR org_id IS NULL");
+        }
+        qb.push(")");
+    }
+    if !filter.actions.is_empty() {
+        qb.push(" AND action IN (");
+        let mut list = qb.separated(", ");
+        for action in &filter.actions {
+            list.push_bind(action.clone());
+        }
+        list.push_unseparated(")");
     }
     if let Some(actor) = &filter.actor {
         qb.push(format_args!(" AND {STRPOS}(lower(actor_label), lower("))
@@ -95,6 +107,32 @@ impl AuditStore for Store {
     async fn record(&self, event: &NewAuditEvent) -> StorageResult<()> {
         let mut conn = self.pool.acquire().await.map_err(backend)?;
         insert(&mut conn, event).await
+    }
+
+    async fn record_all(&self, events: &[NewAuditEvent]) -> StorageResult<()> {
+        let mut tx = self.write().await?;
+        super::insert_rows(
+            &mut tx,
+            "audit_events",
+            "id, at, actor_user_id, actor_label, org_id, action, entity_type, entity_id, detail, ip",
+            events,
+            "",
+            |b, event| {
+                b.push_bind(event.id.0)
+                    .push_bind(event.at)
+                    .push_bind(event.actor.user_id().map(|id| id.0))
+                    .push_bind(event.actor.label())
+                    .push_bind(event.org_id.map(|id| id.0))
+                    .push_bind(event.action.code())
+                    .push_bind(event.entity.as_ref().map(|e| e.kind))
+                    .push_bind(event.entity.as_ref().map(|e| e.id.clone()))
+                    .push_bind(event.detail.clone())
+                    .push_bind(event.ip.clone());
+            },
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn audit_events(

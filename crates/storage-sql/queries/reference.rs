@@ -6,9 +6,7 @@ use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::codes::{ClinicalCode, CodePurpose, Need};
 use linkwork_domain::coverage::sort_outcodes;
 use linkwork_domain::{ApiTokenId, OrgId, Timestamp};
-use linkwork_storage::{
-    ApiTokenStore, RateLimitStore, ReferenceDataStore, StorageError, StorageResult,
-};
+use linkwork_storage::{ApiTokenStore, ReferenceDataStore, StorageError, StorageResult};
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
@@ -266,38 +264,5 @@ impl ApiTokenStore for Store {
             .await
             .map_err(backend)?;
         Ok(())
-    }
-}
-
-#[async_trait]
-impl RateLimitStore for Store {
-    async fn record_hit(&self, key: &str, at: Timestamp) -> StorageResult<()> {
-        sqlx::query("INSERT INTO rate_limit_hits (key, at) VALUES ($1, $2)")
-            .bind(key)
-            .bind(at)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
-    }
-
-    async fn hits_since(&self, key: &str, since: Timestamp) -> StorageResult<u32> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM rate_limit_hits WHERE key = $1 AND at >= $2")
-                .bind(key)
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(backend)?;
-        Ok(n as u32)
-    }
-
-    async fn prune_hits(&self, before: Timestamp) -> StorageResult<u64> {
-        let result = sqlx::query("DELETE FROM rate_limit_hits WHERE at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(result.rows_affected())
     }
 }

@@ -31,7 +31,7 @@ const REFERRAL_COLUMNS: &str = "id, reference, person_id, pcn_id, route, status,
      code, referrer_org_id, referrer_user_id, referrer_api_token_id, referrer_name, referrer_role, referrer_phone, \
      referrer_email, idempotency_key, received_at, accepted_at, first_contact_at, closed_at, assigned_to, \
      failed_contact_attempts, next_action_due, next_action_note, outcome_decline_reason, outcome_redirected_to, \
-     outcome_note, outcome_code, intervention_received_at, version, updated_at";
+     outcome_note, outcome_code, intervention_received_at, version, updated_at, identity_check";
 
 fn push_referral(b: &mut Separated<'_, '_, Db, &'static str>, r: &Referral) {
     let outcome = r.outcome.clone().unwrap_or_default();
@@ -66,7 +66,8 @@ fn push_referral(b: &mut Separated<'_, '_, Db, &'static str>, r: &Referral) {
         .push_bind(outcome.code)
         .push_bind(r.intervention_received_at)
         .push_bind(r.version)
-        .push_bind(r.updated_at);
+        .push_bind(r.updated_at)
+        .push_bind(r.identity_check.clone());
 }
 
 /// The columns of `referral_events` that `push_event` binds, in its order.
@@ -91,7 +92,7 @@ const REFERRAL_SELECT: &str = "r.id, r.reference, r.person_id, r.pcn_id, r.route
      r.referrer_phone, r.referrer_email, r.idempotency_key, r.received_at, r.accepted_at, r.first_contact_at, \
      r.closed_at, r.assigned_to, r.failed_contact_attempts, r.next_action_due, r.next_action_note, \
      r.outcome_decline_reason, r.outcome_redirected_to, r.outcome_note, r.outcome_code, \
-     r.intervention_received_at, r.version, r.updated_at, \
+     r.intervention_received_at, r.version, r.updated_at, r.identity_check, \
      (SELECT string_agg(n.need_code, ',' ORDER BY n.position) FROM referral_needs n WHERE n.referral_id = r.id) AS needs";
 
 /// Writes referrals with everything they bring. A unique clash is a
@@ -276,6 +277,7 @@ fn referral(row: &DbRow) -> StorageResult<Referral> {
         next_action_due: row.try_get("next_action_due").map_err(backend)?,
         next_action_note: get_s("next_action_note")?,
         outcome: (outcome != Outcome::default()).then_some(outcome),
+        identity_check: get_s("identity_check")?,
         intervention_received_at: row.try_get("intervention_received_at").map_err(backend)?,
         version: row.try_get("version").map_err(backend)?,
         updated_at: row.try_get("updated_at").map_err(backend)?,

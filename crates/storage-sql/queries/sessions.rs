@@ -1,9 +1,9 @@
 use async_trait::async_trait;
-use linkwork_domain::Timestamp;
 use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session};
 use linkwork_domain::user::User;
-use linkwork_storage::{CredentialTokenStore, LoginThrottleStore, SessionStore, StorageResult};
+use linkwork_domain::{Timestamp, UserId};
+use linkwork_storage::{CredentialTokenStore, RateLimitStore, SessionStore, StorageResult};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -133,6 +133,35 @@ impl CredentialTokenStore for Store {
         tx.commit().await.map_err(backend)
     }
 
+    async fn redeem_credential_token(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        at: Timestamp,
+        password_hash: &str,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<bool> {
+        let mut tx = self.write().await?;
+        // Taking the link and using it are one step: of two requests
+        // bringing it at once, the second finds it gone.
+        let taken = sqlx::query(
+            "DELETE FROM credential_tokens WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3",
+        )
+        .bind(token_hash)
+        .bind(user_id.0)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if taken.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::users::replace_password(&mut tx, user_id, password_hash, None).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
     async fn credential_token(&self, token_hash: &str) -> StorageResult<Option<CredentialToken>> {
         let row = sqlx::query(
             "SELECT token_hash, user_id, purpose, created_at, expires_at FROM credential_tokens WHERE token_hash = $1",
@@ -157,39 +186,59 @@ impl CredentialTokenStore for Store {
 }
 
 #[async_trait]
-impl LoginThrottleStore for Store {
-    async fn record_login_failure(
+impl RateLimitStore for Store {
+    async fn count_attempts(
         &self,
         keys: &[String],
         at: Timestamp,
-        audit: &NewAuditEvent,
-    ) -> StorageResult<()> {
+        window_start: Timestamp,
+        audit: Option<&NewAuditEvent>,
+    ) -> StorageResult<Vec<u32>> {
+        // Keys are counted in one order, so two transactions counting the
+        // same keys on PostgreSQL wait for each other rather than deadlock.
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by_key(|&i| &keys[i]);
+        let mut counts = vec![0; keys.len()];
         let mut tx = self.write().await?;
-        for key in keys {
-            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-                .bind(key)
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+        for i in order {
+            // One statement reads and counts: the upsert holds the row for
+            // the rest of the transaction, so no two attempts see one count.
+            let attempts: i32 = sqlx::query_scalar(
+                "INSERT INTO rate_counters (key, window_start, attempts) VALUES ($1, $2, 1) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                 attempts = CASE WHEN rate_counters.window_start < $3 THEN 1 ELSE rate_counters.attempts + 1 END, \
+                 window_start = CASE WHEN rate_counters.window_start < $3 THEN excluded.window_start ELSE rate_counters.window_start END \
+                 RETURNING attempts",
+            )
+            .bind(&keys[i])
+            .bind(at)
+            .bind(window_start)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            counts[i] = attempts.max(0) as u32;
         }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(backend)
+        if let Some(audit) = audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(counts)
     }
 
-    async fn login_failures_since(&self, key: &str, since: Timestamp) -> StorageResult<u32> {
-        let count: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE key = $1 AND at >= $2")
-                .bind(key)
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(backend)?;
-        Ok(count as u32)
+    async fn attempts(&self, key: &str, window_start: Timestamp) -> StorageResult<u32> {
+        let attempts: Option<i32> = sqlx::query_scalar(
+            "SELECT attempts FROM rate_counters WHERE key = $1 AND window_start >= $2",
+        )
+        .bind(key)
+        .bind(window_start)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(attempts.unwrap_or(0).max(0) as u32)
     }
 
-    async fn clear_login_failures(&self, key: &str) -> StorageResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+    async fn clear_attempts(&self, key: &str) -> StorageResult<()> {
+        sqlx::query("DELETE FROM rate_counters WHERE key = $1")
             .bind(key)
             .execute(&self.pool)
             .await
@@ -197,8 +246,8 @@ impl LoginThrottleStore for Store {
         Ok(())
     }
 
-    async fn prune_login_failures(&self, before: Timestamp) -> StorageResult<u64> {
-        let result = sqlx::query("DELETE FROM login_failures WHERE at < $1")
+    async fn prune_attempts(&self, before: Timestamp) -> StorageResult<u64> {
+        let result = sqlx::query("DELETE FROM rate_counters WHERE window_start < $1")
             .bind(before)
             .execute(&self.pool)
             .await

@@ -206,27 +206,40 @@ impl UserStore for Store {
         audit: &NewAuditEvent,
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
-        let result = sqlx::query(
-            "UPDATE users SET password_hash = $1, status = CASE status WHEN 'invited' THEN 'active' ELSE status END WHERE id = $2",
-        )
-        .bind(password_hash)
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        one_row(result)?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2")
-            .bind(id.0)
-            .bind(keep_session)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query("DELETE FROM credential_tokens WHERE user_id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        replace_password(&mut tx, id, password_hash, keep_session).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(backend)
     }
+}
+
+/// Sets a password on `conn`, inside the caller's transaction: an invited
+/// user becomes active, every session but `keep_session` ends and every
+/// set-password link of the user stops working.
+pub(super) async fn replace_password(
+    conn: &mut Connection,
+    id: UserId,
+    password_hash: &str,
+    keep_session: Option<&str>,
+) -> StorageResult<()> {
+    let result = sqlx::query(
+        "UPDATE users SET password_hash = $1, status = CASE status WHEN 'invited' THEN 'active' ELSE status END WHERE id = $2",
+    )
+    .bind(password_hash)
+    .bind(id.0)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    one_row(result)?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2")
+        .bind(id.0)
+        .bind(keep_session)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    sqlx::query("DELETE FROM credential_tokens WHERE user_id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(())
 }

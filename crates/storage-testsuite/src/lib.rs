@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod linking;
 pub mod referral_fixtures;
 pub mod referrals;
+pub mod security;
 pub mod suite;
 
 pub use directory_suite::*;
@@ -54,7 +55,6 @@ macro_rules! all_storage_cases {
             sessions_are_created_touched_and_removed,
             stale_sessions_are_swept,
             credential_links_replace_earlier_ones,
-            login_failures_are_counted_per_key,
             audit_events_filter_and_page,
             audit_export_walks_in_order,
             postcodes_import_in_one_transaction_and_are_found,
@@ -84,7 +84,6 @@ macro_rules! all_referral_cases {
             people_are_updated_and_consents_recorded,
             reference_data_is_seeded_and_can_be_changed,
             api_tokens_are_found_by_hash_and_revoked_once,
-            rate_limit_hits_are_counted_per_key_and_pruned,
             bulk_inserts_write_many_referrals_with_one_audit_event,
         );
     };
@@ -141,6 +140,36 @@ macro_rules! casework_suite {
                 #[allow(clippy::redundant_closure_call)]
                 let Some(db) = ($make)().await else { return };
                 $crate::casework::$case(db.store()).await;
+            }
+        )*
+    };
+}
+
+/// Every case of the security suite (`security.rs`).
+#[macro_export]
+macro_rules! all_security_cases {
+    ($make:expr) => {
+        $crate::security_suite!($make;
+            attempts_are_counted_in_windows,
+            attempts_made_at_once_each_see_their_own_count,
+            a_set_password_link_is_used_once,
+            several_events_are_recorded_at_once,
+            security_events_are_listed_by_action_and_attribution,
+            a_referral_keeps_its_identity_check,
+        );
+    };
+}
+
+/// Like `storage_suite!`, for the cases in `security.rs`.
+#[macro_export]
+macro_rules! security_suite {
+    ($make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                #[allow(clippy::redundant_closure_call)]
+                let Some(db) = ($make)().await else { return };
+                $crate::security::$case(db.store()).await;
             }
         )*
     };

@@ -92,6 +92,7 @@ pub fn referral(person: &Person, route: ReferralRoute, at: Timestamp) -> Referra
         next_action_due: None,
         next_action_note: None,
         outcome: None,
+        identity_check: None,
         intervention_received_at: None,
         version: 1,
         updated_at: at,

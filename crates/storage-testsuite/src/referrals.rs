@@ -683,39 +683,6 @@ pub async fn api_tokens_are_found_by_hash_and_revoked_once(store: &dyn Store) {
     assert_eq!(audit_count(store).await, before);
 }
 
-pub async fn rate_limit_hits_are_counted_per_key_and_pruned(store: &dyn Store) {
-    let base = now();
-    for i in 0..3 {
-        store
-            .record_hit("refer:ip:192.0.2.1", base + Duration::minutes(i * 20))
-            .await
-            .unwrap();
-    }
-    store.record_hit("refer:ip:192.0.2.2", base).await.unwrap();
-    assert_eq!(
-        store.hits_since("refer:ip:192.0.2.1", base).await.unwrap(),
-        3
-    );
-    assert_eq!(
-        store
-            .hits_since("refer:ip:192.0.2.1", base + Duration::minutes(30))
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        store
-            .prune_hits(base + Duration::minutes(30))
-            .await
-            .unwrap(),
-        3
-    );
-    assert_eq!(
-        store.hits_since("refer:ip:192.0.2.2", base).await.unwrap(),
-        0
-    );
-}
-
 pub async fn bulk_inserts_write_many_referrals_with_one_audit_event(store: &dyn Store) {
     let t = tree(store).await;
     let before = audit_count(store).await;

@@ -549,60 +549,6 @@ pub async fn credential_links_replace_earlier_ones(store: &dyn Store) {
     );
 }
 
-pub async fn login_failures_are_counted_per_key(store: &dyn Store) {
-    let at = now();
-    let failed = || NewAuditEvent::new(Actor::Anonymous, AuditAction::SignInFailed, at);
-    let keys = vec!["email:x@example.org".to_owned(), "ip:192.0.2.7".to_owned()];
-    for minutes_ago in [30, 3, 2, 1] {
-        store
-            .record_login_failure(&keys, at - Duration::minutes(minutes_ago), &failed())
-            .await
-            .unwrap();
-    }
-    let since = at - Duration::minutes(15);
-    assert_eq!(
-        store
-            .login_failures_since("email:x@example.org", since)
-            .await
-            .unwrap(),
-        3
-    );
-    assert_eq!(
-        store
-            .login_failures_since("ip:192.0.2.7", since)
-            .await
-            .unwrap(),
-        3
-    );
-    assert_eq!(
-        store
-            .login_failures_since("email:other@example.org", since)
-            .await
-            .unwrap(),
-        0
-    );
-    store
-        .clear_login_failures("email:x@example.org")
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .login_failures_since("email:x@example.org", since)
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        store
-            .login_failures_since("ip:192.0.2.7", since)
-            .await
-            .unwrap(),
-        3
-    );
-    assert_eq!(store.prune_login_failures(since).await.unwrap(), 1);
-    assert_eq!(audit_count(store).await, 4, "each failure audited");
-}
-
 pub async fn audit_events_filter_and_page(store: &dyn Store) {
     let t = tree(store).await;
     let alice = user("alice@example.org", "Alice", t.pcn_a.id, &[Role::Admin]);

@@ -201,12 +201,3 @@ pub trait ApiTokenStore: Send + Sync {
     ) -> StorageResult<()>;
     async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp) -> StorageResult<()>;
 }
-
-/// Counts of recent requests per key (a client address), held in the
-/// database so a limit holds across every instance.
-#[async_trait]
-pub trait RateLimitStore: Send + Sync {
-    async fn record_hit(&self, key: &str, at: Timestamp) -> StorageResult<()>;
-    async fn hits_since(&self, key: &str, since: Timestamp) -> StorageResult<u32>;
-    async fn prune_hits(&self, before: Timestamp) -> StorageResult<u64>;
-}

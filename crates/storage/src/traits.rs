@@ -9,8 +9,7 @@ use linkwork_domain::user::{Email, User, UserStatus};
 use linkwork_domain::{AuditEventId, OrgId, Timestamp, UserId};
 
 use crate::{
-    ApiTokenStore, Page, PageRequest, PersonStore, RateLimitStore, ReferenceDataStore,
-    ReferralStore, StorageResult,
+    ApiTokenStore, Page, PageRequest, PersonStore, ReferenceDataStore, ReferralStore, StorageResult,
 };
 
 /// Whether the database answers.
@@ -117,21 +116,46 @@ pub trait CredentialTokenStore: Send + Sync {
         audit: &NewAuditEvent,
     ) -> StorageResult<()>;
     async fn credential_token(&self, token_hash: &str) -> StorageResult<Option<CredentialToken>>;
+    /// Uses up a set-password link and sets `user_id`'s password, as
+    /// `UserStore::set_password` does, in one transaction: `false` (and
+    /// nothing changed) unless the link is still there for that user and
+    /// unexpired at `at`, so a link can be used once however many requests
+    /// bring it at the same moment.
+    async fn redeem_credential_token(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        at: Timestamp,
+        password_hash: &str,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<bool>;
 }
 
-/// Failed sign-ins, counted per key (an email, an address) so that
-/// guessing is slowed across every instance sharing the database.
+/// Attempts (sign-ins, public form submissions) counted per key, in a
+/// window that starts at a key's first attempt, held in the database so a
+/// limit holds across every instance. Counting is one atomic step, so
+/// requests made at the same moment each see their own count.
 #[async_trait]
-pub trait LoginThrottleStore: Send + Sync {
-    async fn record_login_failure(
+pub trait RateLimitStore: Send + Sync {
+    /// Counts one attempt at `at` against each of `keys` and returns each
+    /// key's attempts in its current window, this one included, in the
+    /// order given. A key whose window began before `window_start` starts a
+    /// new window at `at`. With `audit`, the event is written in the same
+    /// transaction.
+    async fn count_attempts(
         &self,
         keys: &[String],
         at: Timestamp,
-        audit: &NewAuditEvent,
-    ) -> StorageResult<()>;
-    async fn login_failures_since(&self, key: &str, since: Timestamp) -> StorageResult<u32>;
-    async fn clear_login_failures(&self, key: &str) -> StorageResult<()>;
-    async fn prune_login_failures(&self, before: Timestamp) -> StorageResult<u64>;
+        window_start: Timestamp,
+        audit: Option<&NewAuditEvent>,
+    ) -> StorageResult<Vec<u32>>;
+    /// A key's attempts in its current window, without counting one: 0 when
+    /// it has none, or its window began before `window_start`.
+    async fn attempts(&self, key: &str, window_start: Timestamp) -> StorageResult<u32>;
+    /// Forgets a key's attempts.
+    async fn clear_attempts(&self, key: &str) -> StorageResult<()>;
+    /// Housekeeping: forgets windows that began before `before`.
+    async fn prune_attempts(&self, before: Timestamp) -> StorageResult<u64>;
 }
 
 /// Which audit events to list.
@@ -140,6 +164,12 @@ pub struct AuditFilter {
     /// Only events belonging to organisations in this subtree. `None` lists
     /// everything, including events that belong to no organisation.
     pub within: Option<OrgId>,
+    /// With `within`, also the events that belong to no organisation
+    /// (sign-ins to unknown accounts, the public form, exports), for the
+    /// deployment's top-level administrators.
+    pub unattributed: bool,
+    /// Only events with one of these actions (codes), when not empty.
+    pub actions: Vec<String>,
     /// Part of the actor's label (their email), ignoring case.
     pub actor: Option<String>,
     pub action: Option<String>,
@@ -155,6 +185,9 @@ pub trait AuditStore: Send + Sync {
     /// Appends an event that accompanies no other change (a read of a
     /// record, a sign-in refused).
     async fn record(&self, event: &NewAuditEvent) -> StorageResult<()>;
+    /// Appends several events in one transaction (a list of people shown,
+    /// one event per person).
+    async fn record_all(&self, events: &[NewAuditEvent]) -> StorageResult<()>;
     /// Newest first.
     async fn audit_events(
         &self,
@@ -208,7 +241,7 @@ pub trait Store:
     + UserStore
     + SessionStore
     + CredentialTokenStore
-    + LoginThrottleStore
+    + RateLimitStore
     + AuditStore
     + PostcodeStore
     + crate::DirectoryStore
@@ -216,7 +249,6 @@ pub trait Store:
     + ReferralStore
     + ReferenceDataStore
     + ApiTokenStore
-    + RateLimitStore
     + crate::CaseworkStore
     + crate::LinkingStore
     + crate::MessageStore
@@ -230,7 +262,7 @@ impl<T> Store for T where
         + UserStore
         + SessionStore
         + CredentialTokenStore
-        + LoginThrottleStore
+        + RateLimitStore
         + AuditStore
         + PostcodeStore
         + crate::DirectoryStore
@@ -238,7 +270,6 @@ impl<T> Store for T where
         + ReferralStore
         + ReferenceDataStore
         + ApiTokenStore
-        + RateLimitStore
         + crate::CaseworkStore
         + crate::LinkingStore
         + crate::MessageStore

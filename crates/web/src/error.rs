@@ -3,7 +3,7 @@
 //! JSON with a stable code for APIs. Internals of a 500 are logged with a
 //! reference the user can quote, never sent.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use linkwork_app::AppError;
 use linkwork_app::accounts::SignInError;
@@ -30,6 +30,10 @@ pub enum WebError {
     TooManyRequests(String),
     /// The database is unreachable or failed.
     Unavailable,
+    /// Too much is being asked at once: try again after a pause.
+    Busy {
+        retry_after_seconds: u32,
+    },
     /// Anything else. The detail is logged, not shown.
     Internal(String),
 }
@@ -52,7 +56,7 @@ impl WebError {
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Unavailable | WebError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -70,6 +74,7 @@ impl WebError {
             WebError::Conflict(_) => "conflict",
             WebError::TooManyRequests(_) => "too_many_requests",
             WebError::Unavailable => "service_unavailable",
+            WebError::Busy { .. } => "busy",
             WebError::Internal(_) => "internal_error",
         }
     }
@@ -92,6 +97,9 @@ impl WebError {
                 .map(|e| e.message.clone())
                 .unwrap_or_else(|| "The request was not valid.".into()),
             WebError::Unavailable => "The service is unavailable. Try again later.".into(),
+            WebError::Busy { retry_after_seconds } => format!(
+                "The service is busy. Try again in {retry_after_seconds} seconds."
+            ),
             WebError::Internal(_) => "Sorry, there is a problem with the service. Try again later.".into(),
         }
     }
@@ -99,6 +107,31 @@ impl WebError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
         WebError::Internal(e.to_string())
     }
+
+    /// How long the client should wait before trying again, when it should.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            WebError::Busy {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        }
+    }
+
+    /// Adds `Retry-After` to a response rendered for this error, when the
+    /// error asks the client to wait.
+    pub fn add_retry_after(&self, response: &mut Response) {
+        if let Some(seconds) = self.retry_after() {
+            retry_after(response, seconds);
+        }
+    }
+}
+
+/// Tells the client to wait `seconds` before trying again.
+pub fn retry_after(response: &mut Response, seconds: u32) {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
 }
 
 impl From<AppError> for WebError {
@@ -108,6 +141,11 @@ impl From<AppError> for WebError {
             AppError::NotFound(_) => WebError::NotFound,
             AppError::Invalid(errors) => WebError::Invalid(errors),
             AppError::Conflict(message) => WebError::Conflict(message),
+            AppError::Busy {
+                retry_after_seconds,
+            } => WebError::Busy {
+                retry_after_seconds,
+            },
             AppError::Storage(e) => {
                 tracing::error!(error = %e, "storage failure");
                 WebError::Unavailable
@@ -142,6 +180,7 @@ impl IntoResponse for WebError {
         }
         let status = self.status();
         let mut response = status.into_response();
+        self.add_retry_after(&mut response);
         response.extensions_mut().insert(ErrorInfo {
             error: self,
             reference,
@@ -160,7 +199,7 @@ pub struct ApiErrorBody {
 pub struct ApiErrorDetail {
     /// Stable: unauthenticated, forbidden, not_found, invalid_parameter,
     /// validation_failed, conflict, too_many_requests, service_unavailable,
-    /// internal_error …
+    /// busy, internal_error …
     pub code: &'static str,
     pub message: String,
     /// The query parameter at fault, for `invalid_parameter`.

@@ -322,7 +322,7 @@ async fn services(
     let mut q = search_query(&state, &p).await?;
     q.page = page;
     q.per_page = per_page;
-    let results = state.app.search_directory(&q);
+    let results = state.app.search_directory(&q).await?;
     let ids: Vec<Uuid> = results.hits.iter().map(|h| h.id).collect();
     let services = services_in_order(&state, &ids).await?;
     let contents: Vec<Value> = services
@@ -437,8 +437,8 @@ async fn service_at_locations(
     q.page = 1;
     q.per_page = usize::MAX;
     let near = q.near;
-    let within = q.within_m;
-    let results = state.app.search_directory(&q);
+    let within = q.radius_m();
+    let results = state.app.search_directory(&q).await?;
     // Each matching service contributes each of its places (within the
     // distance, when one is asked for), nearest first when near a place.
     let hits: Vec<SalHit> = state.app.with_directory_index(|index| {

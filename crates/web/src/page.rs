@@ -119,7 +119,7 @@ impl PageCtx {
 
 /// The sections a user's roles give them, in the order they use them.
 fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
-    let sections: [(&str, &str, Option<Permission>); 11] = [
+    let sections: [(&str, &str, Option<Permission>); 12] = [
         ("Home", "/", None),
         (
             "Waiting list",
@@ -155,6 +155,11 @@ fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
             Some(Permission::ManageApiTokens),
         ),
         ("Audit log", "/admin/audit", Some(Permission::ViewAuditLog)),
+        (
+            "Security events",
+            "/admin/security",
+            Some(Permission::ViewAuditLog),
+        ),
     ];
     sections
         .into_iter()
@@ -267,5 +272,7 @@ pub async fn error_page(
     let body = template
         .render()
         .unwrap_or_else(|_| "Sorry, there is a problem with the service.".to_owned());
-    (info.error.status(), Html(body)).into_response()
+    let mut response = (info.error.status(), Html(body)).into_response();
+    info.error.add_retry_after(&mut response);
+    response
 }

@@ -54,6 +54,9 @@ pub struct ReferralRow {
     pub date_of_birth: String,
     pub nhs_number: String,
     pub safeguarding: bool,
+    /// The referral's details disagree with the record holding its NHS
+    /// number: the team checks who the person is.
+    pub identity_check: bool,
     pub status: ReferralStatus,
     pub urgent: bool,
     pub received: String,
@@ -92,6 +95,7 @@ impl ReferralRow {
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             safeguarding: item.person.safeguarding_concern,
+            identity_check: r.identity_check.is_some(),
             status: r.status,
             urgent: r.urgency == Urgency::Urgent,
             received: day_of(r.received_at),

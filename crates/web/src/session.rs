@@ -57,13 +57,39 @@ pub async fn require_principal(request: Request, next: Next) -> Response {
     Redirect::to(&target).into_response()
 }
 
-/// Only a path on this site may be returned to after sign-in (never
-/// `//evil.example` or `https://…`), so the login page cannot be used to
-/// send people elsewhere.
+/// Only a path on this site may be returned to after sign-in, so the login
+/// page cannot be used to send people elsewhere. Browsers strip tabs and
+/// line breaks anywhere in a URL and read a backslash as a slash, so
+/// `/\t/evil.example` is `//evil.example` to them: any control character,
+/// space or backslash sends the user home instead. What is left is
+/// resolved by the same (WHATWG) rules a browser uses and must stay on this
+/// site as an absolute path; it is returned in its serialised form, so it
+/// is always a valid `Location`.
 pub fn safe_return_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
-        _ => "/".to_owned(),
+    const HOME: &str = "/";
+    let Some(next) = next else {
+        return HOME.to_owned();
+    };
+    if !next.starts_with('/')
+        || next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return HOME.to_owned();
+    }
+    let base = url::Url::parse("http://linkwork.invalid/").expect("a valid base URL");
+    match base.join(next) {
+        Ok(resolved) if resolved.origin() == base.origin() => {
+            let path = &resolved[url::Position::BeforePath..];
+            // `/.//evil.example` resolves to the path `//evil.example`,
+            // which as a `Location` would name another host.
+            if path.starts_with("//") {
+                HOME.to_owned()
+            } else {
+                path.to_owned()
+            }
+        }
+        _ => HOME.to_owned(),
     }
 }
 
@@ -86,6 +112,13 @@ mod tests {
         assert_eq!(safe_return_path(Some("//evil.example")), "/");
         assert_eq!(safe_return_path(Some("https://evil.example")), "/");
         assert_eq!(safe_return_path(Some("/\\evil.example")), "/");
+        assert_eq!(safe_return_path(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_return_path(Some("/\u{7f}")), "/");
+        assert_eq!(safe_return_path(Some("/.//evil.example")), "/");
+        assert_eq!(
+            safe_return_path(Some("/people?q=Zoë")),
+            "/people?q=Zo%C3%AB"
+        );
         assert_eq!(safe_return_path(None), "/");
     }
 

@@ -75,15 +75,13 @@ async fn a_directory_change_on_one_instance_is_found_on_another() {
     let second_store: Arc<dyn Store> = Arc::new(PostgresStore::connect(db.url(), 5).await.unwrap());
     let second = linkwork_app::App::new(second_store, test_settings()).unwrap();
     second.load_directory().await.unwrap();
-    let search = |app: &linkwork_app::App| {
-        let q = linkwork_search::Query {
-            text: Some("zumba".into()),
-            per_page: 10,
-            ..Default::default()
-        };
-        app.search_directory(&q).total
+    let q = linkwork_search::Query {
+        text: Some("zumba".into()),
+        per_page: 10,
+        ..Default::default()
     };
-    assert_eq!(search(&second), 0);
+    let search = async |app: &linkwork_app::App| app.search_directory(&q).await.unwrap().total;
+    assert_eq!(search(&second).await, 0);
 
     let mut manager = first.demo_user("directory@riverside.example").await;
     let service = first.store().all_services().await.unwrap().remove(0);
@@ -107,13 +105,13 @@ async fn a_directory_change_on_one_instance_is_found_on_another() {
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     assert_eq!(
-        search(&first.app),
+        search(&first.app).await,
         1,
         "the instance that saved it sees it at once"
     );
     assert_eq!(second.sync_directory().await.unwrap(), 1);
     assert_eq!(
-        search(&second),
+        search(&second).await,
         1,
         "the other instance after following the change log"
     );

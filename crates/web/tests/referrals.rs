@@ -243,11 +243,13 @@ async fn a_known_person_is_offered_instead_of_duplicated(app: TestApp) {
             .body
             .contains("This person may already be known to the team")
     );
+    // Described by what the referrer typed, not what the record holds.
     assert!(
         asked
             .body
-            .contains("Sam Patel, born 7 March 1950, RV1 3BQ, NHS number ending 5919")
+            .contains("record with NHS number 943 476 5919 and date of birth 7 March 1950")
     );
+    assert!(!asked.body.contains("Sam Patel"));
     // Showing the match is a read of Sam's record, and audited as one.
     let shown = app
         .store()

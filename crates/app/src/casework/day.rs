@@ -95,22 +95,20 @@ impl App {
             )
             .await?
             .items;
-        let shown = contacts.len() + tasks.len() + new_assignments.len();
-        if shown > 0 {
-            self.store
-                .record(
-                    &NewAuditEvent::new(p.actor(), AuditAction::CaseListView, now())
-                        .org(p.user.org_id)
-                        .detail(format!(
-                            "Home page: {} contacts, {} tasks, {} new assignments",
-                            contacts.len(),
-                            tasks.len(),
-                            new_assignments.len()
-                        ))
-                        .ip(p.ip.clone()),
-                )
-                .await?;
-        }
+        self.audit_people_shown(
+            p,
+            "Home page: today's contacts, tasks and new assignments",
+            contacts
+                .iter()
+                .map(|e| (e.contact.person_id, e.contact.pcn_id))
+                .chain(tasks.iter().map(|t| (t.task.person_id, t.task.pcn_id)))
+                .chain(
+                    new_assignments
+                        .iter()
+                        .map(|i| (i.referral.person_id, i.referral.pcn_id)),
+                ),
+        )
+        .await?;
         Ok(MyDay {
             today,
             contacts,
@@ -136,7 +134,8 @@ impl App {
                     .user(id)
                     .await?
                     .ok_or(AppError::NotFound("user"))?;
-                self.require_team(p, user.org_id).await?;
+                self.require_team(p, user.org_id, EntityRef::new("user", user.id))
+                    .await?;
                 user
             }
             _ => p.user.clone(),
@@ -163,21 +162,14 @@ impl App {
                 }
             })
             .collect();
-        if !entries.is_empty() {
-            self.store
-                .record(
-                    &NewAuditEvent::new(p.actor(), AuditAction::CaseListView, now())
-                        .entity(EntityRef::new("user", worker.id))
-                        .org(worker.org_id)
-                        .detail(format!(
-                            "Diary of {} for the week of {monday}: {} contacts",
-                            worker.display_name,
-                            entries.len()
-                        ))
-                        .ip(p.ip.clone()),
-                )
-                .await?;
-        }
+        self.audit_people_shown(
+            p,
+            &format!("Diary of {} for the week of {monday}", worker.display_name),
+            entries
+                .iter()
+                .map(|e| (e.contact.person_id, e.contact.pcn_id)),
+        )
+        .await?;
         let feed = if worker.id == p.user.id {
             self.store.calendar_feed(p.user.id).await?
         } else {
@@ -305,17 +297,12 @@ impl App {
         p.require(Permission::ReassignCases)?;
         let networks: Vec<OrgId> = self.team_networks(p).await?.iter().map(|n| n.id).collect();
         let concerns = self.store.open_concerns(&networks).await?;
-        self.store
-            .record(
-                &NewAuditEvent::new(p.actor(), AuditAction::CaseListView, now())
-                    .org(p.user.org_id)
-                    .detail(format!(
-                        "Open safeguarding concerns: {} shown",
-                        concerns.len()
-                    ))
-                    .ip(p.ip.clone()),
-            )
-            .await?;
+        self.audit_people_shown(
+            p,
+            "Open safeguarding concerns",
+            concerns.iter().map(|c| (c.note.person_id, c.note.pcn_id)),
+        )
+        .await?;
         Ok(concerns)
     }
 }

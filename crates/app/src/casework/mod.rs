@@ -66,7 +66,8 @@ impl App {
             .referral(id)
             .await?
             .ok_or(AppError::NotFound("case"))?;
-        self.require_team(p, referral.pcn_id).await?;
+        self.require_team(p, referral.pcn_id, EntityRef::new("referral", referral.id))
+            .await?;
         p.require(Permission::WorkWithPeople)?;
         Ok(referral)
     }

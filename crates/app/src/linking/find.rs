@@ -178,7 +178,7 @@ impl App {
             per_page: CANDIDATES,
             ..Default::default()
         };
-        let hits = self.search_directory(&query);
+        let hits = self.search_directory(&query).await?;
         let ids: Vec<Uuid> = hits.hits.iter().map(|h| h.id).collect();
         let capacities = self.store.capacities(&ids).await?;
         let favourites = self.store.favourites(p.user.id).await?;

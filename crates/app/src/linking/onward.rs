@@ -440,19 +440,12 @@ impl App {
             .store
             .partner_inbox(&InboxFilter { partners, statuses }, page)
             .await?;
-        if !inbox.items.is_empty() {
-            self.store
-                .record(
-                    &NewAuditEvent::new(p.actor(), AuditAction::CaseListView, now())
-                        .org(p.user.org_id)
-                        .detail(format!(
-                            "Partner inbox: {} referrals shown",
-                            inbox.items.len()
-                        ))
-                        .ip(p.ip.clone()),
-                )
-                .await?;
-        }
+        self.audit_people_shown(
+            p,
+            "Referrals to the partner's services",
+            inbox.items.iter().map(|o| (o.person_id, o.pcn_id)),
+        )
+        .await?;
         Ok(inbox)
     }
 
@@ -707,19 +700,12 @@ impl App {
                 unanswered_before: cutoff,
             })
             .await?;
-        if !items.is_empty() {
-            self.store
-                .record(
-                    &NewAuditEvent::new(p.actor(), AuditAction::CaseListView, now())
-                        .org(p.user.org_id)
-                        .detail(format!(
-                            "Needs attention: {} referrals to services shown",
-                            items.len()
-                        ))
-                        .ip(p.ip.clone()),
-                )
-                .await?;
-        }
+        self.audit_people_shown(
+            p,
+            "Needs attention: referrals to services",
+            items.iter().map(|i| (i.onward.person_id, i.onward.pcn_id)),
+        )
+        .await?;
         Ok(items)
     }
 

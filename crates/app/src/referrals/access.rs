@@ -9,7 +9,8 @@ use linkwork_domain::referral::{Referral, ReferralEvent};
 use linkwork_domain::role::Permission;
 use linkwork_domain::time::now;
 use linkwork_domain::user::User;
-use linkwork_domain::{OrgId, ReferralId};
+use linkwork_domain::{OrgId, PersonId, ReferralId};
+use linkwork_storage::ReferralListItem;
 
 use super::Waiting;
 use crate::App;
@@ -57,13 +58,85 @@ pub(crate) fn works_with_people(p: &Principal) -> bool {
 impl App {
     /// `NotFound` unless `p` is on the team of `pcn_id` (their
     /// organisation's subtree holds it). Not found rather than forbidden,
-    /// so another network's records cannot even be confirmed to exist.
-    pub(crate) async fn require_team(&self, p: &Principal, pcn_id: OrgId) -> AppResult<()> {
+    /// so another network's records cannot even be confirmed to exist; the
+    /// refusal is recorded against `record`, for the network's admins.
+    pub(crate) async fn require_team(
+        &self,
+        p: &Principal,
+        pcn_id: OrgId,
+        record: EntityRef,
+    ) -> AppResult<()> {
         if works_with_people(p) && p.scope(self.store.as_ref()).await?.contains(pcn_id) {
             Ok(())
         } else {
+            self.refuse(p.actor(), p.ip.clone(), pcn_id, record).await?;
             Err(AppError::NotFound("record"))
         }
+    }
+
+    /// Records a refused attempt to read a record of `pcn_id`'s, which
+    /// belongs to that network (its admins and those above see it).
+    pub(crate) async fn refuse(
+        &self,
+        actor: Actor,
+        ip: Option<String>,
+        pcn_id: OrgId,
+        record: EntityRef,
+    ) -> AppResult<()> {
+        let detail = format!(
+            "{} was refused a {} outside its network",
+            actor.label(),
+            record.kind
+        );
+        let event = NewAuditEvent::new(actor, AuditAction::AccessRefused, now())
+            .entity(record)
+            .org(pcn_id)
+            .detail(detail)
+            .ip(ip);
+        Ok(self.store.record(&event).await?)
+    }
+
+    /// Records that `p` was shown `people` (with their networks) in `list`:
+    /// one event per person, in one write, so each person's history names
+    /// every list they appeared on.
+    pub(crate) async fn audit_people_shown(
+        &self,
+        p: &Principal,
+        list: &str,
+        people: impl IntoIterator<Item = (PersonId, OrgId)>,
+    ) -> AppResult<()> {
+        let at = now();
+        let mut seen = std::collections::HashSet::new();
+        let events: Vec<NewAuditEvent> = people
+            .into_iter()
+            .filter(|(id, _)| seen.insert(*id))
+            .map(|(id, pcn)| {
+                NewAuditEvent::new(p.actor(), AuditAction::PeopleListed, at)
+                    .entity(EntityRef::new("person", id))
+                    .org(pcn)
+                    .detail(list.to_owned())
+                    .ip(p.ip.clone())
+            })
+            .collect();
+        if events.is_empty() {
+            return Ok(());
+        }
+        Ok(self.store.record_all(&events).await?)
+    }
+
+    /// `audit_people_shown` for a list of referrals.
+    pub(crate) async fn audit_referrals_shown(
+        &self,
+        p: &Principal,
+        list: &str,
+        items: &[ReferralListItem],
+    ) -> AppResult<()> {
+        self.audit_people_shown(
+            p,
+            list,
+            items.iter().map(|i| (i.person.id, i.referral.pcn_id)),
+        )
+        .await
     }
 
     /// The referral, if `p` may see it, and how much of it.
@@ -88,6 +161,13 @@ impl App {
         if p.can(Permission::MakeReferrals) && made_here {
             return Ok((referral, Audience::Referrer));
         }
+        self.refuse(
+            p.actor(),
+            p.ip.clone(),
+            referral.pcn_id,
+            EntityRef::new("referral", referral.id),
+        )
+        .await?;
         Err(AppError::NotFound("referral"))
     }
 

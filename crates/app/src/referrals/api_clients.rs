@@ -174,8 +174,17 @@ impl App {
             .store
             .referral(id)
             .await?
-            .filter(|r| r.referrer.org_id == Some(client.token.org_id))
             .ok_or(AppError::NotFound("referral"))?;
+        if referral.referrer.org_id != Some(client.token.org_id) {
+            self.refuse(
+                client.actor(),
+                client.ip.clone(),
+                referral.pcn_id,
+                EntityRef::new("referral", referral.id),
+            )
+            .await?;
+            return Err(AppError::NotFound("referral"));
+        }
         let person = self
             .store
             .person(referral.person_id)

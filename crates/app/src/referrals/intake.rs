@@ -9,7 +9,9 @@ use linkwork_domain::audit::{Actor, AuditAction, EntityRef, NewAuditEvent};
 use linkwork_domain::codes::CodePurpose;
 use linkwork_domain::consent::{Consent, ConsentKind};
 use linkwork_domain::organisation::{OrgKind, Organisation};
-use linkwork_domain::person::{Person, PersonDetails, PersonInput, PersonRules};
+use linkwork_domain::person::{
+    Likeness, MatchBasis, Person, PersonDetails, PersonInput, PersonRules,
+};
 use linkwork_domain::referral::{
     Change, EventKind, Referral, ReferralDetails, ReferralEvent, ReferralInput, ReferralReference,
     ReferralRoute, ReferralStatus, Referrer,
@@ -118,7 +120,34 @@ pub enum IntakeOutcome {
     AlreadyReceived(Box<Referral>),
     /// The professional form must say whether one of these is the person;
     /// with the problem, if its last answer was not acceptable.
-    PossibleDuplicates(Vec<Person>, Option<&'static str>),
+    PossibleDuplicates(Vec<PossibleMatch>, Option<&'static str>),
+}
+
+/// A record the network holds that agrees with what a referrer typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PossibleMatch {
+    pub id: PersonId,
+    pub basis: MatchBasis,
+    /// How to offer it, from what the referrer typed alone: "Yes: the
+    /// team's record with NHS number 943 476 5919 and date of birth …".
+    pub label: String,
+}
+
+/// What the team is told when a referral's details disagree with the
+/// record holding its NHS number.
+fn identity_check(given: &PersonDetails, record: &Person) -> String {
+    let number = given
+        .nhs_number
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    format!(
+        "The NHS number given, {number}, is on the record of {} (born {}), but this referral gives {}, born {}. It was not added to that record, and the number is not kept on this one: check who the person is.",
+        record.details.full_name(),
+        record.details.date_of_birth.format("%-d %B %Y"),
+        given.full_name(),
+        given.date_of_birth.format("%-d %B %Y"),
+    )
 }
 
 /// Attempts at a unique reference before giving up (a clash is a one in
@@ -163,7 +192,7 @@ impl App {
             .route_to_network(submission.network, practice.as_ref(), &person, route)
             .await?;
 
-        let matches = self
+        let candidates = self
             .store
             .matching_people(
                 pcn.id,
@@ -171,53 +200,93 @@ impl App {
                 person.match_key().as_deref(),
             )
             .await?;
+        // A record is the person only when enough agrees (NHS number and
+        // date of birth, or name, date of birth and postcode); a record
+        // with the NHS number given but another date of birth is never
+        // used, nor shown: the number may be one the sender does not know.
+        let mut same: Vec<(Person, MatchBasis)> = Vec::new();
+        let mut conflicting = None;
+        for record in candidates {
+            match person.compare_with_record(&record.details) {
+                Likeness::Same(basis) => same.push((record, basis)),
+                Likeness::Conflicting => conflicting = Some(record),
+                Likeness::Other => {}
+            }
+        }
+        // NHS number matches first; otherwise most recently updated first,
+        // as the candidates come.
+        same.sort_by_key(|(_, basis)| *basis != MatchBasis::NhsNumberAndBirthDate);
         let existing = match (submitter, submission.duplicate) {
-            (_, _) if matches.is_empty() => None,
+            (_, _) if same.is_empty() => None,
             (Submitter::User(p), DuplicateChoice::Unasked) => {
-                return self.ask_which(p, pcn.id, matches, None).await;
+                return self.ask_which(p, pcn.id, &person, same, None).await;
             }
             (Submitter::User(p), DuplicateChoice::UseExisting(id)) => {
-                match matches.iter().position(|m| m.id == id) {
-                    Some(i) => matches.into_iter().nth(i),
+                match same.iter().position(|(m, _)| m.id == id) {
+                    Some(i) => Some(same.swap_remove(i).0),
                     None => {
                         let problem =
                             "Choose one of the records shown, or say this is someone else";
-                        return self.ask_which(p, pcn.id, matches, Some(problem)).await;
+                        return self
+                            .ask_which(p, pcn.id, &person, same, Some(problem))
+                            .await;
                     }
                 }
             }
             (Submitter::User(p), DuplicateChoice::CreateNew) => {
-                if person.nhs_number.is_some()
-                    && matches
-                        .iter()
-                        .any(|m| m.details.nhs_number == person.nhs_number)
+                if same
+                    .iter()
+                    .any(|(_, basis)| *basis == MatchBasis::NhsNumberAndBirthDate)
                 {
                     let problem =
                         "The team already has a record with this NHS number: use that record";
-                    return self.ask_which(p, pcn.id, matches, Some(problem)).await;
+                    return self
+                        .ask_which(p, pcn.id, &person, same, Some(problem))
+                        .await;
                 }
                 None
             }
-            // Other routes cannot be asked: the same NHS number is the same
-            // person; otherwise the most recently updated match by name,
-            // date of birth and postcode, unless it has a different NHS
-            // number (then it is someone else).
+            // Other routes cannot be asked: the best match is the person if
+            // its name agrees too; a record with the NHS number and date of
+            // birth but another name is not used, but checked by the team.
             _ => {
-                let same_number = |m: &Person| {
-                    person.nhs_number.is_some() && m.details.nhs_number == person.nhs_number
-                };
-                let compatible =
-                    |m: &Person| person.nhs_number.is_none() || m.details.nhs_number.is_none();
-                let chosen = matches
-                    .iter()
-                    .position(same_number)
-                    .or_else(|| matches.iter().position(compatible));
-                chosen.and_then(|i| matches.into_iter().nth(i))
+                let (agreeing, disagreeing): (Vec<_>, Vec<_>) = same
+                    .into_iter()
+                    .partition(|(record, _)| record.details.same_name(&person));
+                if agreeing.is_empty() {
+                    conflicting = disagreeing.into_iter().next().map(|(record, _)| record);
+                }
+                agreeing.into_iter().next().map(|(record, _)| record)
             }
+        };
+        // Never attached to a record whose details disagree: the referral
+        // gets a record of its own, without the NHS number (which belongs
+        // to the other record in this network), and the team checks who
+        // the person is.
+        let (person, identity_check) = match (&existing, conflicting) {
+            (None, Some(record)) => {
+                let check = identity_check(&person, &record);
+                (
+                    PersonDetails {
+                        nhs_number: None,
+                        ..person
+                    },
+                    Some(check),
+                )
+            }
+            _ => (person, None),
         };
 
         self.record_referral(
-            submitter, submission, person, details, existing, shares, pcn, practice,
+            submitter,
+            submission,
+            person,
+            details,
+            existing,
+            shares,
+            pcn,
+            practice,
+            identity_check,
         )
         .await
     }
@@ -248,27 +317,55 @@ impl App {
         }
     }
 
-    /// Shows a referrer the team's records that may be the person they
-    /// typed in. Each is part of someone's record, so each is audited as a
-    /// view.
+    /// Asks a referrer whether the team's record that agrees with what
+    /// they typed is the person. Each is described by what they typed and
+    /// what agrees, nothing the record holds beyond it; showing it still
+    /// confirms the record exists, so each is audited as a view.
     async fn ask_which(
         &self,
         p: &Principal,
         pcn_id: OrgId,
-        matches: Vec<Person>,
+        typed: &PersonDetails,
+        matches: Vec<(Person, MatchBasis)>,
         problem: Option<&'static str>,
     ) -> AppResult<IntakeOutcome> {
-        for m in &matches {
+        let several = matches.len() > 1;
+        let mut offered = Vec::new();
+        for (i, (record, basis)) in matches.into_iter().enumerate() {
             self.audit_person_view(
                 p.actor(),
                 p.ip.clone(),
-                m.id,
+                record.id,
                 pcn_id,
                 "Shown as a possible match while making a referral".to_owned(),
             )
             .await?;
+            let born = typed.date_of_birth.format("%-d %B %Y");
+            let mut label = match (basis, &typed.nhs_number, &typed.postcode) {
+                (MatchBasis::NhsNumberAndBirthDate, Some(number), _) => {
+                    format!(
+                        "Yes: the team's record with NHS number {number} and date of birth {born}"
+                    )
+                }
+                (_, _, Some(postcode)) => format!(
+                    "Yes: the team's record for {}, born {born}, at {postcode}",
+                    typed.full_name()
+                ),
+                _ => format!(
+                    "Yes: the team's record for {}, born {born}",
+                    typed.full_name()
+                ),
+            };
+            if several {
+                label.push_str(&format!(" (record {})", i + 1));
+            }
+            offered.push(PossibleMatch {
+                id: record.id,
+                basis,
+                label,
+            });
         }
-        Ok(IntakeOutcome::PossibleDuplicates(matches, problem))
+        Ok(IntakeOutcome::PossibleDuplicates(offered, problem))
     }
 
     async fn already_received(
@@ -360,6 +457,7 @@ impl App {
         shares: Vec<OrgId>,
         pcn: Organisation,
         practice: Option<Organisation>,
+        identity_check: Option<String>,
     ) -> AppResult<IntakeOutcome> {
         let route = submitter.route();
         let at = now();
@@ -456,6 +554,7 @@ impl App {
             next_action_due: None,
             next_action_note: None,
             outcome: None,
+            identity_check,
             intervention_received_at: None,
             version: 1,
             updated_at: at,
@@ -471,11 +570,16 @@ impl App {
                 .entity(EntityRef::new("referral", id))
                 .org(pcn.id)
                 .detail(format!(
-                    "{} {} for {}, routed to {} {routed_by}",
+                    "{} {} for {}, routed to {} {routed_by}{}",
                     route.label(),
                     referral.reference,
                     details.full_name(),
-                    pcn.name
+                    pcn.name,
+                    if referral.identity_check.is_some() {
+                        "; its details disagree with the record holding its NHS number, for the team to check"
+                    } else {
+                        ""
+                    }
                 ))
                 .ip(submitter.ip());
             match self.store.create_referral(&new, &audit).await {
@@ -552,9 +656,14 @@ impl App {
     pub async fn allow_public_submission(&self, ip: Option<&str>) -> AppResult<bool> {
         let at = now();
         let key = format!("refer:{}", ip.unwrap_or("unknown"));
-        let recent = self.store.hits_since(&key, at - Duration::hours(1)).await?;
-        if recent
-            >= self
+        // Counted and compared in one step, so submissions sent at the same
+        // moment cannot all slip under the limit.
+        let this_hour = self
+            .store
+            .count_attempts(&[key], at, at - Duration::hours(1), None)
+            .await?[0];
+        if this_hour
+            > self
                 .settings
                 .referrals
                 .public_submissions_per_address_per_hour
@@ -566,7 +675,6 @@ impl App {
             self.store.record(&event).await?;
             return Ok(false);
         }
-        self.store.record_hit(&key, at).await?;
         Ok(true)
     }
 

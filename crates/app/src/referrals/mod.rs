@@ -25,7 +25,7 @@ use crate::App;
 
 pub use access::{Audience, ReferralRecord};
 pub use api_clients::{ApiClient, IssuedToken};
-pub use intake::{DuplicateChoice, IntakeOutcome, Submission, Submitter};
+pub use intake::{DuplicateChoice, IntakeOutcome, PossibleMatch, Submission, Submitter};
 pub use people::PersonRecord;
 pub use triage::{CaseloadScope, Waiting, WaitingList, WaitingStage};
 
@@ -52,28 +52,26 @@ impl App {
     /// whether that is past the target.
     pub fn waiting(&self, referral: &Referral, today: NaiveDate) -> Waiting {
         let calendar = self.working_calendar();
+        let target = self.settings.referrals.first_contact_target_working_days;
         let received = uk_date(referral.received_at);
-        let due = self.first_contact_due(referral.received_at);
         let until = referral.first_contact_at.map(uk_date).unwrap_or(today);
         let still_waiting = referral.first_contact_at.is_none() && !referral.status.is_closed();
         Waiting {
             working_days: calendar.working_days_between(received, until),
-            due,
-            breached: until > due && (still_waiting || referral.first_contact_at.is_some()),
+            due: self.first_contact_due(referral.received_at),
+            breached: (still_waiting || referral.first_contact_at.is_some())
+                && calendar.is_past_target(received, target, until),
             still_waiting,
         }
     }
 
     /// Referrals received before this instant are past the first-contact
-    /// target today if they have not had it: the start of the day after
-    /// the latest breached receipt date.
+    /// target today if they have not had it (by the same rule as each
+    /// row's `Waiting::breached`): the start of the day after the latest
+    /// receipt date that is past its target.
     pub(crate) fn breach_cutoff(&self, today: NaiveDate) -> Timestamp {
-        let calendar = self.working_calendar();
         let target = self.settings.referrals.first_contact_target_working_days;
-        let mut latest_breached = today;
-        while calendar.working_days_between(latest_breached, today) <= target {
-            latest_breached -= Duration::days(1);
-        }
-        uk_start_of_day(latest_breached + Duration::days(1))
+        let latest = self.working_calendar().latest_past_target(target, today);
+        uk_start_of_day(latest + Duration::days(1))
     }
 }

@@ -4,7 +4,9 @@
 use linkwork_domain::audit::{AuditAction, EntityRef, NewAuditEvent};
 use linkwork_domain::consent::{Consent, ConsentKind};
 use linkwork_domain::organisation::{OrgKind, Organisation};
-use linkwork_domain::person::{Person, PersonDetails, PersonInput, PersonRules};
+use linkwork_domain::person::{
+    Person, PersonDetails, PersonInput, PersonRules, checked_search_terms,
+};
 use linkwork_domain::time::now;
 use linkwork_domain::validation::ValidationErrors;
 use linkwork_domain::{ConsentId, OrgId, PersonId};
@@ -34,7 +36,8 @@ impl App {
             .person(id)
             .await?
             .ok_or(AppError::NotFound("person"))?;
-        self.require_team(p, person.pcn_id).await?;
+        self.require_team(p, person.pcn_id, EntityRef::new("person", person.id))
+            .await?;
         Ok(person)
     }
 
@@ -103,12 +106,19 @@ impl App {
         page: PageRequest,
     ) -> AppResult<Page<Person>> {
         let networks: Vec<OrgId> = self.team_networks(p).await?.iter().map(|o| o.id).collect();
-        let terms = linkwork_domain::person::search_terms(query);
+        let terms = checked_search_terms(query)?;
         let event = NewAuditEvent::new(p.actor(), AuditAction::PersonSearch, now())
             .detail(format!("Searched for {:?}", query.trim()))
             .ip(p.ip.clone());
         self.store.record(&event).await?;
-        Ok(self.store.search_people(&networks, &terms, page).await?)
+        let found = self.store.search_people(&networks, &terms, page).await?;
+        self.audit_people_shown(
+            p,
+            &format!("People found by {:?}, page {}", query.trim(), page.page),
+            found.items.iter().map(|person| (person.id, person.pcn_id)),
+        )
+        .await?;
+        Ok(found)
     }
 
     /// Replaces a person's details after checking them as the professional

@@ -9,7 +9,7 @@ use linkwork_domain::coverage::parse_outcodes;
 use linkwork_domain::organisation::{OrgKind, Organisation};
 use linkwork_domain::role::Permission;
 use linkwork_domain::time::now;
-use linkwork_domain::validation::{ValidationErrors, non_empty};
+use linkwork_domain::validation::{Layout, ValidationErrors, non_empty, text_field};
 
 use crate::App;
 use crate::admin::Caller;
@@ -83,7 +83,11 @@ impl App {
         }
         let needs = self.store.needs().await?;
         let existing = needs.iter().find(|n| n.code == code);
-        let label = match (label.and_then(non_empty), existing) {
+        let mut errors = ValidationErrors::new();
+        let typed_label =
+            label.and_then(|l| text_field(&mut errors, "label", l, Layout::Line, 100, "Label"));
+        errors.into_result(())?;
+        let label = match (typed_label, existing) {
             (Some(l), _) => l,
             (None, Some(n)) => n.label.clone(),
             (None, None) => {

@@ -139,7 +139,7 @@ impl App {
     ) -> AppResult<WaitingList> {
         p.require(Permission::TriageReferrals)?;
         let (pcn, networks) = self.choose_network(p, pcn).await?;
-        let person_terms = linkwork_domain::person::search_terms(search);
+        let person_terms = linkwork_domain::person::checked_search_terms(search)?;
         if !person_terms.is_empty() {
             let event = NewAuditEvent::new(p.actor(), AuditAction::PersonSearch, now())
                 .org(pcn.id)
@@ -187,6 +187,17 @@ impl App {
             .store
             .list_referrals(&filter, ReferralOrder::OldestFirst, page)
             .await?;
+        self.audit_referrals_shown(
+            p,
+            &format!(
+                "Waiting list of {} ({}), page {}",
+                pcn.name,
+                stage.label().to_lowercase(),
+                page.page
+            ),
+            &items.items,
+        )
+        .await?;
         Ok(WaitingList {
             total_waiting: count(waiting).await?,
             past_target: count(past_target_filter).await?,
@@ -205,11 +216,14 @@ impl App {
         page: PageRequest,
     ) -> AppResult<Page<ReferralListItem>> {
         p.require(Permission::WorkWithPeople)?;
-        let filter = match scope {
-            CaseloadScope::Mine => ReferralFilter {
-                assigned_to: Some(Some(p.user.id)),
-                ..Default::default()
-            },
+        let (filter, list) = match scope {
+            CaseloadScope::Mine => (
+                ReferralFilter {
+                    assigned_to: Some(Some(p.user.id)),
+                    ..Default::default()
+                },
+                "Own caseload".to_owned(),
+            ),
             CaseloadScope::Worker(worker) => {
                 p.require(Permission::ReassignCases)?;
                 let user = self
@@ -217,35 +231,53 @@ impl App {
                     .user(worker)
                     .await?
                     .ok_or(AppError::NotFound("user"))?;
-                self.require_team(p, user.org_id).await?;
-                ReferralFilter {
-                    assigned_to: Some(Some(worker)),
-                    ..Default::default()
-                }
+                self.require_team(p, user.org_id, EntityRef::new("user", user.id))
+                    .await?;
+                (
+                    ReferralFilter {
+                        assigned_to: Some(Some(worker)),
+                        ..Default::default()
+                    },
+                    format!("Caseload of {}", user.display_name),
+                )
             }
             CaseloadScope::Network(pcn) => {
                 p.require(Permission::ReassignCases)?;
-                self.require_team(p, pcn).await?;
-                ReferralFilter {
-                    pcn_id: Some(pcn),
-                    ..Default::default()
-                }
+                self.require_team(p, pcn, EntityRef::new("organisation", pcn))
+                    .await?;
+                let name = self
+                    .store
+                    .organisation(pcn)
+                    .await?
+                    .map(|o| o.name)
+                    .unwrap_or_default();
+                (
+                    ReferralFilter {
+                        pcn_id: Some(pcn),
+                        ..Default::default()
+                    },
+                    format!("Everyone's caseload in {name}"),
+                )
             }
         };
         let filter = ReferralFilter {
             statuses: OPEN_CASES.to_vec(),
             ..filter
         };
-        Ok(self
+        let cases = self
             .store
             .list_referrals(&filter, ReferralOrder::NextActionDue, page)
-            .await?)
+            .await?;
+        self.audit_referrals_shown(p, &format!("{list}, page {}", page.page), &cases.items)
+            .await?;
+        Ok(cases)
     }
 
     /// Active link workers and team leads of a network: who referrals
     /// can be assigned to.
     pub async fn assignable_workers(&self, p: &Principal, pcn: OrgId) -> AppResult<Vec<User>> {
-        self.require_team(p, pcn).await?;
+        self.require_team(p, pcn, EntityRef::new("organisation", pcn))
+            .await?;
         let users = self
             .store
             .list_users(
@@ -299,7 +331,8 @@ impl App {
             .referral(id)
             .await?
             .ok_or(AppError::NotFound("referral"))?;
-        self.require_team(p, referral.pcn_id).await?;
+        self.require_team(p, referral.pcn_id, EntityRef::new("referral", referral.id))
+            .await?;
         if referral.version != expected_version {
             return Err(AppError::Conflict(
                 "Someone else changed this referral while you were working on it. Check its latest state and try again"
@@ -486,7 +519,7 @@ impl App {
         page: PageRequest,
     ) -> AppResult<Page<ReferralListItem>> {
         p.require(Permission::MakeReferrals)?;
-        Ok(self
+        let sent = self
             .store
             .list_referrals(
                 &ReferralFilter {
@@ -496,6 +529,16 @@ impl App {
                 ReferralOrder::NewestFirst,
                 page,
             )
-            .await?)
+            .await?;
+        self.audit_referrals_shown(
+            p,
+            &format!(
+                "Referrals sent by the user's organisation, page {}",
+                page.page
+            ),
+            &sent.items,
+        )
+        .await?;
+        Ok(sent)
     }
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{GoalStatus, coded_enum};
-use crate::validation::{ValidationErrors, non_empty};
+use crate::validation::{ValidationErrors, required_text};
 use crate::{GoalId, ReferralId, Timestamp, UserId};
 
 coded_enum! {
@@ -64,14 +64,14 @@ impl DischargeInput {
         if reason.is_none() {
             e.add("reason", "Select why support is ending");
         }
-        let summary = non_empty(&self.summary);
-        match &summary {
-            None => e.add("summary", "Write a closing summary"),
-            Some(s) if s.chars().count() > 4000 => {
-                e.add("summary", "The summary must be 4,000 characters or fewer")
-            }
-            Some(_) => {}
-        }
+        let summary = required_text(
+            &mut e,
+            "summary",
+            &self.summary,
+            4000,
+            "The summary",
+            "Write a closing summary",
+        );
         let mut statuses = Vec::new();
         for id in goals {
             let chosen = self

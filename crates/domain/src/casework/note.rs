@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::coded_enum;
-use crate::validation::{ValidationErrors, non_empty, text};
+use crate::validation::{ValidationErrors, required_text, text};
 use crate::{CaseNoteId, OrgId, PersonId, ReferralId, Timestamp, UserId};
 
 coded_enum! {
@@ -69,14 +69,7 @@ impl NoteInput {
         &self,
     ) -> Result<(String, Option<(SafeguardingCategory, String)>), ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let note = non_empty(&self.text);
-        match &note {
-            None => e.add("text", "Enter the note"),
-            Some(n) if n.chars().count() > 8000 => {
-                e.add("text", "A note must be 8,000 characters or fewer")
-            }
-            Some(_) => {}
-        }
+        let note = required_text(&mut e, "text", &self.text, 8000, "A note", "Enter the note");
         let mut concern = None;
         if self.safeguarding {
             let category = SafeguardingCategory::from_code(&self.category);

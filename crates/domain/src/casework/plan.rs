@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::coded_enum;
 use crate::person::DateParts;
-use crate::validation::{ValidationErrors, non_empty, text};
+use crate::validation::{ValidationErrors, required_text, text};
 use crate::{GoalId, PersonId, ReferralId, Timestamp, UserId};
 
 coded_enum! {
@@ -164,17 +164,14 @@ impl GoalInput {
             "steps-8-by_when",
         ];
         let mut e = ValidationErrors::new();
-        let goal = non_empty(&self.in_their_words);
-        match &goal {
-            None => e.add(
-                "in_their_words",
-                "Enter the goal, in the person's own words",
-            ),
-            Some(g) if g.chars().count() > 500 => {
-                e.add("in_their_words", "The goal must be 500 characters or fewer")
-            }
-            Some(_) => {}
-        }
+        let goal = required_text(
+            &mut e,
+            "in_their_words",
+            &self.in_their_words,
+            500,
+            "The goal",
+            "Enter the goal, in the person's own words",
+        );
         let status = match self.status.trim() {
             "" => Some(GoalStatus::NotStarted),
             code => GoalStatus::from_code(code),

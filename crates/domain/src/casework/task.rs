@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::coded_enum;
 use crate::person::DateParts;
-use crate::validation::{ValidationErrors, non_empty};
+use crate::validation::{ValidationErrors, text};
 use crate::{ContactId, OrgId, PersonId, ReferralId, TaskId, Timestamp, UserId};
 
 coded_enum! {
@@ -86,13 +86,9 @@ impl TaskInput {
         if kind.is_none() {
             e.add("kind", "Select the kind of task");
         }
-        let title = non_empty(&self.title);
-        match (&title, kind) {
-            (None, Some(TaskKind::Other)) => e.add("title", "Describe the task"),
-            (Some(t), _) if t.chars().count() > 200 => {
-                e.add("title", "The task must be 200 characters or fewer")
-            }
-            _ => {}
+        let title = text(&mut e, "title", &self.title, 200, "The task");
+        if title.is_none() && kind == Some(TaskKind::Other) && e.for_field("title").is_none() {
+            e.add("title", "Describe the task");
         }
         let due = super::optional_date(&mut e, "due", &self.due, "The due date");
         match due {

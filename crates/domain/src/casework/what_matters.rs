@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::coded_enum;
 use crate::codes::Need;
 use crate::directory::schedule::Weekday;
-use crate::validation::{ValidationErrors, non_empty, text};
+use crate::validation::{ValidationErrors, required_text, text};
 use crate::{PersonId, ReferralId, Timestamp, UserId, WhatMattersId};
 
 coded_enum! {
@@ -154,18 +154,14 @@ impl WhatMattersInput {
         current: Option<&WhatMatters>,
     ) -> Result<WhatMattersDetails, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let in_their_words = non_empty(&self.in_their_words);
-        match &in_their_words {
-            None => e.add(
-                "in_their_words",
-                "Enter what matters to the person, in their own words",
-            ),
-            Some(w) if w.chars().count() > 4000 => e.add(
-                "in_their_words",
-                "What matters must be 4,000 characters or fewer",
-            ),
-            Some(_) => {}
-        }
+        let in_their_words = required_text(
+            &mut e,
+            "in_their_words",
+            &self.in_their_words,
+            4000,
+            "What matters",
+            "Enter what matters to the person, in their own words",
+        );
         let mut chosen: Vec<String> = Vec::new();
         for code in &self.needs {
             let code = code.trim();

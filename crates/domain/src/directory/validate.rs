@@ -9,6 +9,7 @@ use super::schedule::OpeningRule;
 use crate::geo::GeoPoint;
 use crate::postcode::Postcode;
 use crate::user::Email;
+use crate::validation::{Layout, typed};
 
 /// What checking found, for a listing that can be saved.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -64,7 +65,9 @@ fn keep_url(field: &str, value: &mut Option<String>, warnings: &mut Vec<String>)
 /// accepted.
 pub fn check_service(service: &mut Service) -> Result<Checked, String> {
     let mut warnings = Vec::new();
-    service.name = service.name.trim().to_owned();
+    service.name = typed(&service.name, Layout::Line).map_err(|_| {
+        "the service name holds hidden control or text direction characters".to_owned()
+    })?;
     if service.name.is_empty() {
         return Err("the service has no name".into());
     }
@@ -119,7 +122,12 @@ pub fn check_service(service: &mut Service) -> Result<Checked, String> {
         keep_email("contact email", &mut contact.email, &mut warnings);
     }
     if let Some(org) = &mut service.organization {
-        org.name = org.name.trim().to_owned();
+        org.name = typed(&org.name, Layout::Line).map_err(|_| {
+            format!(
+                "organization {} has hidden control or text direction characters in its name",
+                org.id
+            )
+        })?;
         if org.name.is_empty() {
             return Err(format!("organization {} has no name", org.id));
         }

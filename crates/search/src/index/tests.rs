@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::doc::{AccessFeature, Doc};
-use crate::query::Query;
+use crate::query::{MAX_DISTANCE_M, Order, Query};
 
 fn service(name: &str, description: &str, needs: &[&str], at: Option<(f64, f64)>) -> Service {
     let mut s = Service {
@@ -172,6 +172,32 @@ fn distance_filters_and_orders_and_explains() {
         ["Near", "Middle", "Far", "Online only"],
         "unplaced last"
     );
+}
+
+/// Finding 11: a radius of 200,000 km had the search visit every map
+/// square in reach (about 10^12) while holding the index. Distances are
+/// capped at 1,000 km, which covers England, and the walk never looks at
+/// more squares than hold services.
+#[test]
+fn huge_distances_are_capped_and_cost_what_the_data_costs() {
+    let centre = GeoPoint::new(53.70, -1.90).unwrap();
+    let idx = index(&[
+        service("Leeds", "x", &[], Some((53.80, -1.55))),
+        service("Penzance", "x", &[], Some((50.12, -5.54))), // about 480 km
+        service("Athens", "x", &[], Some((37.98, 23.73))),   // about 2,500 km
+    ]);
+    let near = |within_m| Query {
+        near: Some(centre),
+        within_m: Some(within_m),
+        order: Order::Distance,
+        per_page: 10,
+        ..Default::default()
+    };
+    assert_eq!(names(&idx, &near(2e8)), ["Leeds", "Penzance"]);
+    assert_eq!(names(&idx, &near(f64::MAX)), ["Leeds", "Penzance"]);
+    assert_eq!(names(&idx, &near(MAX_DISTANCE_M)), ["Leeds", "Penzance"]);
+    assert_eq!(near(2e8).radius_m(), Some(MAX_DISTANCE_M));
+    assert_eq!(names(&idx, &near(100_000.0)), ["Leeds"]);
 }
 
 #[test]

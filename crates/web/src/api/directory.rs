@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use axum_extra::extract::Query as MultiQuery;
+use axum_extra::extract::QueryRejection;
 use linkwork_app::Principal;
 use linkwork_app::directory_search::{Found, SearchRequest};
 use linkwork_domain::role::Permission;
@@ -60,7 +61,8 @@ struct SearchParams {
     language: Option<String>,
     /// Any value: include services that are no longer running.
     include_closed: Option<String>,
-    page: Option<usize>,
+    /// Pages count from 1; a number past the last page gives no results.
+    page: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -120,21 +122,26 @@ impl From<Found> for SearchResult {
         (status = 200, description = "Matching services, best first (or nearest first without search words)", body = SearchResults),
         (status = 401, description = "Not signed in (this endpoint uses the session cookie of a signed-in user)", body = crate::error::ApiErrorBody),
         (status = 403, description = "The user's roles do not include directory search", body = crate::error::ApiErrorBody),
+        (status = 400, description = "The query string cannot be read, e.g. a field given twice (code `bad_request`)", body = crate::error::ApiErrorBody),
         (status = 422, description = "A field is not valid; `fields` says which and why", body = crate::error::ApiErrorBody),
+        (status = 503, description = "The search took too long on a busy server (code `busy`); try again after `Retry-After` seconds", body = crate::error::ApiErrorBody),
     )
 )]
 pub(crate) async fn directory_search(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
-    MultiQuery(form): MultiQuery<SearchRequest>,
+    form: Result<MultiQuery<SearchRequest>, QueryRejection>,
 ) -> WebResult<Json<SearchResults>> {
     principal.require(Permission::SearchDirectory)?;
+    // A query string that does not read as the form (a field given twice)
+    // is an API error like any other, in JSON.
+    let MultiQuery(form) = form.map_err(|e| WebError::BadRequest(e.body_text()))?;
     let query = state
         .app
         .directory_query(&form)
         .await?
         .map_err(WebError::Invalid)?;
-    let (found, total) = state.app.find_services(&query);
+    let (found, total) = state.app.find_services(&query).await?;
     let results = found.into_iter().map(SearchResult::from).collect();
     Ok(Json(SearchResults {
         total,

@@ -76,8 +76,33 @@ impl Modify for BearerAuth {
     }
 }
 
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The API's OpenAPI document, as served. It also says (as OpenAPI links)
+/// that the `id` a referral's receipt gives is the one
+/// `GET /api/v1/referrals/{id}` takes, so clients and tools can follow a
+/// referral from sending it. The links are added to the JSON because
+/// utoipa 5.5 writes a link's `operationId` as `operation_id`.
+fn openapi_document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
+    let responses = &mut doc["paths"]["/api/v1/referrals"]["post"]["responses"];
+    for status in ["200", "201"] {
+        if let Some(response) = responses.get_mut(status).and_then(|r| r.as_object_mut()) {
+            response.insert(
+                "links".into(),
+                serde_json::json!({
+                    "FollowReferral": {
+                        "operationId": "show",
+                        "parameters": {"id": "$response.body#/id"},
+                        "description": "The referral's status and history"
+                    }
+                }),
+            );
+        }
+    }
+    doc
+}
+
+async fn openapi_json() -> Json<serde_json::Value> {
+    Json(openapi_document())
 }
 
 /// The API's routes, to nest at `/api/v1`, with their own authentication
@@ -160,6 +185,7 @@ pub async fn render_json_errors(request: Request, next: Next) -> Response {
     };
     let status = info.error.status();
     let mut response = (status, Json(ApiErrorBody::from_info(&info))).into_response();
+    info.error.add_retry_after(&mut response);
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -167,4 +193,20 @@ pub async fn render_json_errors(request: Request, next: Next) -> Response {
         );
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_links_to_the_referral_it_names() {
+        let doc = openapi_document();
+        let show = &doc["paths"]["/api/v1/referrals/{id}"]["get"]["operationId"];
+        for status in ["200", "201"] {
+            let link = &doc["paths"]["/api/v1/referrals"]["post"]["responses"][status]["links"]["FollowReferral"];
+            assert_eq!(&link["operationId"], show, "{status}");
+            assert_eq!(link["parameters"]["id"], "$response.body#/id");
+        }
+    }
 }

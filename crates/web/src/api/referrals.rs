@@ -23,6 +23,22 @@ use crate::state::AppState;
 /// A referral from another system.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "person": {
+        "nhs_number": "943 476 5919",
+        "given_name": "Kwame",
+        "family_name": "Mensah",
+        "date_of_birth": "1948-11-02",
+        "address": {"line1": "4 Canal Street", "postcode": "RV1 3BQ"},
+        "phone": "07700 900 123",
+        "contact_method": "phone"
+    },
+    "reasons": ["loneliness", "physical_activity"],
+    "details": "Discharged after a fall; lives alone.",
+    "urgency": "routine",
+    "consent": {"referral": true, "contact": true},
+    "referrer": {"name": "Ward 7 discharge team", "phone": "01632 960 555"}
+}))]
 pub struct ReferralRequest {
     pub person: PersonPayload,
     /// Codes of the reasons for the referral, from `GET /api/v1/needs`.

@@ -175,6 +175,11 @@ fn write_json_resource(out: &mut String, r: &Resource) {
     write_json_fields(out, &r.elements, Some(r.kind));
 }
 
+/// Escapes text for an attribute value. Tabs and line breaks become
+/// character references, which attribute-value normalisation keeps; the
+/// characters XML 1.0 cannot hold at all (other control characters,
+/// U+FFFE and U+FFFF) become U+FFFD, so a stray NUL stored before input was
+/// checked cannot make the document malformed.
 fn xml_escape(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
@@ -183,6 +188,10 @@ fn xml_escape(out: &mut String, s: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -249,10 +258,87 @@ fn write_xml_resource(out: &mut String, r: &Resource) {
     let _ = write!(out, "</{}>", r.kind);
 }
 
+/// The deepest a body may nest. A referral Bundle nests about a dozen
+/// levels (Bundle, entry, resource, contained, extension, value, coding …);
+/// the limit is far above that, and far below what would exhaust a
+/// worker's stack while reading or dropping the tree.
+pub const MAX_DEPTH: usize = 64;
+/// The most elements (XML) or values (JSON) a body may hold: hundreds
+/// make a referral, and this bounds the work and memory one request costs.
+pub const MAX_ELEMENTS: usize = 10_000;
+
+/// Why a body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Not well formed, or not FHIR's shape of XML.
+    Malformed(String),
+    /// Deeper or larger than any referral: refused before reading further.
+    TooComplex(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Malformed(m) | ReadError::TooComplex(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for ReadError {
+    fn from(message: String) -> ReadError {
+        ReadError::Malformed(message)
+    }
+}
+
+fn too_deep() -> ReadError {
+    ReadError::TooComplex(format!(
+        "The body nests more than {MAX_DEPTH} levels deep; no FHIR referral needs that many"
+    ))
+}
+
+fn too_many_elements() -> ReadError {
+    ReadError::TooComplex(format!(
+        "The body holds more than {MAX_ELEMENTS} elements; no FHIR referral needs that many"
+    ))
+}
+
+/// Reads a FHIR JSON body, within serde_json's recursion limit and then
+/// within `MAX_DEPTH` and `MAX_ELEMENTS`.
+pub fn json_to_value(body: &[u8]) -> Result<Value, ReadError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        // serde_json stops at 128 levels (its recursion limit) with this
+        // message, rather than overflow the stack.
+        if e.to_string().starts_with("recursion limit exceeded") {
+            too_deep()
+        } else {
+            ReadError::Malformed(e.to_string())
+        }
+    })?;
+    let mut pending = vec![(&value, 1)];
+    let mut elements = 0;
+    while let Some((node, depth)) = pending.pop() {
+        elements += 1;
+        if elements > MAX_ELEMENTS {
+            return Err(too_many_elements());
+        }
+        if depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        match node {
+            Value::Array(items) => pending.extend(items.iter().map(|v| (v, depth + 1))),
+            Value::Object(map) => pending.extend(map.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    Ok(value)
+}
+
 /// Reads a FHIR XML document into the JSON shape. Refuses documents with a
-/// DOCTYPE (no entity tricks) and elements outside the FHIR namespace.
-pub fn xml_to_value(text: &str) -> Result<Value, String> {
+/// DOCTYPE (no entity tricks), elements outside the FHIR namespace, and
+/// documents deeper than `MAX_DEPTH` or larger than `MAX_ELEMENTS`.
+pub fn xml_to_value(text: &str) -> Result<Value, ReadError> {
     let mut reader = Reader::from_str(text);
+    let mut elements = Elements(0);
     loop {
         match reader
             .read_event()
@@ -261,7 +347,8 @@ pub fn xml_to_value(text: &str) -> Result<Value, String> {
             Event::Start(start) => {
                 check_namespace(&start, true)?;
                 let kind = element_name(&start)?;
-                let mut value = read_element(&mut reader, &start)?;
+                elements.count()?;
+                let mut value = read_element(&mut reader, &start, 1, &mut elements)?;
                 if let Value::Object(map) = &mut value {
                     map.insert("resourceType".into(), Value::String(kind));
                 }
@@ -274,9 +361,25 @@ pub fn xml_to_value(text: &str) -> Result<Value, String> {
                 map.insert("resourceType".into(), Value::String(kind));
                 return Ok(Value::Object(map));
             }
-            Event::DocType(_) => return Err("a DOCTYPE is not allowed in FHIR XML".into()),
-            Event::Eof => return Err("the XML document is empty".into()),
+            Event::DocType(_) => {
+                return Err("a DOCTYPE is not allowed in FHIR XML".to_owned().into());
+            }
+            Event::Eof => return Err("the XML document is empty".to_owned().into()),
             _ => {}
+        }
+    }
+}
+
+/// Elements read so far, refused past `MAX_ELEMENTS`.
+struct Elements(usize);
+
+impl Elements {
+    fn count(&mut self) -> Result<(), ReadError> {
+        self.0 += 1;
+        if self.0 > MAX_ELEMENTS {
+            Err(too_many_elements())
+        } else {
+            Ok(())
         }
     }
 }
@@ -342,7 +445,15 @@ fn is_resource_name(name: &str) -> bool {
 /// string for a primitive (`value` attribute), an object otherwise, or,
 /// for a wrapper like `contained` or a Bundle entry's `resource`, the
 /// resource inside it.
-fn read_element(reader: &mut Reader<&[u8]>, start: &BytesStart<'_>) -> Result<Value, String> {
+///
+/// `depth` is the element's own (the root's is 1): each level is one call,
+/// so the depth limit is what keeps the stack bounded.
+fn read_element(
+    reader: &mut Reader<&[u8]>,
+    start: &BytesStart<'_>,
+    depth: usize,
+    elements: &mut Elements,
+) -> Result<Value, ReadError> {
     let primitive = attribute(start, b"value")?;
     let mut map = Map::new();
     if let Some(url) = attribute(start, b"url")? {
@@ -357,6 +468,10 @@ fn read_element(reader: &mut Reader<&[u8]>, start: &BytesStart<'_>) -> Result<Va
             Event::Start(child) => {
                 check_namespace(&child, false)?;
                 let name = element_name(&child)?;
+                elements.count()?;
+                if depth + 1 > MAX_DEPTH {
+                    return Err(too_deep());
+                }
                 if name == "div" {
                     // Narrative XHTML is for people; nothing here reads it.
                     reader
@@ -364,7 +479,7 @@ fn read_element(reader: &mut Reader<&[u8]>, start: &BytesStart<'_>) -> Result<Va
                         .map_err(|e| format!("the XML is not well formed: {e}"))?;
                     continue;
                 }
-                let mut value = read_element(reader, &child)?;
+                let mut value = read_element(reader, &child, depth + 1, elements)?;
                 if is_resource_name(&name) {
                     if let Value::Object(m) = &mut value {
                         m.insert("resourceType".into(), Value::String(name));
@@ -377,6 +492,7 @@ fn read_element(reader: &mut Reader<&[u8]>, start: &BytesStart<'_>) -> Result<Va
             Event::Empty(child) => {
                 check_namespace(&child, false)?;
                 let name = element_name(&child)?;
+                elements.count()?;
                 let value = match attribute(&child, b"value")? {
                     Some(v) => Value::String(v),
                     None => {
@@ -395,8 +511,12 @@ fn read_element(reader: &mut Reader<&[u8]>, start: &BytesStart<'_>) -> Result<Va
                 insert(&mut map, name, value);
             }
             Event::End(_) => break,
-            Event::Eof => return Err("the XML document ends inside an element".into()),
-            Event::DocType(_) => return Err("a DOCTYPE is not allowed in FHIR XML".into()),
+            Event::Eof => {
+                return Err("the XML document ends inside an element".to_owned().into());
+            }
+            Event::DocType(_) => {
+                return Err("a DOCTYPE is not allowed in FHIR XML".to_owned().into());
+            }
             _ => {}
         }
     }
@@ -455,6 +575,20 @@ mod tests {
     }
 
     #[test]
+    fn xml_output_is_well_formed_whatever_the_text_holds() {
+        let xml = Resource::new("Patient")
+            .with("id", Node::str("a\u{0}b\u{1b}c\u{ffff}"))
+            .with("text", Node::str("line one\nline two\ttabbed\r"))
+            .write(Format::Xml);
+        assert!(
+            xml.contains("<id value=\"a\u{fffd}b\u{fffd}c\u{fffd}\"/>"),
+            "{xml}"
+        );
+        let value = xml_to_value(&xml).unwrap();
+        assert_eq!(value["text"], "line one\nline two\ttabbed\r");
+    }
+
+    #[test]
     fn xml_reads_back_into_the_json_shape() {
         let value = xml_to_value(&sample().write(Format::Xml)).unwrap();
         assert_eq!(value["resourceType"], "Task");
@@ -491,11 +625,13 @@ mod tests {
         assert!(
             xml_to_value("<Patient><id value=\"x\"/></Patient>")
                 .unwrap_err()
+                .to_string()
                 .contains("xmlns")
         );
         assert!(
             xml_to_value("<Patient xmlns=\"urn:other\"/>")
                 .unwrap_err()
+                .to_string()
                 .contains("namespace")
         );
         assert!(
@@ -503,6 +639,7 @@ mod tests {
                 "<!DOCTYPE x [<!ENTITY e \"boom\">]><Patient xmlns=\"http://hl7.org/fhir\"/>"
             )
             .unwrap_err()
+            .to_string()
             .contains("DOCTYPE")
         );
         assert!(
@@ -510,6 +647,58 @@ mod tests {
                 .is_err()
         );
         assert!(xml_to_value("").is_err());
+    }
+
+    #[test]
+    fn nesting_and_size_are_bounded_in_both_formats() {
+        let nested = |levels: usize| {
+            format!(
+                "<Patient xmlns=\"http://hl7.org/fhir\">{}{}</Patient>",
+                "<a>".repeat(levels),
+                "</a>".repeat(levels)
+            )
+        };
+        assert!(xml_to_value(&nested(MAX_DEPTH - 1)).is_ok());
+        assert!(matches!(
+            xml_to_value(&nested(MAX_DEPTH)),
+            Err(ReadError::TooComplex(m)) if m.contains("64 levels deep")
+        ));
+        assert!(matches!(
+            xml_to_value(&nested(1_000_000)),
+            Err(ReadError::TooComplex(_))
+        ));
+        let wide = |n: usize| {
+            format!(
+                "<Patient xmlns=\"http://hl7.org/fhir\">{}</Patient>",
+                "<id value=\"x\"/>".repeat(n)
+            )
+        };
+        assert!(xml_to_value(&wide(MAX_ELEMENTS - 1)).is_ok());
+        assert!(matches!(
+            xml_to_value(&wide(MAX_ELEMENTS)),
+            Err(ReadError::TooComplex(m)) if m.contains("elements")
+        ));
+
+        let arrays = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        assert!(json_to_value(arrays(MAX_DEPTH).as_bytes()).is_ok());
+        assert!(matches!(
+            json_to_value(arrays(MAX_DEPTH + 1).as_bytes()),
+            Err(ReadError::TooComplex(_))
+        ));
+        assert!(matches!(
+            json_to_value(arrays(1_000_000).as_bytes()),
+            Err(ReadError::TooComplex(_))
+        ));
+        let values = |n: usize| format!("[{}]", vec!["1"; n].join(","));
+        assert!(json_to_value(values(MAX_ELEMENTS - 1).as_bytes()).is_ok());
+        assert!(matches!(
+            json_to_value(values(MAX_ELEMENTS).as_bytes()),
+            Err(ReadError::TooComplex(_))
+        ));
+        assert!(matches!(
+            json_to_value(b"{not json"),
+            Err(ReadError::Malformed(_))
+        ));
     }
 
     #[test]

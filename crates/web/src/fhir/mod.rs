@@ -26,7 +26,7 @@ use linkwork_domain::organisation::OrgKind;
 use linkwork_domain::referral::{ReferralInput, ReferralRoute};
 
 pub use format::Format;
-use format::{Resource, xml_to_value};
+use format::{ReadError, Resource, json_to_value, xml_to_value};
 
 use crate::api::referrals::organisation_by_ods;
 use crate::api::{self, Client};
@@ -60,6 +60,19 @@ impl FhirError {
                 code: "structure",
                 diagnostics: diagnostics.into(),
                 expression: expression.map(str::to_owned),
+            }],
+        }
+    }
+
+    /// A body nested deeper or holding more than any referral needs (400):
+    /// refused before it costs the server more.
+    pub fn too_costly(diagnostics: String) -> FhirError {
+        FhirError {
+            status: StatusCode::BAD_REQUEST,
+            issues: vec![Issue {
+                code: "too-costly",
+                diagnostics,
+                expression: None,
             }],
         }
     }
@@ -104,7 +117,7 @@ impl From<WebError> for FhirError {
             WebError::Invalid(_) => "invalid",
             WebError::Conflict(_) => "conflict",
             WebError::TooManyRequests(_) => "throttled",
-            WebError::Unavailable => "transient",
+            WebError::Unavailable | WebError::Busy { .. } => "transient",
             WebError::Internal(_) => "exception",
         };
         let issues = match &e {
@@ -194,7 +207,11 @@ async fn render_outcomes(request: Request, next: Next) -> Response {
         (None, Some(info)) => FhirError::from(info.error.clone()).issues,
         (None, None) => return response,
     };
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     let mut response = respond(status, format, &resources::operation_outcome(&issues));
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, seconds);
+    }
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -264,13 +281,16 @@ fn read_body(headers: &HeaderMap, body: &Bytes) -> Result<serde_json::Value, Fhi
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     match Format::from_media_type(content_type) {
-        Some(Format::Json) => serde_json::from_slice(body)
-            .map_err(|e| FhirError::structure(format!("The body is not valid JSON: {e}"), None)),
+        Some(Format::Json) => json_to_value(body).map_err(|e| match e {
+            ReadError::TooComplex(m) => FhirError::too_costly(m),
+            e => FhirError::structure(format!("The body is not valid JSON: {e}"), None),
+        }),
         Some(Format::Xml) => {
             let text = std::str::from_utf8(body)
                 .map_err(|_| FhirError::structure("The XML body is not UTF-8", None))?;
-            xml_to_value(text).map_err(|e| {
-                FhirError::structure(format!("The body is not valid FHIR XML: {e}"), None)
+            xml_to_value(text).map_err(|e| match e {
+                ReadError::TooComplex(m) => FhirError::too_costly(m),
+                e => FhirError::structure(format!("The body is not valid FHIR XML: {e}"), None),
             })
         }
         None => Err(FhirError {

@@ -8,6 +8,7 @@ use axum_extra::extract::Form;
 use linkwork_app::admin::Caller;
 use linkwork_app::{AppError, Principal};
 use linkwork_domain::UserId;
+use linkwork_domain::calendar::uk_date;
 use linkwork_domain::organisation::{OrgKind, Organisation};
 use linkwork_domain::role::{Permission, Role};
 use linkwork_domain::user::{NewUserInput, User, UserStatus};
@@ -19,6 +20,7 @@ use crate::error::{WebError, WebResult};
 use crate::forms::{Choice, ChoiceField, Input};
 use crate::page::{CurrentUser, PageCtx, render};
 use crate::pagination::Pagination;
+use crate::referral_views::{long_date, when};
 use crate::state::AppState;
 
 const PER_PAGE: u32 = 25;
@@ -31,7 +33,11 @@ pub struct ListQuery {
     role: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     status: String,
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "linkwork_app::page_number::deserialize"
+    )]
     page: Option<u32>,
 }
 
@@ -285,6 +291,9 @@ pub async fn create(
 struct UserPage {
     page: PageCtx,
     user: User,
+    /// On UK clocks.
+    last_login: Option<String>,
+    created: String,
     organisation: String,
     roles: ChoiceField,
     is_self: bool,
@@ -320,6 +329,8 @@ async fn user_page(
         organisation,
         roles: ChoiceField::new("roles", "Roles", role_choices(&current)).errors(errors),
         is_self: principal.user.id == user.id,
+        last_login: user.last_login_at.map(when),
+        created: long_date(uk_date(user.created_at)),
         user,
     })
 }

@@ -105,19 +105,28 @@ pub async fn list(
     Query(query): Query<DoneQuery>,
 ) -> WebResult<Response> {
     principal.require(Permission::ManageApiTokens)?;
-    let notice = query
-        .revoked
-        .map(|name| format!("The token \"{name}\" has been revoked. Calls with it are refused."));
-    render(
-        &tokens_page(
-            &state,
-            &principal,
-            page.notice(notice),
-            &TokenForm::default(),
-            &ValidationErrors::new(),
-        )
-        .await?,
+    let mut body = tokens_page(
+        &state,
+        &principal,
+        page,
+        &TokenForm::default(),
+        &ValidationErrors::new(),
     )
+    .await?;
+    // The query names the token by id; its name comes from the list, so
+    // no text from the address is ever shown as if Linkwork said it.
+    let revoked: Option<ApiTokenId> = query.revoked.and_then(|id| id.parse().ok());
+    body.page.notice = body
+        .rows
+        .iter()
+        .find(|row| Some(row.token.id) == revoked && !row.token.is_active())
+        .map(|row| {
+            format!(
+                "The token \"{}\" has been revoked. Calls with it are refused.",
+                row.token.name
+            )
+        });
+    render(&body)
 }
 
 #[derive(Template)]
@@ -174,6 +183,5 @@ pub async fn revoke(
 ) -> WebResult<Response> {
     let id: ApiTokenId = id.parse().map_err(|_| WebError::NotFound)?;
     let token = state.app.revoke_api_token(&principal, id).await?;
-    let query = serde_urlencoded::to_string([("revoked", token.name.as_str())]).unwrap_or_default();
-    Ok(Redirect::to(&format!("/admin/api-tokens?{query}")).into_response())
+    Ok(Redirect::to(&format!("/admin/api-tokens?revoked={}", token.id)).into_response())
 }

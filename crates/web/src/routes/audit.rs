@@ -1,11 +1,12 @@
-//! The audit log page.
+//! The audit log page, and the security events every admin watches.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
 use linkwork_app::admin::Caller;
 use linkwork_domain::audit::{AuditAction, AuditEvent};
+use linkwork_domain::calendar::{uk_datetime, uk_start_of_day};
 use linkwork_domain::role::Permission;
 use linkwork_domain::validation::ValidationErrors;
 use linkwork_domain::validation::non_empty;
@@ -34,7 +35,11 @@ pub struct AuditQuery {
     from: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     to: String,
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "linkwork_app::page_number::deserialize"
+    )]
     page: Option<u32>,
 }
 
@@ -42,7 +47,7 @@ pub struct AuditQuery {
 #[template(path = "admin/audit.html")]
 struct AuditPage {
     page: PageCtx,
-    events: Vec<AuditEvent>,
+    events: Vec<EventRow>,
     total: u64,
     actor: Input,
     action: ChoiceField,
@@ -53,7 +58,8 @@ struct AuditPage {
     pagination: Pagination,
 }
 
-/// Parses the date filters (whole days, `to` inclusive), noting bad ones.
+/// Parses the date filters (whole UK days, from local midnight; `to`
+/// inclusive), noting bad ones.
 fn date_filter(
     raw: &str,
     field: &'static str,
@@ -71,12 +77,28 @@ fn date_filter(
             } else {
                 date
             };
-            date.and_hms_opt(0, 0, 0)
-                .map(|dt| Utc.from_utc_datetime(&dt))
+            Some(uk_start_of_day(date))
         }
         Err(_) => {
             errors.add(field, "Enter a date in the format 2026-11-25");
             None
+        }
+    }
+}
+
+/// An event as the log shows it, its time on UK clocks.
+struct EventRow {
+    event: AuditEvent,
+    when: String,
+}
+
+impl EventRow {
+    fn new(event: AuditEvent) -> Self {
+        EventRow {
+            when: uk_datetime(event.at)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            event,
         }
     }
 }
@@ -97,6 +119,7 @@ pub async fn list(
         entity_id: non_empty(&query.entity_id),
         from: date_filter(&query.from, "from", false, &mut errors),
         to: date_filter(&query.to, "to", true, &mut errors),
+        ..Default::default()
     };
     let results = state
         .app
@@ -115,7 +138,7 @@ pub async fn list(
         page: page.title("Audit log").errors(&errors),
         pagination: Pagination::new(&results, "/admin/audit", &filters),
         total: results.total,
-        events: results.items,
+        events: results.items.into_iter().map(EventRow::new).collect(),
         actor: Input::new("actor", "Who")
             .hint("Part of an email address")
             .value(query.actor.clone()),
@@ -130,5 +153,43 @@ pub async fn list(
             .value(query.to.clone())
             .errors(&errors),
         entity_type: query.entity_type.clone(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/security.html")]
+struct SecurityPage {
+    page: PageCtx,
+    events: Vec<EventRow>,
+    total: u64,
+    pagination: Pagination,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SecurityQuery {
+    #[serde(default, deserialize_with = "linkwork_app::page_number::deserialize")]
+    page: Option<u32>,
+}
+
+/// Failed, refused and locked sign-ins, refused reads of records, spam on
+/// the public form, exports of the log and changes to who can get in.
+pub async fn security(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Query(query): Query<SecurityQuery>,
+) -> WebResult<Response> {
+    let results = state
+        .app
+        .security_events(
+            &principal,
+            PageRequest::new(query.page.unwrap_or(1), PER_PAGE),
+        )
+        .await?;
+    render(&SecurityPage {
+        page: page.title("Security events"),
+        pagination: Pagination::new(&results, "/admin/security", ""),
+        total: results.total,
+        events: results.items.into_iter().map(EventRow::new).collect(),
     })
 }

@@ -9,6 +9,7 @@ use axum_extra::extract::{Form, Query as MultiQuery};
 use linkwork_app::Principal;
 use linkwork_app::directory_edit::ServiceForm;
 use linkwork_app::directory_search::{DISTANCES, Found, PER_PAGE, SearchRequest};
+use linkwork_domain::calendar::uk_date;
 use linkwork_domain::directory::schedule::{OpeningRule, Weekday};
 use linkwork_domain::directory::{Organization, Service, ServiceStatus, needs};
 use linkwork_domain::role::Permission;
@@ -22,6 +23,7 @@ use crate::error::{WebError, WebResult};
 use crate::forms::{Choice, ChoiceField, Input};
 use crate::page::{CurrentUser, PageCtx, render};
 use crate::pagination::Pagination;
+use crate::referral_views::long_date;
 use crate::state::AppState;
 
 /// Needs for a select: each top-level need, then its children indented.
@@ -108,7 +110,7 @@ pub async fn search(
     let (errors, results, total, page_number) = if searched {
         match state.app.directory_query(&form).await? {
             Ok(query) => {
-                let (found, total) = state.app.find_services(&query);
+                let (found, total) = state.app.find_services(&query).await?;
                 (ValidationErrors::new(), found, total, query.page)
             }
             Err(errors) => (errors, Vec::new(), 0, 1),
@@ -151,7 +153,7 @@ pub async fn search(
     let listed: Page<()> = Page {
         items: Vec::new(),
         total: total as u64,
-        page: page_number as u32,
+        page: u32::try_from(page_number).unwrap_or(u32::MAX),
         per_page: PER_PAGE as u32,
     };
     let days = Weekday::ALL
@@ -229,6 +231,8 @@ pub async fn search(
 struct ServicePage {
     page: PageCtx,
     service: Service,
+    /// When the listing was last changed, as a UK date.
+    last_modified: Option<String>,
     opening: Vec<String>,
     needs: Vec<String>,
     stale: bool,
@@ -295,6 +299,7 @@ pub async fn show(
         can_edit: state.app.can_edit_service(&principal, &service).await?,
         capacity: state.app.capacity(&principal, service.id).await?,
         favourite,
+        last_modified: service.last_modified.map(|m| long_date(uk_date(m))),
         service,
     })
 }
@@ -612,6 +617,7 @@ const ORGANISATIONS_PER_PAGE: u32 = 25;
 pub struct OrganisationsQuery {
     #[serde(default)]
     name: String,
+    #[serde(default, deserialize_with = "linkwork_app::page_number::deserialize")]
     page: Option<u32>,
     done: Option<String>,
 }

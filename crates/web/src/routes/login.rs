@@ -7,13 +7,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::Cookie;
-use linkwork_app::Principal;
 use linkwork_app::accounts::{ClientInfo, SignInError};
+use linkwork_app::{AppError, Principal};
 use linkwork_domain::validation::ValidationErrors;
 use serde::Deserialize;
 
 use crate::client::ClientAddr;
-use crate::error::WebResult;
+use crate::error::{WebResult, retry_after};
 use crate::forms::Input;
 use crate::page::{CurrentUser, PageCtx, render};
 use crate::session::safe_return_path;
@@ -122,6 +122,21 @@ pub async fn submit(
             let cookie = state.cookies.build(state.cookies.session, signed_in.token);
             Ok((jar.add(cookie), Redirect::to(&next)).into_response())
         }
+        Err(SignInError::App(AppError::Busy {
+            retry_after_seconds,
+        })) => {
+            let fields = form(
+                page.error(
+                    "Too many people are signing in at once. Wait a few seconds, then try again",
+                ),
+                &input.email,
+                &next,
+                &ValidationErrors::new(),
+            );
+            let mut response = (StatusCode::SERVICE_UNAVAILABLE, render(&fields)?).into_response();
+            retry_after(&mut response, retry_after_seconds);
+            Ok(response)
+        }
         Err(SignInError::App(e)) => Err(e.into()),
         Err(refused) => {
             let status = match refused {
@@ -135,7 +150,11 @@ pub async fn submit(
                 &next,
                 &ValidationErrors::new(),
             );
-            Ok((status, render(&fields)?).into_response())
+            let mut response = (status, render(&fields)?).into_response();
+            if let SignInError::Throttled { minutes } = refused {
+                retry_after(&mut response, minutes.saturating_mul(60));
+            }
+            Ok(response)
         }
     }
 }

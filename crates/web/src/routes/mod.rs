@@ -154,6 +154,7 @@ pub fn signed_in() -> Router<AppState> {
         .route("/admin/organisations/new", get(organisations::new_form))
         .route("/organisations/{id}", get(organisations::show))
         .route("/admin/audit", get(audit::list))
+        .route("/admin/security", get(audit::security))
         .route("/directory", get(directory::search))
         .route("/directory/organisations", get(directory::organisations))
         .route(

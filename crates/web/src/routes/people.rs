@@ -31,7 +31,11 @@ const PER_PAGE: u32 = 25;
 pub struct SearchQuery {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     q: String,
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "linkwork_app::page_number::deserialize"
+    )]
     page: Option<u32>,
 }
 
@@ -55,33 +59,52 @@ pub async fn search(
     let app = &state.app;
     // The page itself needs the role; a search adds the tenancy.
     app.team_networks(&principal).await?;
-    let searched = !query.q.trim().is_empty();
+    let nothing = || linkwork_storage::Page {
+        items: Vec::new(),
+        total: 0,
+        page: 1,
+        per_page: PER_PAGE,
+    };
+    let mut searched = !query.q.trim().is_empty();
+    let mut errors = ValidationErrors::new();
     let results = if searched {
-        app.search_people(
-            &principal,
-            &query.q,
-            PageRequest::new(query.page.unwrap_or(1), PER_PAGE),
-        )
-        .await?
-    } else {
-        linkwork_storage::Page {
-            items: Vec::new(),
-            total: 0,
-            page: 1,
-            per_page: PER_PAGE,
+        match app
+            .search_people(
+                &principal,
+                &query.q,
+                PageRequest::new(query.page.unwrap_or(1), PER_PAGE),
+            )
+            .await
+        {
+            Ok(found) => found,
+            Err(AppError::Invalid(problems)) => {
+                errors = problems;
+                searched = false;
+                nothing()
+            }
+            Err(e) => return Err(e.into()),
         }
+    } else {
+        nothing()
     };
     let filters = serde_urlencoded::to_string(&query).unwrap_or_default();
-    render(&SearchPage {
-        page: page.title("Find a person"),
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = render(&SearchPage {
+        page: page.title("Find a person").errors(&errors),
         q: Input::new("q", "Name, NHS number or postcode")
             .hint("For example, Ana Nowak, 943 476 5919 or RV1 3BQ")
-            .value(query.q.clone()),
+            .value(query.q.clone())
+            .errors(&errors),
         searched,
         pagination: Pagination::new(&results, "/people", &filters),
         total: results.total,
         people: results.items,
-    })
+    })?;
+    Ok((status, body).into_response())
 }
 
 fn parse_person_id(raw: &str) -> WebResult<PersonId> {

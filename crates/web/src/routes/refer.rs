@@ -15,7 +15,7 @@ use linkwork_domain::referral::{ReferralReference, ReferralRoute};
 use linkwork_domain::validation::ValidationErrors;
 
 use crate::client::ClientAddr;
-use crate::error::{WebError, WebResult};
+use crate::error::{WebError, WebResult, retry_after};
 use crate::forms::{Choice, ChoiceField};
 use crate::page::{PageCtx, render};
 use crate::referral_forms::{Asker, PersonFields, ReferralFields, ReferralForm};
@@ -97,7 +97,10 @@ pub async fn submit(
             "You have sent a lot of referrals from this connection. Wait an hour and try again, or contact your GP practice.",
         );
         let body = form_page(&state, page, &form, &ValidationErrors::new()).await?;
-        return Ok((StatusCode::TOO_MANY_REQUESTS, render(&body)?).into_response());
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&body)?).into_response();
+        // The limit counts the last hour.
+        retry_after(&mut response, 3600);
+        return Ok(response);
     }
     if !form.website.is_empty() {
         // Looks like success, so the robot learns nothing.

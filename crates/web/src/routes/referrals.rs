@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use linkwork_app::referrals::{
-    Audience, DuplicateChoice, IntakeOutcome, ReferralRecord, Submission, Submitter,
+    Audience, DuplicateChoice, IntakeOutcome, PossibleMatch, ReferralRecord, Submission, Submitter,
 };
 use linkwork_app::{AppError, Principal};
 use linkwork_domain::consent::{self, Consent};
@@ -41,21 +41,17 @@ struct NewReferralPage {
     referral: ReferralFields,
 }
 
-/// The matches a referrer is asked to choose between: enough to recognise
-/// the person they typed in, nothing more.
-fn duplicate_choices(matches: &[Person], form: &ReferralForm) -> ChoiceField {
+/// The records a referrer is asked to choose between, each described by
+/// what the referrer typed and what agrees with it, nothing more.
+fn duplicate_choices(matches: &[PossibleMatch], form: &ReferralForm) -> ChoiceField {
     let mut choices: Vec<Choice> = matches
         .iter()
-        .map(|p| {
-            let d = &p.details;
-            let mut label = format!("{}, born {}", d.full_name(), long_date(d.date_of_birth));
-            if let Some(pc) = &d.postcode {
-                label.push_str(&format!(", {pc}"));
-            }
-            if let Some(n) = &d.nhs_number {
-                label.push_str(&format!(", NHS number ending {}", &n.as_str()[6..]));
-            }
-            Choice::new(p.id.to_string(), label, form.duplicate == p.id.to_string())
+        .map(|m| {
+            Choice::new(
+                m.id.to_string(),
+                m.label.clone(),
+                form.duplicate == m.id.to_string(),
+            )
         })
         .collect();
     choices.push(Choice::new(
@@ -64,7 +60,7 @@ fn duplicate_choices(matches: &[Person], form: &ReferralForm) -> ChoiceField {
         form.duplicate == "new",
     ));
     ChoiceField::new("duplicate", "Is this the person you are referring?", choices)
-        .hint("The team already holds a record with some of the same details. Using it keeps the person's history together.")
+        .hint("The team already holds a record that agrees with what you entered. Using it keeps the person's history together.")
 }
 
 async fn new_page(
@@ -72,7 +68,7 @@ async fn new_page(
     page: PageCtx,
     form: &ReferralForm,
     errors: &ValidationErrors,
-    matches: &[Person],
+    matches: &[PossibleMatch],
 ) -> WebResult<NewReferralPage> {
     let app = &state.app;
     let practices = app.gp_practices().await?;
@@ -136,7 +132,7 @@ pub async fn create(
         duplicate,
         ..Default::default()
     };
-    let rerender = |errors: ValidationErrors, matches: Vec<Person>, status: StatusCode| {
+    let rerender = |errors: ValidationErrors, matches: Vec<PossibleMatch>, status: StatusCode| {
         let (state, form) = (&state, &form);
         async move {
             let body = new_page(state, page, form, &errors, &matches).await?;
@@ -177,6 +173,7 @@ struct SentPage {
 
 #[derive(Debug, Deserialize, Default)]
 pub struct PageQuery {
+    #[serde(default, deserialize_with = "linkwork_app::page_number::deserialize")]
     page: Option<u32>,
 }
 

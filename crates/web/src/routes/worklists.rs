@@ -5,9 +5,12 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use linkwork_app::AppError;
 use linkwork_app::referrals::{CaseloadScope, WaitingStage};
 use linkwork_domain::role::Permission;
+use linkwork_domain::validation::ValidationErrors;
 use linkwork_domain::{OrgId, UserId};
 use linkwork_storage::PageRequest;
 use serde::{Deserialize, Serialize};
@@ -30,7 +33,11 @@ pub struct WaitingQuery {
     /// A name, NHS number or postcode to find someone on the list.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     q: String,
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "linkwork_app::page_number::deserialize"
+    )]
     page: Option<u32>,
 }
 
@@ -60,21 +67,33 @@ pub async fn waiting_list(
 ) -> WebResult<Response> {
     let app = &state.app;
     let stage = WaitingStage::from_code(&query.stage).unwrap_or_default();
-    let list = app
-        .waiting_list(
-            &principal,
-            query.pcn.parse::<OrgId>().ok(),
-            stage,
-            &query.q,
-            PageRequest::new(query.page.unwrap_or(1), PER_PAGE),
-        )
-        .await?;
+    let pcn = query.pcn.parse::<OrgId>().ok();
+    let page_request = PageRequest::new(query.page.unwrap_or(1), PER_PAGE);
+    // A search that cannot be run (too many words, hidden characters) is
+    // said beside the search box, over the whole list.
+    let (list, errors) = match app
+        .waiting_list(&principal, pcn, stage, &query.q, page_request)
+        .await
+    {
+        Ok(list) => (list, ValidationErrors::new()),
+        Err(AppError::Invalid(errors)) => (
+            app.waiting_list(&principal, pcn, stage, "", page_request)
+                .await?,
+            errors,
+        ),
+        Err(e) => return Err(e.into()),
+    };
     let needs = app.all_needs().await?;
     let workers = app.assignable_workers(&principal, list.pcn.id).await?;
     let today = app.today();
     let filters = serde_urlencoded::to_string(&query).unwrap_or_default();
-    render(&WaitingListPage {
-        page: page.title("Waiting list"),
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = render(&WaitingListPage {
+        page: page.title("Waiting list").errors(&errors),
         network: list.pcn.name.clone(),
         pcn: (list.networks.len() > 1).then(|| {
             ChoiceField::new(
@@ -94,8 +113,10 @@ pub async fn waiting_list(
                 .map(|s| Choice::new(s.code(), s.label(), s == stage))
                 .collect(),
         ),
-        q: crate::forms::Input::new("q", "Name, NHS number or postcode").value(query.q.clone()),
-        searched: !query.q.trim().is_empty(),
+        q: crate::forms::Input::new("q", "Name, NHS number or postcode")
+            .value(query.q.clone())
+            .errors(&errors),
+        searched: !query.q.trim().is_empty() && errors.is_empty(),
         stage_label: stage.label(),
         pagination: Pagination::new(&list.page, "/waiting-list", &filters),
         shown: list.page.total,
@@ -108,7 +129,8 @@ pub async fn waiting_list(
             .iter()
             .map(|item| ReferralRow::new(app, item, &needs, &workers, today))
             .collect(),
-    })
+    })?;
+    Ok((status, body).into_response())
 }
 
 #[derive(Debug, Deserialize, Serialize, Default)]
@@ -116,7 +138,11 @@ pub struct CaseloadQuery {
     /// A link worker's id, or "everyone".
     #[serde(default, skip_serializing_if = "String::is_empty")]
     worker: String,
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "linkwork_app::page_number::deserialize"
+    )]
     page: Option<u32>,
 }
 

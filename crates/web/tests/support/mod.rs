@@ -31,6 +31,7 @@ pub fn test_settings() -> Settings {
             memory_kib: 64,
             iterations: 1,
             parallelism: 1,
+            ..PasswordHashing::default()
         },
         ..Settings::default()
     }
@@ -69,11 +70,16 @@ impl TestApp {
         } else {
             Self::sqlite().await?
         };
-        linkwork_demo::generate(&app.app, 1)
+        Some(app.with_demo().await)
+    }
+
+    /// This app with the Riverside demo data loaded and indexed.
+    pub async fn with_demo(self) -> TestApp {
+        linkwork_demo::generate(&self.app, 1)
             .await
             .expect("demo data");
-        app.app.load_directory().await.expect("directory index");
-        Some(app)
+        self.app.load_directory().await.expect("directory index");
+        self
     }
 
     pub fn with(store: Arc<dyn Store>, db: Db, settings: Settings) -> TestApp {
@@ -83,6 +89,13 @@ impl TestApp {
             app,
             db,
         }
+    }
+
+    /// The same database served by an app with changed settings.
+    pub fn reconfigured(self, change: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = (*self.app.settings).clone();
+        change(&mut settings);
+        TestApp::with(self.app.store.clone(), self.db, settings)
     }
 
     pub fn store(&self) -> &dyn Store {
