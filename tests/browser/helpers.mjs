@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { DEMO_PASSWORD, startServer } from './server.mjs';
+import { DEMO_PASSWORD, startMailServer, startServer } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -25,12 +25,25 @@ const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8')
 
 let server;
 let browser;
+let mail;
 
-/** Starts the server and the browser before the file's tests, and stops them after. */
-export function useTestServer() {
+/**
+ * Starts the server and the browser before the file's tests, and stops them
+ * after. With `mail: true` a real SMTP server receives what Linkwork sends
+ * (see `emails()`), checked for every second.
+ */
+export function useTestServer({ mail: withMail = false } = {}) {
   before(async () => {
     await mkdir(RESULTS_DIR, { recursive: true });
-    server = await startServer();
+    let env = {};
+    if (withMail) {
+      mail = await startMailServer();
+      env = {
+        LINKWORK_MESSAGING__SMTP_URL: mail.url,
+        LINKWORK_MESSAGING__POLL_INTERVAL_SECONDS: '1',
+      };
+    }
+    server = await startServer({ env });
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: [
@@ -49,7 +62,25 @@ export function useTestServer() {
   after(async () => {
     await browser?.close();
     await server?.stop();
+    await mail?.stop();
   });
+}
+
+/**
+ * The first email to arrive whose text includes `text`, waiting up to
+ * `timeoutMs` for it. Needs `useTestServer({ mail: true })`.
+ */
+export async function waitForEmail(text, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await mail.emails()).find((e) => e.includes(text));
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const subjects = (await mail.emails()).map((e) => e.match(/^Subject: .*$/m)?.[0]);
+      assert.fail(`no email with "${text}" within ${timeoutMs / 1000}s; received: ${JSON.stringify(subjects)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** The test server's address, e.g. http://127.0.0.1:41234. */
@@ -175,4 +206,25 @@ export async function findOnList(page, name) {
     await next.click();
     await page.waitForLoadState('load');
   }
+}
+
+/**
+ * An email as its reader sees it: the headers, and the text with its
+ * transfer encoding (quoted-printable or base64) undone.
+ */
+export function readEmail(raw) {
+  const split = raw.search(/\r?\n\r?\n/);
+  const headers = raw.slice(0, split);
+  let body = raw.slice(split).replace(/^\r?\n\r?\n/, '');
+  const encoding = headers.match(/^Content-Transfer-Encoding:\s*(\S+)/im)?.[1]?.toLowerCase();
+  if (encoding === 'quoted-printable') {
+    const bytes = body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    body = Buffer.from(bytes, 'latin1').toString('utf8');
+  } else if (encoding === 'base64') {
+    body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  }
+  const header = (name) => headers.match(new RegExp(`^${name}:\\s*(.*)$`, 'im'))?.[1];
+  return { headers, header, body: body.replace(/\r\n/g, '\n') };
 }

@@ -6,7 +6,7 @@
 // (`serve --demo`) and is stopped with SIGTERM by `stop()`.
 
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, access, constants } from 'node:fs/promises';
+import { mkdtemp, rm, access, constants, readdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,11 +82,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Starts `LINKWORK_BIN serve --demo` and waits until GET /readyz answers 200.
  *
- * @param {{ bin?: string, timeoutMs?: number }} [options]
+ * @param {{ bin?: string, timeoutMs?: number, env?: Record<string, string> }} [options]
  * @returns {Promise<{ baseUrl: string, port: number, dataDir: string,
  *   output: () => string, stop: () => Promise<void> }>}
  */
-export async function startServer({ bin = linkworkBin(), timeoutMs = 60_000 } = {}) {
+export async function startServer({ bin = linkworkBin(), timeoutMs = 60_000, env = {} } = {}) {
   try {
     await access(bin, constants.X_OK);
   } catch {
@@ -108,7 +108,7 @@ export async function startServer({ bin = linkworkBin(), timeoutMs = 60_000 } = 
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       // Plain text logs without colour codes, so they read well in CI.
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
     },
   );
   child.stdout.setEncoding('utf8').on('data', (d) => (log += d));
@@ -176,4 +176,61 @@ export async function startServer({ bin = linkworkBin(), timeoutMs = 60_000 } = 
   }
 
   return { baseUrl, port, dataDir, output: () => log, stop };
+}
+
+/**
+ * Starts a real SMTP server (aiosmtpd, from the Python in
+ * LINKWORK_TEST_AIOSMTPD, else python3) that keeps what it receives in a
+ * maildir, and waits until it listens.
+ *
+ * @returns {Promise<{ url: string, emails: () => Promise<string[]>,
+ *   stop: () => Promise<void> }>}
+ */
+export async function startMailServer() {
+  const python = process.env.LINKWORK_TEST_AIOSMTPD || 'python3';
+  const parent = await mkdtemp(path.join(os.tmpdir(), 'linkwork-mail-'));
+  // aiosmtpd makes the maildir (new/, cur/, tmp/) only where none exists.
+  const maildir = path.join(parent, 'maildir');
+  const port = await freePort();
+  let log = '';
+  const child = spawn(
+    python,
+    ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', maildir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout.setEncoding('utf8').on('data', (d) => (log += d));
+  child.stderr.setEncoding('utf8').on('data', (d) => (log += d));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`aiosmtpd exited: ${log}`);
+    const open = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`aiosmtpd did not listen on ${port}: ${log}`);
+    }
+    await sleep(100);
+  }
+  const emails = async () => {
+    const dir = path.join(maildir, 'new');
+    let names = [];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return [];
+    }
+    return Promise.all(names.map((n) => readFile(path.join(dir, n), 'utf8')));
+  };
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await rm(parent, { recursive: true, force: true });
+  };
+  return { url: `smtp://127.0.0.1:${port}`, emails, stop };
 }

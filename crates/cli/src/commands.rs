@@ -32,7 +32,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     init_logging(&settings);
     let store = crate::store::open(&settings).await?;
-    let app = App::new(store, settings).context("invalid settings")?;
+    let transports =
+        linkwork_messaging::transports(&settings.messaging).context("invalid settings")?;
+    let app = App::new(store, settings)
+        .context("invalid settings")?
+        .with_transports(transports);
     match cli.command {
         Command::Serve(args) => serve(app, args).await,
         Command::Migrate => {

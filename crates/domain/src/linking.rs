@@ -165,8 +165,14 @@ impl PartnerAnswer {
         }
     }
 
-    /// Checks an answer as a form sent it.
-    pub fn parse(kind: &str, reason: &str, note: &str) -> Result<PartnerAnswer, ValidationErrors> {
+    /// Checks an answer as a form sent it. Returns it with the partner's
+    /// note, which any answer may carry (a decline keeps it as its reason
+    /// too).
+    pub fn parse(
+        kind: &str,
+        reason: &str,
+        note: &str,
+    ) -> Result<(PartnerAnswer, Option<String>), ValidationErrors> {
         let mut e = ValidationErrors::new();
         let note = text(&mut e, "note", note, 2000, "The note");
         let answer = match PartnerAnswerKind::from_code(kind) {
@@ -193,7 +199,7 @@ impl PartnerAnswer {
             Some(PartnerAnswerKind::Completed) => Some(PartnerAnswer::Completed),
         };
         e.into_result(())?;
-        Ok(answer.expect("validated"))
+        Ok((answer.expect("validated"), note))
     }
 }
 
@@ -438,10 +444,18 @@ mod tests {
         assert!(PartnerAnswer::parse("decline", "other", "").is_err());
         assert_eq!(
             PartnerAnswer::parse("decline", "full", "").unwrap(),
-            PartnerAnswer::Decline {
-                reason: PartnerDecline::Full,
-                note: None
-            }
+            (
+                PartnerAnswer::Decline {
+                    reason: PartnerDecline::Full,
+                    note: None
+                },
+                None
+            )
+        );
+        assert_eq!(
+            PartnerAnswer::parse("started", "", " Came on Tuesday ").unwrap(),
+            (PartnerAnswer::Started, Some("Came on Tuesday".into())),
+            "a note is kept whatever the answer"
         );
         let input = OnwardInput {
             shared: vec!["contact".into()],

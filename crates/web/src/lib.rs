@@ -90,13 +90,37 @@ pub async fn serve(
     app.load_directory().await.map_err(std::io::Error::other)?;
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     let sync = tokio::spawn(follow_directory_changes(app.clone()));
+    let delivery = tokio::spawn(deliver_messages(app.clone()));
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();
     sync.abort();
+    delivery.abort();
     result
+}
+
+/// Sends queued emails and text messages. Every instance runs this; each
+/// message is claimed by one of them at a time (see `App::deliver_due`).
+async fn deliver_messages(app: App) {
+    let seconds = u64::from(app.settings.messaging.poll_interval_seconds.max(1));
+    let mut every = tokio::time::interval(Duration::from_secs(seconds));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match app.deliver_due().await {
+            Ok(done) if done == Default::default() => {}
+            Ok(done) => tracing::info!(
+                sent = done.sent,
+                retrying = done.retrying,
+                failed = done.failed,
+                held = done.held,
+                "messages delivered"
+            ),
+            Err(e) => tracing::warn!(error = %e, "message delivery failed"),
+        }
+    }
 }
 
 /// Keeps this instance's search index current with changes made anywhere.

@@ -119,7 +119,7 @@ impl PageCtx {
 
 /// The sections a user's roles give them, in the order they use them.
 fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
-    let sections: [(&str, &str, Option<Permission>); 12] = [
+    let sections: [(&str, &str, Option<Permission>); 13] = [
         ("Home", "/", None),
         (
             "Waiting list",
@@ -144,6 +144,7 @@ fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
             Some(Permission::MakeReferrals),
         ),
         ("Users", "/admin/users", Some(Permission::ManageUsers)),
+        ("Outbox", "/admin/outbox", Some(Permission::ManageUsers)),
         (
             "Organisations",
             "/admin/organisations",

@@ -175,6 +175,7 @@ async fn every_role_against_every_route(app: TestApp) {
         ),
         get("audit log", "/admin/audit".into(), &[Admin]),
         get("security events", "/admin/security".into(), &[Admin]),
+        get("outbox", "/admin/outbox".into(), &[Admin]),
         get(
             "own PCN's page",
             format!("/organisations/{}", t.pcn_a.id),

@@ -11,7 +11,10 @@ use linkwork_domain::ReferralId;
 use linkwork_domain::audit::{AuditAction, EntityRef};
 use linkwork_domain::directory::{Organization, Service};
 use linkwork_domain::linking::OnwardStatus;
-use linkwork_domain::message::{Channel, Message};
+use std::sync::Arc;
+
+use linkwork_app::messaging::{Delivery, SendError, Transport, Transports};
+use linkwork_domain::message::{Channel, Message, MessageStatus};
 use linkwork_domain::role::Role;
 use linkwork_domain::user::User;
 use linkwork_storage::{AuditFilter, PageRequest, TaskFilter};
@@ -707,7 +710,166 @@ async fn the_referrer_sees_the_intervention_in_its_list_the_api_and_fhir(app: Te
     );
 }
 
+/// A transport that records what it is given, failing as told.
+#[derive(Default)]
+struct Recorder {
+    sent: std::sync::Mutex<Vec<Message>>,
+    fail: std::sync::Mutex<Option<SendError>>,
+}
+
+#[async_trait::async_trait]
+impl Transport for Recorder {
+    fn name(&self) -> &'static str {
+        "Recorder"
+    }
+
+    fn carries(&self, channel: Channel) -> bool {
+        channel == Channel::Email
+    }
+
+    async fn send(&self, message: &Message) -> Result<(), SendError> {
+        if let Some(e) = self.fail.lock().unwrap().clone() {
+            return Err(e);
+        }
+        self.sent.lock().unwrap().push(message.clone());
+        Ok(())
+    }
+}
+
+async fn messages_are_sent_retried_held_and_read_in_the_outbox(app: TestApp) {
+    // Retries wait one second, not thirty, so the test can see one.
+    let app = app.reconfigured(|s| s.messaging.retry_base_seconds = 1);
+    let s = setup(&app).await;
+    app.user("admin@pcn-a.example", s.t.pcn_a.id, &[Role::Admin])
+        .await;
+    app.user("admin@pcn-b.example", s.t.pcn_b.id, &[Role::Admin])
+        .await;
+    let recorder = Arc::new(Recorder::default());
+    let sender = app.app.clone().with_transports(Transports {
+        email: Some(recorder.clone()),
+        by_organisation: Vec::new(),
+    });
+    let mut lw = app.signed_in("lw@pcn-a.example").await;
+    let id = accepted(&app, &s, &mut lw, "Gus").await;
+    assert_eq!(
+        refer(&mut lw, id, &s.email_service).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // The mail server is down: tried, and queued again for later.
+    *recorder.fail.lock().unwrap() = Some(SendError::Temporary("connection refused".into()));
+    let first = sender.deliver_due().await.unwrap();
+    assert_eq!((first.retrying, first.sent), (1, 0));
+    let queued = messages(&app.app).await.remove(0);
+    assert_eq!(queued.status, MessageStatus::Queued);
+    assert_eq!(queued.attempts, 1);
+    assert_eq!(queued.last_error.as_deref(), Some("connection refused"));
+    // Not due again yet: nothing is tried.
+    assert_eq!(sender.deliver_due().await.unwrap(), Delivery::default());
+
+    // Back up: the next round after the wait sends it, once.
+    *recorder.fail.lock().unwrap() = None;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(sender.deliver_due().await.unwrap().sent, 1);
+    assert_eq!(sender.deliver_due().await.unwrap(), Delivery::default());
+    let sent = recorder.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0]
+            .body
+            .contains("She would like a call in the morning")
+    );
+    let message = messages(&app.app).await.remove(0);
+    assert_eq!(message.status, MessageStatus::Sent);
+    assert!(message.sent_at.is_some());
+    let disclosures = audit_of(&app, AuditAction::MessageSend).await;
+    assert_eq!(disclosures.len(), 1);
+    assert!(
+        disclosures[0].detail.contains("by Recorder: sent"),
+        "{}",
+        disclosures[0].detail
+    );
+
+    // A text message, with nothing that carries texts: held in the outbox.
+    let made = lw
+        .post(
+            &format!("/referrals/{id}/shortlists"),
+            &[
+                ("services", &s.partner_service.id.to_string()),
+                ("send", "text"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    assert_eq!(sender.deliver_due().await.unwrap().held, 1);
+
+    // A refused address is given up on at once.
+    *recorder.fail.lock().unwrap() = Some(SendError::Permanent("no such mailbox".into()));
+    let other_case = accepted(&app, &s, &mut lw, "Hal").await;
+    refer(&mut lw, other_case, &s.email_service).await;
+    assert_eq!(sender.deliver_due().await.unwrap().failed, 1);
+    assert!(
+        messages(&app.app)
+            .await
+            .iter()
+            .any(|m| m.status == MessageStatus::Failed
+                && m.attempts == 1
+                && m.last_error.as_deref() == Some("no such mailbox"))
+    );
+
+    // The network's admin reads the outbox and each message in it.
+    let mut admin = app.signed_in("admin@pcn-a.example").await;
+    let outbox = admin.get("/admin/outbox").await;
+    assert_eq!(outbox.status, StatusCode::OK);
+    assert!(outbox.body.contains("3 messages"), "{}", outbox.body);
+    assert!(outbox.body.contains("In the outbox"));
+    assert!(outbox.body.contains("Could not be sent"));
+    assert!(outbox.body.contains("no such mailbox"));
+    assert!(outbox.body.contains(&s.email_service.name));
+    let read = admin.get(&format!("/admin/outbox/{}", message.id)).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(read.body.contains("She would like a call in the morning"));
+    assert!(read.body.contains("Sent"));
+    // Another network's admin neither lists nor reads it.
+    let mut other = app.signed_in("admin@pcn-b.example").await;
+    assert!(
+        other
+            .get("/admin/outbox")
+            .await
+            .body
+            .contains("No messages.")
+    );
+    assert_eq!(
+        other
+            .get(&format!("/admin/outbox/{}", message.id))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(lw.get("/admin/outbox").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        audit_of(&app, AuditAction::OutboxView).await.len(),
+        3,
+        "a list and a read by A's admin, a list by B's"
+    );
+}
+
+async fn audit_of(app: &TestApp, action: AuditAction) -> Vec<linkwork_domain::audit::AuditEvent> {
+    app.store()
+        .audit_events(
+            &AuditFilter {
+                action: Some(action.code().into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 50),
+        )
+        .await
+        .unwrap()
+        .items
+}
+
 on_both_backends!(
+    messages_are_sent_retried_held_and_read_in_the_outbox,
     the_referrer_sees_the_intervention_in_its_list_the_api_and_fhir,
     referring_to_a_partner_closes_the_loop,
     answer_links_work_once_and_reveal_nothing_else,

@@ -752,8 +752,19 @@ async fn page_numbers_beyond_range_are_past_the_end(app: TestApp) {
     let search = lead.get("/directory?q=club&page=1").await;
     assert!(search.body.contains("href=\"/directory/services/"));
     let mut admin = app.demo_user("admin@riverside.example").await;
-    let audit = admin.get("/admin/audit?page=4294967297").await;
-    assert_eq!(audit.status, StatusCode::OK);
+    for path in ["/admin/audit", "/admin/outbox", "/admin/security"] {
+        for page in ["4294967297", "two"] {
+            let reply = admin.get(&format!("{path}?page={page}")).await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}?page={page}");
+        }
+    }
+    let mut partner = app.demo_user("partner.befrienders@riverside.example").await;
+    for page in ["4294967297", "two"] {
+        let inbox = partner
+            .get(&format!("/partner/referrals?show=all&page={page}"))
+            .await;
+        assert_eq!(inbox.status, StatusCode::OK, "inbox page {page}");
+    }
 }
 
 /// Finding 14: the audit log's date filter and times were UTC where UK

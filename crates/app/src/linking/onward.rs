@@ -94,16 +94,6 @@ fn event(
 }
 
 impl App {
-    /// The address people reach Linkwork at, for links in messages.
-    pub fn public_base(&self) -> String {
-        self.settings
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", self.settings.listen))
-            .trim_end_matches('/')
-            .to_owned()
-    }
-
     /// Where an onward referral to `service_id` would go for the person of
     /// a case, for the form and for sending it.
     pub async fn onward_target(
@@ -337,7 +327,7 @@ impl App {
         );
         // One-time links to answer from the email, whether or not the
         // reader has a Linkwork account: each works once, until it expires.
-        let base = self.public_base();
+        let base = self.settings.public_base_url();
         let expires = at + Duration::days(i64::from(self.settings.linking.answer_link_days));
         let mut links = String::new();
         for kind in PartnerAnswerKind::ALL {
@@ -521,16 +511,13 @@ impl App {
         &self,
         mut onward: OnwardReferral,
         answer: &PartnerAnswer,
+        note: Option<String>,
         actor: (Option<linkwork_domain::UserId>, String),
         referral: &Referral,
     ) -> AppResult<(CaseworkChanges, String)> {
         let at = now();
         let expected = onward.version;
         let summary = onward.answer(answer, at)?;
-        let note = match answer {
-            PartnerAnswer::Decline { note, .. } => note.clone(),
-            _ => None,
-        };
         let mut changes = CaseworkChanges {
             onward_events: vec![event(&onward, at, actor, summary.clone(), note)],
             ..Default::default()
@@ -570,6 +557,7 @@ impl App {
         id: OnwardReferralId,
         expected_version: i64,
         answer: &PartnerAnswer,
+        note: Option<String>,
     ) -> AppResult<OnwardReferral> {
         let (onward, referral) = self.onward_for_partner(p, id).await?;
         if onward.version != expected_version {
@@ -580,6 +568,7 @@ impl App {
         let (changes, summary) = self.answer_changes(
             onward,
             answer,
+            note,
             (Some(p.user.id), p.user.display_name.clone()),
             &referral,
         )?;
@@ -648,7 +637,7 @@ impl App {
         if let Some(why) = &shown.refused {
             return Err(AppError::Conflict(why.clone()));
         }
-        let answer = PartnerAnswer::parse(shown.answer.code(), reason, note)?;
+        let (answer, note) = PartnerAnswer::parse(shown.answer.code(), reason, note)?;
         let hash = token_hash(token);
         let link = self
             .store
@@ -667,7 +656,7 @@ impl App {
             .ok_or(AppError::NotFound("link"))?;
         let label = format!("{} (by email link)", onward.service_name);
         let (mut changes, summary) =
-            self.answer_changes(onward, &answer, (None, label.clone()), &referral)?;
+            self.answer_changes(onward, &answer, note, (None, label.clone()), &referral)?;
         changes.use_link = Some((hash, now()));
         let audit = NewAuditEvent::new(Actor::System, AuditAction::OnwardAnswer, now())
             .entity(EntityRef::new("referral", referral.id))

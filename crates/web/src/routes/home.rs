@@ -238,6 +238,14 @@ const TASKS: &[(Permission, Task)] = &[
         },
     ),
     (
+        Permission::ManageUsers,
+        Task {
+            title: "Outbox",
+            href: "/admin/outbox",
+            description: "The emails and text messages Linkwork sent or is sending for your organisations, and any it could not.",
+        },
+    ),
+    (
         Permission::ManageOrganisations,
         Task {
             title: "Organisations",

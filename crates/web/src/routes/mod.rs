@@ -11,6 +11,7 @@ pub mod info;
 pub mod linking;
 pub mod login;
 pub mod organisations;
+pub mod outbox;
 pub mod people;
 pub mod refer;
 pub mod referral_actions;
@@ -155,6 +156,8 @@ pub fn signed_in() -> Router<AppState> {
         .route("/organisations/{id}", get(organisations::show))
         .route("/admin/audit", get(audit::list))
         .route("/admin/security", get(audit::security))
+        .route("/admin/outbox", get(outbox::list))
+        .route("/admin/outbox/{id}", get(outbox::show))
         .route("/directory", get(directory::search))
         .route("/directory/organisations", get(directory::organisations))
         .route(

@@ -49,7 +49,11 @@ const VIEWS: [(&str, &str, &[OnwardStatus]); 4] = [
 pub struct InboxQuery {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     show: String,
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "linkwork_app::page_number::deserialize"
+    )]
     page: Option<u32>,
 }
 
@@ -222,10 +226,10 @@ pub async fn answer(
 ) -> WebResult<Response> {
     let id = onward_id(&id)?;
     let result = match PartnerAnswer::parse(&form.answer, &form.reason, &form.note) {
-        Ok(answer) => {
+        Ok((answer, note)) => {
             state
                 .app
-                .partner_answer(&principal, id, form.version, &answer)
+                .partner_answer(&principal, id, form.version, &answer, note)
                 .await
         }
         Err(errors) => Err(errors.into()),
