@@ -568,15 +568,52 @@ describe('listings as a community partner', () => {
   });
 });
 
-describe('directory access', () => {
-  it('the commissioner gets the 403 page for /directory', async () => {
+describe('the public directory', () => {
+  it('anyone can search it without signing in, open a listing and refer themselves', async () => {
+    await withPage({ axe: true }, async (page) => {
+      const errors = collectPageErrors(page);
+      const response = await page.goto('/directory');
+      assert.equal(response.status(), 200, 'GET /directory signed out');
+      await page.getByRole('heading', { level: 1, name: 'Find support' }).waitFor();
+      assert.equal(
+        await page.getByLabel('Include services that have stopped').count(),
+        0,
+        'the public sees published listings only',
+      );
+      const { names } = await searchForGardening(page);
+      assert.ok(names.length > 0, 'results for the public');
+      await assertNoAxeViolations(page, 'the public search results');
+      await resultItems(page).first().getByRole('link').first().click();
+      await page.waitForURL((url) => /^\/directory\/services\/[^/]+$/.test(url.pathname));
+      assert.equal(await page.getByRole('button', { name: 'Change this listing' }).count(), 0);
+      await assertNoAxeViolations(page, 'a listing for the public');
+      await page.getByRole('link', { name: 'Refer yourself to a link worker' }).click();
+      await page.waitForURL((url) => url.pathname === '/refer');
+      assert.deepEqual(errors, []);
+    });
+  });
+
+  it('a commissioner sees what the public sees', async () => {
     await withPage({}, async (page) => {
       await signInToHome(page, DEMO_USERS.commissioner);
       const response = await page.goto('/directory');
-      assert.equal(response.status(), 403, 'GET /directory as the commissioner');
-      const h1 = (await page.getByRole('heading', { level: 1 }).innerText()).trim();
-      assert.match(h1, FORBIDDEN);
-      assert.equal(await page.getByRole('button', { name: 'Search', exact: true }).count(), 0);
+      assert.equal(response.status(), 200, 'GET /directory as the commissioner');
+      await page.getByRole('link', { name: 'refer yourself to a link worker' }).waitFor();
+    });
+  });
+
+  it('a partner lists their own listings', async () => {
+    await withPage({ axe: true }, async (page) => {
+      await signInToHome(page, DEMO_USERS.partner);
+      await page.getByRole('link', { name: 'Your listings' }).first().click();
+      await page.getByRole('heading', { level: 1, name: 'Your listings' }).waitFor();
+      const rows = page.locator('main tbody tr');
+      assert.ok((await rows.count()) > 0, 'their services are listed');
+      for (const text of await rows.allInnerTexts()) {
+        assert.match(text, new RegExp(PARTNER_ORG), 'only their own organisation\'s');
+      }
+      await assertNoAxeViolations(page, 'your listings');
+      await page.getByRole('button', { name: 'Add a service' }).waitFor();
     });
   });
 });

@@ -235,7 +235,55 @@ impl App {
     }
 }
 
+/// One of a partner's own listings, as their list shows it.
+#[derive(Debug, Clone)]
+pub struct OwnListing {
+    pub id: Uuid,
+    pub name: String,
+    pub organization: String,
+    pub status: linkwork_domain::directory::ServiceStatus,
+    pub last_modified: Option<linkwork_domain::Timestamp>,
+    /// Not updated for longer than the directory's staleness limit.
+    pub stale: bool,
+}
+
 impl App {
+    /// A partner's own listings: every service (whatever its status) of
+    /// the directory organisations linked to their organisation, by
+    /// organisation and then name.
+    pub async fn own_listings(&self, principal: &Principal) -> AppResult<Vec<OwnListing>> {
+        principal.require(Permission::EditOwnListings)?;
+        let organizations: HashSet<Uuid> = self
+            .store
+            .directory_organizations(Some(principal.user.org_id))
+            .await?
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        let mut listings: Vec<OwnListing> = self.with_directory_index(|index| {
+            index
+                .docs()
+                .filter(|d| {
+                    d.organization_id
+                        .is_some_and(|o| organizations.contains(&o))
+                })
+                .map(|d| OwnListing {
+                    id: d.id,
+                    name: d.name.clone(),
+                    organization: d.organization.clone(),
+                    status: d.status,
+                    last_modified: d.last_modified,
+                    stale: self.is_stale(d.last_modified),
+                })
+                .collect()
+        });
+        listings.sort_by(|a, b| {
+            (a.organization.to_lowercase(), a.name.to_lowercase())
+                .cmp(&(b.organization.to_lowercase(), b.name.to_lowercase()))
+        });
+        Ok(listings)
+    }
+
     /// Directory organisations whose names contain `name`, a page at a
     /// time, each with the organisation it is linked to. Directory managers
     /// only.

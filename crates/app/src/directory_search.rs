@@ -156,8 +156,16 @@ impl App {
         form: &SearchRequest,
     ) -> AppResult<Result<Query, ValidationErrors>> {
         let mut errors = ValidationErrors::new();
+        // A postcode typed among the words ("lunch club RV1 3BQ") is where
+        // to search near, as if typed in its own box.
+        let typed = form.postcode.trim();
+        let (text, postcode, postcode_field) = match split_postcode(form.q.trim()) {
+            Some((words, postcode)) if typed.is_empty() => (words, postcode, "q"),
+            _ => (form.q.trim().to_owned(), typed.to_owned(), "postcode"),
+        };
+        let postcode = postcode.as_str();
         let mut query = Query {
-            text: Some(form.q.trim().to_owned()).filter(|t| !t.is_empty()),
+            text: Some(text).filter(|t| !t.is_empty()),
             page: form.page.unwrap_or(1).max(1) as usize,
             per_page: PER_PAGE,
             ..Default::default()
@@ -168,7 +176,6 @@ impl App {
                 Err(_) => errors.add("need", "Select a need from the list"),
             }
         }
-        let postcode = form.postcode.trim();
         if !postcode.is_empty() {
             match self.locate(postcode).await? {
                 Some((point, label)) => {
@@ -176,9 +183,9 @@ impl App {
                     query.near_label = Some(label);
                 }
                 None if Postcode::parse(postcode).is_err() && parse_outcode(postcode).is_none() => {
-                    errors.add("postcode", "Enter a real postcode, like LS1 4AP, or a postcode district, like LS1")
+                    errors.add(postcode_field, "Enter a real postcode, like LS1 4AP, or a postcode district, like LS1")
                 }
-                None => errors.add("postcode", "We do not know where that postcode is. Check it, or try the first half, like LS1"),
+                None => errors.add(postcode_field, "We do not know where that postcode is. Check it, or try the first half, like LS1"),
             }
         }
         if !form.distance.is_empty() {
@@ -227,6 +234,39 @@ impl App {
     }
 }
 
+/// Narrows a query to what the public may see: published listings only.
+pub fn published_only(query: &mut Query) {
+    query.statuses = vec![ServiceStatus::Active];
+}
+
+/// A full postcode among the words of a search ("lunch club RV1 3BQ", or
+/// "RV13BQ"): the other words, and the postcode. Only full postcodes: a
+/// district alone ("M1", "LS1") could be part of what is looked for.
+fn split_postcode(text: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let without = |from: usize, to: usize| {
+        words
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < from || *i >= to)
+            .map(|(_, w)| *w)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for i in 0..words.len() {
+        if let Some(next) = words.get(i + 1) {
+            let pair = format!("{} {next}", words[i]);
+            if let Ok(postcode) = Postcode::parse(&pair) {
+                return Some((without(i, i + 2), postcode.to_string()));
+            }
+        }
+        if let Ok(postcode) = Postcode::parse(words[i]) {
+            return Some((without(i, i + 1), postcode.to_string()));
+        }
+    }
+    None
+}
+
 /// A small cache of postcode locations that forgets entries after a while
 /// and everything when full (simple, and enough for the places a team
 /// searches near).
@@ -263,5 +303,28 @@ impl LocationCache {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_postcode;
+
+    #[test]
+    fn a_postcode_among_the_words_is_found_whole_or_run_together() {
+        assert_eq!(
+            split_postcode("lunch club RV1 3BQ"),
+            Some(("lunch club".into(), "RV1 3BQ".into()))
+        );
+        assert_eq!(
+            split_postcode("rv13bq walking"),
+            Some(("walking".into(), "RV1 3BQ".into()))
+        );
+        assert_eq!(
+            split_postcode("choir near LS1"),
+            None,
+            "a district alone is a word"
+        );
+        assert_eq!(split_postcode("men's shed"), None);
     }
 }

@@ -140,6 +140,11 @@ impl SearchIndex {
         self.slot_of.is_empty()
     }
 
+    /// Every service in the index, in no particular order.
+    pub fn docs(&self) -> impl Iterator<Item = &Doc> {
+        self.docs.iter().flatten()
+    }
+
     pub fn doc(&self, id: Uuid) -> Option<&Doc> {
         self.slot_of
             .get(&id)
@@ -655,8 +660,18 @@ impl SearchIndex {
                 .total_cmp(&distance(b))
                 .then_with(|| by_name(a, b))
         };
-        let by_score =
-            |a: &Found, b: &Found| b.score.total_cmp(&a.score).then_with(|| by_distance(a, b));
+        // Near a place, how well a service matches the words is weighed
+        // with how far it is: a service twice as far needs a clearly
+        // better match to come first (see `nearness`).
+        let weighed = |f: &Found| match (&query.near, f.near) {
+            (Some(_), Some((_, d))) => f.score * nearness(d),
+            _ => f.score,
+        };
+        let by_score = |a: &Found, b: &Found| {
+            weighed(b)
+                .total_cmp(&weighed(a))
+                .then_with(|| by_distance(a, b))
+        };
         let order: &dyn Fn(&Found, &Found) -> std::cmp::Ordering = match query.order {
             Order::Name => &by_name,
             Order::Distance => &by_distance,
@@ -731,6 +746,14 @@ fn rule_matches(rule: &OpeningRule, q: &Query) -> bool {
 }
 
 /// "0.4 miles", "12 miles" (people in England think in miles).
+/// How much being `m` metres away weighs on a match: 1 on the doorstep,
+/// a half at 10 km (about 6 miles), a third at 20 km. Between two equal
+/// matches the nearer wins; a service whose name matches (three times a
+/// description's weight) still beats a passing mention next door.
+fn nearness(m: f64) -> f32 {
+    (1.0 / (1.0 + m / 10_000.0)) as f32
+}
+
 fn describe_distance(m: f64) -> String {
     let miles = m / METRES_PER_MILE;
     if miles < 0.1 {

@@ -171,10 +171,139 @@ async fn link_workers_find_services_despite_typos_with_reasons(app: TestApp) {
     );
     let bad = lw.get("/directory?postcode=nonsense").await;
     assert!(bad.body.contains("Enter a real postcode"));
-    // Commissioners read reports only.
+    // Commissioners do not search for others: they see what the public
+    // sees.
     let mut commissioner = app.demo_user("commissioner@riverside.example").await;
+    let public = commissioner.get("/directory?q=gardening").await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("refer yourself to a link worker"));
+}
+
+async fn the_public_finds_published_listings_and_can_refer_themselves(app: TestApp) {
+    let all = app.store().all_services().await.unwrap();
+    let befrienders = app
+        .store()
+        .directory_organizations(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.name == "Riverside Befrienders")
+        .unwrap();
+    let own: Vec<_> = all
+        .iter()
+        .filter(|s| s.organization_id == Some(befrienders.id))
+        .collect();
+    let (full, stopped) = (own[0], own[1]);
+    // One listing has stopped; another is full, with a note for staff.
+    let mut partner = app.demo_user("partner.befrienders@riverside.example").await;
+    let mut changed = stopped.clone();
+    changed.status = linkwork_domain::directory::ServiceStatus::Inactive;
+    app.store()
+        .save_service(
+            &changed,
+            &NewAuditEvent::new(Actor::System, AuditAction::ServiceUpdate, now()),
+        )
+        .await
+        .unwrap();
+    app.app.sync_directory().await.unwrap();
+    let next_year = (chrono::Utc::now().date_naive() + chrono::Duration::days(365))
+        .format("%Y")
+        .to_string();
+    partner
+        .get(&format!("/directory/services/{}/capacity", full.id))
+        .await;
+    let capacity = partner
+        .post(
+            &format!("/directory/services/{}/capacity", full.id),
+            &[
+                ("capacity", "full"),
+                ("until_day", "1"),
+                ("until_month", "1"),
+                ("until_year", &next_year),
+                ("capacity_note", "Staff only: Mrs Khan is on the list"),
+            ],
+        )
+        .await;
+    assert_eq!(capacity.status, StatusCode::SEE_OTHER, "{}", capacity.body);
+
+    // Without signing in: search, published listings only.
+    let mut public = app.client();
+    let found = public.get("/directory?q=befriending").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.body.contains("refer yourself to a link worker"));
+    assert!(found.body.contains(&full.name));
+    assert!(
+        !found
+            .body
+            .contains(&format!("/directory/services/{}\"", stopped.id))
+    );
+    assert!(!found.body.contains("Include services that have stopped"));
+    let closed = public
+        .get("/directory?q=befriending&include_closed=yes")
+        .await;
+    assert!(
+        !closed
+            .body
+            .contains(&format!("/directory/services/{}\"", stopped.id))
+    );
+    // A listing's page, without what is for staff, offering a referral.
+    let page = public
+        .get(&format!("/directory/services/{}", full.id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Refer yourself to a link worker"));
+    assert!(page.body.contains("href=\"/refer\""));
+    assert!(
+        !page.body.contains("Mrs Khan"),
+        "capacity notes are for staff"
+    );
+    assert!(!page.body.contains("Change this listing"));
     assert_eq!(
-        commissioner.get("/directory").await.status,
+        public
+            .get(&format!("/directory/services/{}", stopped.id))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Staff see both, and the note.
+    let mut lw = app.demo_user("linkworker.north@riverside.example").await;
+    let staff = lw.get(&format!("/directory/services/{}", full.id)).await;
+    assert!(staff.body.contains("Mrs Khan"));
+    assert!(!staff.body.contains("Refer yourself to a link worker"));
+    let stopped_page = lw.get(&format!("/directory/services/{}", stopped.id)).await;
+    assert_eq!(stopped_page.status, StatusCode::OK);
+
+    // A postcode typed with the words is where to search near.
+    let near = public.get("/directory?q=gardening+RV1+3BQ").await;
+    assert!(near.body.contains("miles from RV1 3BQ"), "{}", near.body);
+    let unknown = public.get("/directory?q=gardening+LS1+4AP").await;
+    assert!(
+        unknown
+            .body
+            .contains("We do not know where that postcode is"),
+        "{}",
+        unknown.body
+    );
+
+    // The partner's own listings, whatever their status; no one else's.
+    let listings = partner.get("/directory/your-listings").await;
+    assert_eq!(listings.status, StatusCode::OK);
+    for s in &own {
+        assert!(listings.body.contains(&s.id.to_string()), "{}", s.name);
+    }
+    assert!(listings.body.contains("Not running") || listings.body.contains("Inactive"));
+    let others = all
+        .iter()
+        .filter(|s| s.organization_id != Some(befrienders.id))
+        .count();
+    assert!(others > 0);
+    assert_eq!(
+        listings.body.matches("href=\"/directory/services/").count(),
+        own.len() + 1,
+        "its own services and \"Add a service\""
+    );
+    assert_eq!(
+        lw.get("/directory/your-listings").await.status,
         StatusCode::FORBIDDEN
     );
 }
@@ -434,6 +563,7 @@ on_both_backends_with_demo!(
     proximity_returns_only_services_within_the_distance_nearest_first,
     bad_input_is_a_400_naming_the_parameter_and_unknown_ids_404,
     link_workers_find_services_despite_typos_with_reasons,
+    the_public_finds_published_listings_and_can_refer_themselves,
     partners_edit_only_their_own_listings_and_edits_are_audited,
     directory_managers_link_organisations_to_partners_a_page_at_a_time,
 );

@@ -174,6 +174,34 @@ fn distance_filters_and_orders_and_explains() {
     );
 }
 
+#[test]
+fn near_a_place_the_match_is_weighed_with_the_distance() {
+    let centre = GeoPoint::new(53.70, -1.90).unwrap();
+    let idx = index(&[
+        // The same match, 4.0 and 2.7 miles away: the nearer first.
+        service("Walking group", "Weekly walks", &[], Some((53.758, -1.90))),
+        service("Walking club", "Weekly walks", &[], Some((53.739, -1.90))),
+        // A far better match (its name) 3 miles away still beats a
+        // passing mention next door.
+        service("Choir", "Singing together", &[], Some((53.743, -1.90))),
+        service(
+            "Cafe",
+            "A cafe; a choir sometimes visits",
+            &[],
+            Some((53.701, -1.90)),
+        ),
+    ]);
+    let near = |words: &str| Query {
+        near: Some(centre),
+        ..text(words)
+    };
+    assert_eq!(
+        names(&idx, &near("walks")),
+        ["Walking club", "Walking group"]
+    );
+    assert_eq!(names(&idx, &near("choir")), ["Choir", "Cafe"]);
+}
+
 /// Finding 11: a radius of 200,000 km had the search visit every map
 /// square in reach (about 10^12) while holding the index. Distances are
 /// capped at 1,000 km, which covers England, and the walk never looks at

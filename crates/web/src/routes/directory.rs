@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::{Form, Query as MultiQuery};
 use linkwork_app::Principal;
 use linkwork_app::directory_edit::ServiceForm;
-use linkwork_app::directory_search::{DISTANCES, Found, PER_PAGE, SearchRequest};
+use linkwork_app::directory_search::{DISTANCES, Found, PER_PAGE, SearchRequest, published_only};
 use linkwork_domain::calendar::uk_date;
 use linkwork_domain::directory::schedule::{OpeningRule, Weekday};
 use linkwork_domain::directory::{Organization, Service, ServiceStatus, needs};
@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::error::{WebError, WebResult};
 use crate::forms::{Choice, ChoiceField, Input};
-use crate::page::{CurrentUser, PageCtx, render};
+use crate::page::{CurrentUser, MaybeUser, PageCtx, render};
 use crate::pagination::Pagination;
 use crate::referral_views::long_date;
 use crate::state::AppState;
@@ -97,19 +97,32 @@ struct SearchPage {
     total: usize,
     pagination: Pagination,
     can_add: bool,
+    /// Seen by someone without the staff's view: published listings only.
+    public: bool,
 }
 
+/// Those who search the directory for others (link workers, referrers,
+/// partners, directory managers); everyone else, signed in or not, sees
+/// what the public sees.
+fn staff(user: &Option<Principal>) -> Option<&Principal> {
+    user.as_ref().filter(|p| p.can(Permission::SearchDirectory))
+}
+
+/// The directory search, for staff and for the public.
 pub async fn search(
     State(state): State<AppState>,
     page: PageCtx,
-    CurrentUser(principal): CurrentUser,
+    MaybeUser(user): MaybeUser,
     MultiQuery(form): MultiQuery<SearchRequest>,
 ) -> WebResult<Response> {
-    principal.require(Permission::SearchDirectory)?;
+    let staff = staff(&user);
     let searched = !form.is_empty();
     let (errors, results, total, page_number) = if searched {
         match state.app.directory_query(&form).await? {
-            Ok(query) => {
+            Ok(mut query) => {
+                if staff.is_none() {
+                    published_only(&mut query);
+                }
                 let (found, total) = state.app.find_services(&query).await?;
                 (ValidationErrors::new(), found, total, query.page)
             }
@@ -221,8 +234,10 @@ pub async fn search(
         results,
         total,
         pagination: Pagination::new(&listed, "/directory", &query_string),
-        can_add: principal.can(Permission::EditAnyListing)
-            || principal.can(Permission::EditOwnListings),
+        can_add: staff.is_some_and(|p| {
+            p.can(Permission::EditAnyListing) || p.can(Permission::EditOwnListings)
+        }),
+        public: staff.is_none(),
     })
 }
 
@@ -241,6 +256,8 @@ struct ServicePage {
     capacity: Option<linkwork_domain::linking::Capacity>,
     /// Whether it is one of the user's favourites, for those who keep them.
     favourite: Option<bool>,
+    /// Seen by the public: offers referring yourself.
+    public: bool,
 }
 
 fn service_id(raw: &str) -> WebResult<Uuid> {
@@ -252,21 +269,51 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-pub async fn show(
+#[derive(Template)]
+#[template(path = "directory/your_listings.html")]
+struct YourListingsPage {
+    page: PageCtx,
+    rows: Vec<(linkwork_app::directory::OwnListing, String)>,
+}
+
+/// A partner's own listings, to keep current.
+pub async fn your_listings(
     State(state): State<AppState>,
     page: PageCtx,
     CurrentUser(principal): CurrentUser,
+) -> WebResult<Response> {
+    let rows = state
+        .app
+        .own_listings(&principal)
+        .await?
+        .into_iter()
+        .map(|l| {
+            let updated = l
+                .last_modified
+                .map(|m| long_date(uk_date(m)))
+                .unwrap_or_else(|| "Not known".into());
+            (l, updated)
+        })
+        .collect();
+    render(&YourListingsPage {
+        page: page.title("Your listings"),
+        rows,
+    })
+}
+
+/// A service's page, for staff and for the public.
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageCtx,
+    MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Response> {
-    principal.require(Permission::SearchDirectory)?;
     let service = state.app.directory_service(service_id(&id)?).await?;
-    let needs: Vec<String> = state.app.with_directory_index(|index| {
-        service
-            .term_ids()
-            .filter_map(|t| index.term(t).map(|t| t.name.clone()))
-            .collect()
-    });
+    let Some(principal) = staff(&user) else {
+        return public_service_page(&state, page, service);
+    };
+    let needs = need_names(&state, &service);
     let notice = match q.done.as_deref() {
         Some("saved") => Some("Your changes have been saved.".to_owned()),
         Some("created") => Some("The service has been added to the directory.".to_owned()),
@@ -276,31 +323,59 @@ pub async fn show(
         _ => None,
     };
     let favourite = if principal.can(Permission::WorkWithPeople) {
-        Some(
-            state
-                .app
-                .favourites(&principal)
-                .await?
-                .contains(&service.id),
-        )
+        Some(state.app.favourites(principal).await?.contains(&service.id))
     } else {
         None
     };
     render(&ServicePage {
         page: page.title(service.name.clone()).notice(notice),
-        opening: service
-            .schedules
-            .iter()
-            .filter_map(|s| OpeningRule::from_schedule(s).ok())
-            .map(|r| r.describe())
-            .collect(),
+        opening: opening_times(&service),
         needs,
         stale: state.app.is_stale(service.last_modified),
-        can_edit: state.app.can_edit_service(&principal, &service).await?,
-        capacity: state.app.capacity(&principal, service.id).await?,
+        can_edit: state.app.can_edit_service(principal, &service).await?,
+        capacity: state.app.capacity(principal, service.id).await?,
         favourite,
         last_modified: service.last_modified.map(|m| long_date(uk_date(m))),
+        public: false,
         service,
+    })
+}
+
+/// What the public sees of a listing: a published one only, without what
+/// is for staff (capacity notes, editing, favourites).
+fn public_service_page(state: &AppState, page: PageCtx, service: Service) -> WebResult<Response> {
+    if service.status != ServiceStatus::Active {
+        return Err(WebError::NotFound);
+    }
+    render(&ServicePage {
+        page: page.title(service.name.clone()),
+        opening: opening_times(&service),
+        needs: need_names(state, &service),
+        stale: state.app.is_stale(service.last_modified),
+        can_edit: false,
+        capacity: None,
+        favourite: None,
+        last_modified: service.last_modified.map(|m| long_date(uk_date(m))),
+        public: true,
+        service,
+    })
+}
+
+fn opening_times(service: &Service) -> Vec<String> {
+    service
+        .schedules
+        .iter()
+        .filter_map(|s| OpeningRule::from_schedule(s).ok())
+        .map(|r| r.describe())
+        .collect()
+}
+
+fn need_names(state: &AppState, service: &Service) -> Vec<String> {
+    state.app.with_directory_index(|index| {
+        service
+            .term_ids()
+            .filter_map(|t| index.term(t).map(|t| t.name.clone()))
+            .collect()
     })
 }
 

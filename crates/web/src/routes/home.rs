@@ -153,7 +153,7 @@ const TASKS: &[(Permission, Task)] = &[
         Permission::EditOwnListings,
         Task {
             title: "Your listings",
-            href: "/directory/services/new",
+            href: "/directory/your-listings",
             description: "Keep your organisation's groups and services up to date, or add a new one.",
         },
     ),

@@ -35,6 +35,9 @@ pub fn public() -> Router<AppState> {
         )
         .route("/accessibility", get(info::accessibility))
         .route("/privacy", get(info::privacy))
+        // The directory is for everyone: staff see more when signed in.
+        .route("/directory", get(directory::search))
+        .route("/directory/services/{id}", get(directory::show))
         .route("/refer", get(refer::show).post(refer::submit))
         .route("/refer/confirmation/{reference}", get(refer::confirmation))
         .route("/calendar/{file}", get(casework::diary::calendar))
@@ -158,8 +161,8 @@ pub fn signed_in() -> Router<AppState> {
         .route("/admin/security", get(audit::security))
         .route("/admin/outbox", get(outbox::list))
         .route("/admin/outbox/{id}", get(outbox::show))
-        .route("/directory", get(directory::search))
         .route("/directory/organisations", get(directory::organisations))
+        .route("/directory/your-listings", get(directory::your_listings))
         .route(
             "/directory/organisations/{id}/partner",
             post(directory::link_organisation),
@@ -168,7 +171,6 @@ pub fn signed_in() -> Router<AppState> {
             "/directory/services/new",
             get(directory::new_form).post(directory::new_submit),
         )
-        .route("/directory/services/{id}", get(directory::show))
         .route(
             "/directory/services/{id}/edit",
             get(directory::edit_form).post(directory::edit_submit),
