@@ -22,6 +22,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         print!("{DEFAULT_CONFIG}");
         return Ok(());
     }
+    // Definition files are checked without settings or a database.
+    if let Command::Measures(command) = &cli.command {
+        return crate::measures::run(command);
+    }
     let settings = load_settings(&cli)?;
     if let Command::ShowConfig = cli.command {
         print!(
@@ -56,7 +60,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Needs(command) => crate::reference::needs(&app, command).await,
         Command::Codes(command) => crate::reference::codes(&app, command).await,
-        Command::DefaultConfig | Command::ShowConfig => unreachable!("handled above"),
+        Command::DefaultConfig | Command::ShowConfig | Command::Measures(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -77,6 +77,22 @@ pub enum Command {
     /// The clinical (SNOMED CT) codes referrals are recorded with.
     #[command(subcommand)]
     Codes(CodesCommand),
+    /// Outcome measures (questionnaires) and their definition files.
+    #[command(subcommand)]
+    Measures(MeasuresCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MeasuresCommand {
+    /// List the built-in measures and their scores.
+    List,
+    /// Check questionnaire definition files, naming any problem's file,
+    /// item and what is wrong. Needs no database.
+    Check {
+        /// Definition files (TOML).
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 mod commands;
 mod config;
 mod import;
+mod measures;
 mod reference;
 mod store;
 

@@ -130,6 +130,56 @@ fn default_config_prints_every_setting() {
 }
 
 #[test]
+fn questionnaire_definitions_are_checked_naming_the_file_and_item() {
+    let dir = temp_dir("measures");
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("ours.toml");
+    let definition = "code = \"ours\"\nname = \"Ours\"\nnotice = \"CC BY 4.0\"\n[answers]\nyn = [{ value = 0, label = \"No\" }, { value = 1, label = \"Yes\" }]\n[[items]]\ncode = \"out_more\"\ntext = \"Do you go out more?\"\nanswers = \"yn\"\n[[scores]]\ncode = \"out\"\nlabel = \"Going out\"\nitems = [\"out_more\"]\nrule = \"sum\"\nmin_items = 1\nhigher_is_better = true\n";
+    std::fs::write(&good, definition).unwrap();
+    let ok = run(
+        &mut linkwork(&dir, &["measures", "check", good.to_str().unwrap()]),
+        "",
+    );
+    assert!(ok.status.success(), "{}", text_of(&ok));
+    assert!(
+        text(&ok.stdout).contains("Ours (ours), 1 items"),
+        "{}",
+        text_of(&ok)
+    );
+    let bad = dir.join("broken.toml");
+    std::fs::write(
+        &bad,
+        definition.replace("answers = \"yn\"", "answers = \"yes-no\""),
+    )
+    .unwrap();
+    let refused = run(
+        &mut linkwork(
+            &dir,
+            &[
+                "measures",
+                "check",
+                good.to_str().unwrap(),
+                bad.to_str().unwrap(),
+            ],
+        ),
+        "",
+    );
+    assert!(!refused.status.success());
+    let err = text(&refused.stderr);
+    assert!(
+        err.contains("broken.toml: item `out_more`: no answers are named `yes-no`"),
+        "{err}"
+    );
+    assert!(err.contains("1 of 2 definition files refused"), "{err}");
+    let listed = run(&mut linkwork(&dir, &["measures", "list"]), "");
+    assert!(text(&listed.stdout).contains("UCLA 3-item loneliness scale (ucla3)"));
+}
+
+fn text_of(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
 fn users_are_added_from_the_command_line_and_the_audit_log_exports() {
     let dir = temp_dir("users");
     let migrate = run(&mut linkwork(&dir, &["migrate"]), "");

@@ -13,6 +13,7 @@ pub mod ethnicity;
 pub mod geo;
 pub mod ids;
 pub mod linking;
+pub mod measures;
 pub mod message;
 pub mod nhs_number;
 pub mod organisation;

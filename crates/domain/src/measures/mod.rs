@@ -1,0 +1,19 @@
+//! Outcome measures as data: a questionnaire's items, answer options,
+//! scoring rules and bands come from a definition file (TOML), checked on
+//! load, so an organisation can add its own licensed measures without a
+//! new release. ONS4 and the UCLA 3-item loneliness scale are built in;
+//! SWEMWBS's scoring is built in, its wording supplied under licence (see
+//! `builtin`).
+
+mod builtin;
+mod definition;
+mod scoring;
+
+pub use builtin::{SWEMWBS_METRIC, builtin_definitions};
+pub use definition::{
+    AnswerOption, Band, Definition, DefinitionError, Item, Rule, ScoreDefinition,
+};
+pub use scoring::{Answers, Score, Scored};
+
+#[cfg(test)]
+mod tests;
