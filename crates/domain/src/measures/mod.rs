@@ -6,6 +6,7 @@
 //! `builtin`).
 
 mod builtin;
+mod cohort;
 mod definition;
 mod scoring;
 
