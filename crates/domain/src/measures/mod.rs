@@ -11,10 +11,11 @@ mod definition;
 mod scoring;
 
 pub use builtin::{SWEMWBS_METRIC, builtin_definitions};
+pub use cohort::{CohortChange, METHOD, Pair, cohort_change};
 pub use definition::{
     AnswerOption, Band, Definition, DefinitionError, Item, Rule, ScoreDefinition,
 };
-pub use scoring::{Answers, Score, Scored};
+pub use scoring::{AnswerError, Answers, Score, Scored};
 
 #[cfg(test)]
 mod tests;
