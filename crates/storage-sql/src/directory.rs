@@ -435,6 +435,7 @@ impl ServiceRows {
                                 id: p.id,
                                 number: p.number.clone(),
                                 description: p.description.clone(),
+                                contact_id: None,
                             })
                             .collect(),
                         id: c.id,
@@ -554,6 +555,7 @@ impl ServiceRows {
                             id: p.id,
                             number: p.number,
                             description: p.description,
+                            contact_id: None,
                         })
                         .collect(),
                     attributes: attributes

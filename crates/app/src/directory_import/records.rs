@@ -165,6 +165,28 @@ pub fn fill_absent(service: &mut Service, stored: &Service, absent: &[&str]) {
     }
 }
 
+/// Moves each of the service's phones that names one of its contacts into
+/// that contact's phones. A phone naming no contact of the service keeps
+/// its `contact_id`, a broken reference reported before anything is
+/// written.
+pub fn attach_contact_phones(service: &mut Service) {
+    let phones = std::mem::take(&mut service.phones);
+    for mut phone in phones {
+        let contact = phone
+            .contact_id
+            .and_then(|id| service.contacts.iter_mut().find(|c| c.id == id));
+        match contact {
+            Some(contact) => {
+                phone.contact_id = None;
+                if !contact.phones.iter().any(|p| p.id == phone.id) {
+                    contact.phones.push(phone);
+                }
+            }
+            None => service.phones.push(phone),
+        }
+    }
+}
+
 /// One record, converted.
 pub struct Converted {
     pub items: Vec<DirectoryItem>,

@@ -152,6 +152,11 @@ pub struct Phone {
     pub number: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A feed may list a contact's phone with the service's phones, naming
+    /// the contact here; an import moves it into that contact's phones, so
+    /// a stored phone never carries one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
