@@ -486,6 +486,7 @@ impl Generator {
             referrer,
             code: self.referral_code.clone(),
             idempotency_key: None,
+            submission_digest: None,
             received_at,
             accepted_at: None,
             first_contact_at: None,

@@ -347,6 +347,9 @@ pub struct Referral {
     /// Makes a repeated submission (a double click, a resend) find this
     /// referral instead of creating another.
     pub idempotency_key: Option<String>,
+    /// Who the submission was for and why, digested, so a resend with the
+    /// same key can be told from a different referral reusing it.
+    pub submission_digest: Option<String>,
     pub received_at: Timestamp,
     pub accepted_at: Option<Timestamp>,
     pub first_contact_at: Option<Timestamp>,
@@ -1168,6 +1171,7 @@ mod tests {
             referrer: Referrer::default(),
             code: "871731000000106".into(),
             idempotency_key: None,
+            submission_digest: None,
             received_at: at,
             accepted_at: None,
             first_contact_at: None,

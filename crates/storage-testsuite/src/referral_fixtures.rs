@@ -83,6 +83,7 @@ pub fn referral(person: &Person, route: ReferralRoute, at: Timestamp) -> Referra
         },
         code: "871731000000106".into(),
         idempotency_key: None,
+        submission_digest: None,
         received_at: at,
         accepted_at: None,
         first_contact_at: None,

@@ -35,6 +35,7 @@ pub async fn referrals_are_created_with_their_person_consents_and_history(store:
     );
     let mut r = referral(&p, ReferralRoute::SelfReferral, now());
     r.idempotency_key = Some("form:abc".into());
+    r.submission_digest = Some("5e1f".repeat(16));
     let new = new_referral(ReferralPerson::New(Box::new(p.clone())), r.clone());
     let before = audit_count(store).await;
     store

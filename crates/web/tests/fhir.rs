@@ -612,6 +612,64 @@ async fn malformed_requests_get_an_operation_outcome_naming_the_problem(app: Tes
     );
 }
 
+async fn an_identifier_reused_for_another_referral_is_a_conflict(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let (first, body) = post_json(&mut c, &s.token, &service_request()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let id = body["id"].clone();
+
+    // The same identifier for another patient, and for other reasons.
+    let mut other_patient = service_request();
+    other_patient["contained"][0]["identifier"][0]["value"] = json!("9990000018");
+    other_patient["contained"][0]["name"][0]["given"] = json!(["Tomasz"]);
+    other_patient["contained"][0]["birthDate"] = json!("1959-09-30");
+    let mut other_reasons = service_request();
+    other_reasons["reasonCode"] =
+        json!([{"coding": [{"system": NEEDS, "code": "physical_activity"}]}]);
+    for body in [other_patient, other_reasons] {
+        let (reply, outcome) = post_json(&mut c, &s.token, &body).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+        assert!(content_type(&reply).starts_with("application/fhir+json"));
+        assert_eq!(outcome["resourceType"], "OperationOutcome");
+        assert_eq!(outcome["issue"][0]["code"], "conflict");
+        assert!(
+            outcome["issue"][0]["diagnostics"]
+                .as_str()
+                .unwrap()
+                .contains("already used")
+                && outcome["issue"][0]["diagnostics"]
+                    .as_str()
+                    .unwrap()
+                    .contains("different referral"),
+            "{outcome}"
+        );
+    }
+
+    // An identical resend, its reasons in another order, is still the first.
+    let mut resend = service_request();
+    resend["reasonCode"] = json!([
+        {"text": "Debt and money worries"},
+        {"coding": [{"system": NEEDS, "code": "loneliness"}]}
+    ]);
+    let (again, body) = post_json(&mut c, &s.token, &resend).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(body["id"], id);
+    assert_eq!(
+        app.store()
+            .list_referrals(
+                &ReferralFilter::default(),
+                ReferralOrder::NewestFirst,
+                PageRequest::new(1, 10)
+            )
+            .await
+            .unwrap()
+            .total,
+        1,
+        "neither conflicting referral was recorded"
+    );
+}
+
 async fn the_server_states_what_it_can_do(app: TestApp) {
     setup(&app).await;
     let mut c = app.client();
@@ -650,4 +708,5 @@ on_both_backends!(
     status_follows_the_team_through_service_request_and_task,
     malformed_requests_get_an_operation_outcome_naming_the_problem,
     the_server_states_what_it_can_do,
+    an_identifier_reused_for_another_referral_is_a_conflict,
 );

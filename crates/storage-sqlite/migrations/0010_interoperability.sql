@@ -1,0 +1,7 @@
+-- Interoperability with what other systems send (issue 9).
+
+-- A digest of who a submission was for and why (SHA-256 of the NHS number,
+-- date of birth and reasons), kept with its idempotency key: a resend with
+-- the same key and digest is the same referral; the same key with another
+-- digest is a different referral reusing an identifier, and is refused.
+ALTER TABLE referrals ADD COLUMN submission_digest TEXT;
