@@ -487,6 +487,8 @@ impl Generator {
             code: self.referral_code.clone(),
             idempotency_key: None,
             submission_digest: None,
+            reasons_as_written: None,
+            needs_coding: false,
             received_at,
             accepted_at: None,
             first_contact_at: None,

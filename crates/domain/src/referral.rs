@@ -337,6 +337,10 @@ pub struct Referral {
     pub urgency: Urgency,
     /// Need codes, in the order given.
     pub needs: Vec<String>,
+    /// The reasons as the sending system wrote them, one a line.
+    pub reasons_as_written: Option<String>,
+    /// Some reasons arrived as words only: the team is to code the needs.
+    pub needs_coding: bool,
     /// What the referrer wrote.
     pub details: Option<String>,
     pub referrer: Referrer,
@@ -998,6 +1002,12 @@ impl Referral {
 #[derive(Debug, Clone, Default)]
 pub struct ReferralInput {
     pub needs: Vec<String>,
+    /// The reasons as another system wrote them (FHIR `reasonCode` text),
+    /// one each, kept word for word.
+    pub reasons_as_written: Vec<String>,
+    /// Some reasons are words no need was found for: the team codes the
+    /// referral's needs at triage, so it may arrive with none.
+    pub needs_coding: bool,
     pub details: String,
     pub urgency: String,
     pub consent_referral: bool,
@@ -1013,6 +1023,9 @@ pub struct ReferralInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferralDetails {
     pub needs: Vec<String>,
+    /// The reasons as written, one a line.
+    pub reasons_as_written: Option<String>,
+    pub needs_coding: bool,
     pub details: Option<String>,
     pub urgency: Urgency,
     pub consent_contact: bool,
@@ -1043,7 +1056,19 @@ impl ReferralInput {
                 ),
             }
         }
-        if self.needs.is_empty() {
+        let mut written = Vec::new();
+        for reason in &self.reasons_as_written {
+            written.extend(text_field(
+                &mut e,
+                "reasons",
+                reason,
+                Layout::Lines,
+                1000,
+                "Each reason",
+            ));
+        }
+        let needs_coding = self.needs_coding && !written.is_empty();
+        if self.needs.is_empty() && !needs_coding {
             e.add(
                 "needs",
                 match route {
@@ -1140,6 +1165,8 @@ impl ReferralInput {
         e.into_result(())?;
         Ok(ReferralDetails {
             needs: chosen,
+            reasons_as_written: (!written.is_empty()).then(|| written.join("\n")),
+            needs_coding,
             details,
             urgency: urgency.expect("validated"),
             consent_contact: consent_contact.expect("validated"),
@@ -1172,6 +1199,8 @@ mod tests {
             code: "871731000000106".into(),
             idempotency_key: None,
             submission_digest: None,
+            reasons_as_written: None,
+            needs_coding: false,
             received_at: at,
             accepted_at: None,
             first_contact_at: None,
@@ -1492,5 +1521,37 @@ mod tests {
         .validate(ReferralRoute::SelfReferral, &needs())
         .unwrap_err();
         assert!(unknown.for_field("needs").unwrap().contains("astrology"));
+    }
+
+    #[test]
+    fn reasons_in_words_stand_in_for_needs_until_coded() {
+        let words = |reasons: &[&str], needs_coding| ReferralInput {
+            reasons_as_written: reasons.iter().map(|r| (*r).to_owned()).collect(),
+            needs_coding,
+            consent_referral: true,
+            consent_contact: "yes".into(),
+            referrer_name: "Dr Evans".into(),
+            ..Default::default()
+        };
+        let checked = words(
+            &["Lonely since husband died;  stopped going out", "Bereaved"],
+            true,
+        )
+        .validate(ReferralRoute::Fhir, &needs())
+        .unwrap();
+        assert!(checked.needs.is_empty() && checked.needs_coding);
+        assert_eq!(
+            checked.reasons_as_written.as_deref(),
+            Some("Lonely since husband died;  stopped going out\nBereaved")
+        );
+        // Words that are not to be coded, or no words at all, are no reason.
+        for input in [words(&["Bereaved"], false), words(&[" "], true)] {
+            let errors = input.validate(ReferralRoute::Fhir, &needs()).unwrap_err();
+            assert!(errors.for_field("needs").is_some());
+        }
+        let hidden = words(&["Lonely\u{202E}"], true)
+            .validate(ReferralRoute::Fhir, &needs())
+            .unwrap_err();
+        assert!(hidden.for_field("reasons").is_some());
     }
 }

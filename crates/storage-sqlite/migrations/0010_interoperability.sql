@@ -5,3 +5,8 @@
 -- the same key and digest is the same referral; the same key with another
 -- digest is a different referral reusing an identifier, and is refused.
 ALTER TABLE referrals ADD COLUMN submission_digest TEXT;
+
+-- Reasons as another system wrote them (FHIR reasonCode text, one a line),
+-- and whether some were words only, for the team to code at triage.
+ALTER TABLE referrals ADD COLUMN reasons_as_written TEXT;
+ALTER TABLE referrals ADD COLUMN needs_coding INTEGER NOT NULL DEFAULT 0;

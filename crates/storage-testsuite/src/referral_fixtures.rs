@@ -84,6 +84,8 @@ pub fn referral(person: &Person, route: ReferralRoute, at: Timestamp) -> Referra
         code: "871731000000106".into(),
         idempotency_key: None,
         submission_digest: None,
+        reasons_as_written: None,
+        needs_coding: false,
         received_at: at,
         accepted_at: None,
         first_contact_at: None,

@@ -478,10 +478,18 @@ async fn malformed_requests_get_an_operation_outcome_naming_the_problem(app: Tes
     assert_eq!(issue["expression"][0], "ServiceRequest.reasonCode");
 
     let mut unknown_reason = service_request();
-    unknown_reason["reasonCode"][1] = json!({"text": "Astrology"});
+    // Words are a reason (for the team to code); a code the service does
+    // not know, with no words, is not.
+    unknown_reason["reasonCode"][1] =
+        json!({"coding": [{"system": "https://example.org/astrology", "code": "Leo"}]});
     let issue = problem(&mut c, &s.token, &unknown_reason, unprocessable).await;
     assert_eq!(issue["expression"][0], "ServiceRequest.reasonCode[1]");
-    assert!(issue["diagnostics"].as_str().unwrap().contains("Astrology"));
+    assert!(
+        issue["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("astrology|Leo")
+    );
 
     let mut dangling = service_request();
     dangling["subject"]["reference"] = json!("#nobody");
@@ -670,6 +678,99 @@ async fn an_identifier_reused_for_another_referral_is_a_conflict(app: TestApp) {
     );
 }
 
+/// Reasons as GP and hospital systems write them: words only, a code the
+/// service does not know with its display, a need code with words.
+async fn reasons_in_words_are_kept_and_left_for_the_team_to_code(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let mut words = service_request();
+    words["identifier"][0]["value"] = json!("R-3003");
+    words["reasonCode"] = json!([
+        {"text": "Lonely since husband died; stopped going out"},
+        {"coding": [{"system": "http://snomed.info/sct", "code": "1129981000000109",
+                     "display": "Feels isolated from community"}]},
+        {"coding": [{"system": NEEDS, "code": "debt"}], "text": "Rent arrears, worried sick"}
+    ]);
+    let (reply, body) = post_json(&mut c, &s.token, &words).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let referral = app
+        .store()
+        .referral(body["id"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(referral.needs, ["debt"], "the coded reason is a need");
+    assert!(
+        referral.needs_coding,
+        "words without a need are for the team to code"
+    );
+    assert_eq!(
+        referral.reasons_as_written.as_deref(),
+        Some(
+            "Lonely since husband died; stopped going out\nFeels isolated from community\nRent arrears, worried sick"
+        ),
+        "kept word for word, the coded reason's words too"
+    );
+    // The sender reads its words back.
+    let texts: Vec<&str> = body["reasonCode"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["text"].as_str())
+        .collect();
+    assert!(
+        texts.contains(&"Lonely since husband died; stopped going out"),
+        "{texts:?}"
+    );
+
+    // Words alone make a referral too; a coded need alone needs no coding.
+    let mut only_words = service_request();
+    only_words["identifier"][0]["value"] = json!("R-3004");
+    only_words["contained"][0]["identifier"][0]["value"] = json!("9990000018");
+    only_words["contained"][0]["name"][0]["given"] = json!(["Tomasz"]);
+    only_words["contained"][0]["name"][0]["family"] = json!("Kowalski");
+    only_words["reasonCode"] = json!([{"text": "Struggling since the fall"}]);
+    let (reply, _) = post_json(&mut c, &s.token, &only_words).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let (reply, coded) = post_json(&mut c, &s.other_token, &{
+        let mut r = service_request();
+        r["identifier"][0]["value"] = json!("R-3005");
+        r["reasonCode"] = json!([{"coding": [{"system": NEEDS, "code": "loneliness"}]}]);
+        r
+    })
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let coded = app
+        .store()
+        .referral(coded["id"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!coded.needs_coding && coded.reasons_as_written.is_none());
+
+    // A code the service does not know, with no words to keep, is refused.
+    let mut unknown = service_request();
+    unknown["identifier"][0]["value"] = json!("R-3006");
+    unknown["reasonCode"] =
+        json!([{"coding": [{"system": "http://snomed.info/sct", "code": "1129981000000109"}]}]);
+    let issue = problem(&mut c, &s.token, &unknown, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(issue["expression"][0], "ServiceRequest.reasonCode[0]");
+    assert!(
+        issue["diagnostics"].as_str().unwrap().contains("in words"),
+        "{issue}"
+    );
+
+    // The waiting list shows who needs coding, and filters to them.
+    let mut lw = app.signed_in("lw@pcn-b.example").await;
+    let all = lw.get("/waiting-list").await.body;
+    assert!(all.contains("Needs coding"), "{all}");
+    let to_code = lw.get("/waiting-list?stage=needs_coding").await.body;
+    assert!(to_code.contains("Grace Okafor") && to_code.contains("Tomasz Kowalski"));
+    assert_eq!(to_code.matches("Needs coding").count(), 2, "{to_code}");
+    let page = lw.get(&format!("/referrals/{}", referral.id)).await.body;
+    assert!(page.contains("Lonely since husband died; stopped going out"));
+}
+
 async fn the_server_states_what_it_can_do(app: TestApp) {
     setup(&app).await;
     let mut c = app.client();
@@ -709,4 +810,5 @@ on_both_backends!(
     malformed_requests_get_an_operation_outcome_naming_the_problem,
     the_server_states_what_it_can_do,
     an_identifier_reused_for_another_referral_is_a_conflict,
+    reasons_in_words_are_kept_and_left_for_the_team_to_code,
 );

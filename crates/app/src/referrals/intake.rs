@@ -168,7 +168,13 @@ fn submission_digest(submission: &Submission) -> String {
         .filter(char::is_ascii_digit)
         .collect();
     let born = &person.date_of_birth;
-    let mut needs: Vec<String> = submission.referral.needs.iter().map(|n| tidy(n)).collect();
+    let mut needs: Vec<String> = submission
+        .referral
+        .needs
+        .iter()
+        .chain(&submission.referral.reasons_as_written)
+        .map(|n| tidy(n))
+        .collect();
     needs.sort();
     needs.dedup();
     let text = [
@@ -596,6 +602,8 @@ impl App {
             status: ReferralStatus::Received,
             urgency: referral_details.urgency,
             needs: referral_details.needs.clone(),
+            reasons_as_written: referral_details.reasons_as_written.clone(),
+            needs_coding: referral_details.needs_coding,
             details: free_text,
             referrer,
             code: code.code,

@@ -135,24 +135,40 @@ pub fn service_request(
     needs: &[Need],
     code: &ClinicalCode,
 ) -> Resource {
-    let reasons = referral
+    let labels: Vec<String> = referral
         .needs
         .iter()
         .map(|c| {
-            let label = needs
+            needs
                 .iter()
                 .find(|n| &n.code == c)
                 .map(|n| n.label.clone())
-                .unwrap_or_else(|| c.clone());
+                .unwrap_or_else(|| c.clone())
+        })
+        .collect();
+    let mut reasons: Vec<Node> = referral
+        .needs
+        .iter()
+        .zip(&labels)
+        .map(|(c, label)| {
             object(vec![
                 (
                     "coding",
-                    Some(Node::List(vec![coding(NEEDS_SYSTEM, c, &label)])),
+                    Some(Node::List(vec![coding(NEEDS_SYSTEM, c, label)])),
                 ),
-                ("text", s(label)),
+                ("text", s(label.clone())),
             ])
         })
         .collect();
+    // The sender's own words, as they wrote them, beside the needs.
+    reasons.extend(
+        referral
+            .reasons_as_written
+            .iter()
+            .flat_map(|r| r.lines())
+            .filter(|w| !labels.iter().any(|l| l.eq_ignore_ascii_case(w)))
+            .map(|w| object(vec![("text", s(w.to_owned()))])),
+    );
     Resource::new("ServiceRequest")
         .with("id", Node::str(referral.id.to_string()))
         .with("meta", meta(referral, Some(UK_CORE_SERVICE_REQUEST)))

@@ -515,25 +515,49 @@ pub fn read(body: &Value, needs: &[Need], code: &ClinicalCode) -> Result<Parsed,
         return Err(FhirError::invalid(
             "required",
             format!(
-                "ServiceRequest.reasonCode is required: give at least one reason, coded in {NEEDS_SYSTEM} (see GET /api/v1/needs)"
+                "ServiceRequest.reasonCode is required: give at least one reason, coded in {NEEDS_SYSTEM} (see GET /api/v1/needs), as a SNOMED CT code, or in words"
             ),
             "ServiceRequest.reasonCode",
         ));
     }
     let mut codes = Vec::new();
+    let mut written = Vec::new();
+    let mut needs_coding = false;
     for (i, concept) in reasons.iter().enumerate() {
-        let need = need_for(concept, needs).ok_or_else(|| {
-            FhirError::invalid(
-                "code-invalid",
-                format!(
-                    "ServiceRequest.reasonCode[{i}] ({}) is not a reason this service takes. Use a code from {NEEDS_SYSTEM}: {}",
-                    describe(concept),
-                    needs.iter().map(|n| n.code.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-                &format!("ServiceRequest.reasonCode[{i}]"),
-            )
-        })?;
-        codes.push(need.code.clone());
+        // GP and hospital systems send codes, words, or both: the words
+        // are kept as written whatever the code, and words no need is
+        // found for leave the referral for the team to code at triage.
+        let words = text(concept, "text").or_else(|| {
+            list(concept, "coding")
+                .into_iter()
+                .find_map(|c| text(c, "display"))
+        });
+        match (need_for(concept, needs), words) {
+            (Some(need), _) => {
+                codes.push(need.code.clone());
+                written.extend(text(concept, "text").map(str::to_owned));
+            }
+            (None, Some(words)) => {
+                written.push(words.to_owned());
+                needs_coding = true;
+            }
+            (None, None) => {
+                return Err(FhirError::invalid(
+                    "code-invalid",
+                    format!(
+                        "ServiceRequest.reasonCode[{i}] ({}) is not a reason this service takes, and has no text to keep instead. \
+                         Use a code from {NEEDS_SYSTEM} ({}), a SNOMED CT code mapped to one, or say the reason in words (reasonCode.text)",
+                        describe(concept),
+                        needs
+                            .iter()
+                            .map(|n| n.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    &format!("ServiceRequest.reasonCode[{i}]"),
+                ));
+            }
+        }
     }
     let urgency = match text(request, "priority") {
         None | Some("routine") => "routine",
@@ -563,6 +587,8 @@ pub fn read(body: &Value, needs: &[Need], code: &ClinicalCode) -> Result<Parsed,
         person,
         referral: ReferralInput {
             needs: codes,
+            reasons_as_written: written,
+            needs_coding,
             details: notes.join("\n\n"),
             urgency: urgency.to_owned(),
             referrer_name: requester.name,
@@ -598,7 +624,7 @@ fn locate(field: &str, message: &str) -> (String, String) {
         "phone" => at("Patient.telecom"),
         "email" => at("Patient.telecom.where(system='email').value"),
         "language" => at("Patient.communication.language"),
-        "needs" => at("ServiceRequest.reasonCode"),
+        "needs" | "reasons" => at("ServiceRequest.reasonCode"),
         "details" => at("ServiceRequest.note"),
         "urgency" => at("ServiceRequest.priority"),
         "referrer_name" | "referrer_role" | "referrer_phone" | "referrer_email" => {
