@@ -771,6 +771,163 @@ async fn reasons_in_words_are_kept_and_left_for_the_team_to_code(app: TestApp) {
     assert!(page.contains("Lonely since husband died; stopped going out"));
 }
 
+/// A transaction Bundle as GP systems send one: the ServiceRequest, its
+/// Patient and requester, each entry with its request.
+fn transaction_bundle(identifier: &str) -> Value {
+    let mut request = service_request();
+    let contained = request
+        .as_object_mut()
+        .unwrap()
+        .remove("contained")
+        .unwrap();
+    request["identifier"][0]["value"] = json!(identifier);
+    request["subject"] = json!({"reference": "urn:uuid:0d1a7c2e-0000-4000-8000-000000000002"});
+    request["requester"] = json!({"reference": "urn:uuid:0d1a7c2e-0000-4000-8000-000000000003"});
+    let entry = |n: u8, resource: &Value| {
+        json!({
+            "fullUrl": format!("urn:uuid:0d1a7c2e-0000-4000-8000-00000000000{n}"),
+            "resource": resource,
+            "request": {"method": "POST", "url": resource["resourceType"]}
+        })
+    };
+    json!({
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [entry(1, &request), entry(2, &contained[0]), entry(3, &contained[1])]
+    })
+}
+
+async fn the_base_takes_transactions_and_every_error_is_an_operation_outcome(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    for (path, identifier) in [("/fhir", "T-1"), ("/fhir/", "T-2")] {
+        let body = transaction_bundle(identifier).to_string();
+        let reply = send(
+            &mut c,
+            "POST",
+            path,
+            Some(&s.token),
+            Some("application/fhir+json"),
+            None,
+            body,
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+        assert!(content_type(&reply).starts_with("application/fhir+json"));
+        let answer: Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(answer["resourceType"], "Bundle");
+        assert_eq!(answer["type"], "transaction-response");
+        let entries = answer["entry"].as_array().unwrap();
+        assert_eq!(entries.len(), 3, "one answer per entry, in order");
+        assert_eq!(entries[0]["response"]["status"], "201 Created");
+        let id = entries[0]["resource"]["id"].as_str().unwrap();
+        assert_eq!(
+            entries[0]["response"]["location"],
+            format!("ServiceRequest/{id}/_history/1")
+        );
+        assert_eq!(entries[1]["response"]["status"], "201 Created");
+        let referral = app
+            .store()
+            .referral(id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(referral.route, ReferralRoute::Fhir);
+        assert_eq!(referral.referrer.name, "Dr Hannah Evans");
+    }
+    // A resend is the same referral.
+    let again = send(
+        &mut c,
+        "POST",
+        "/fhir",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        None,
+        transaction_bundle("T-1").to_string(),
+    )
+    .await;
+    assert!(again.body.contains("\"200 OK\""), "{}", again.body);
+
+    // Errors at every FHIR path are OperationOutcomes, never a page or
+    // plain text, in the format asked for.
+    let outcome = |reply: &Reply, status: StatusCode, code: &str| {
+        assert_eq!(reply.status, status, "{}", reply.body);
+        assert!(
+            content_type(reply).starts_with("application/fhir+json"),
+            "{:?}",
+            reply.headers
+        );
+        let body: Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(body["resourceType"], "OperationOutcome", "{}", reply.body);
+        assert_eq!(body["issue"][0]["code"], code, "{}", reply.body);
+    };
+    let huge = format!(
+        r#"{{"resourceType": "ServiceRequest", "note": [{{"text": "{}"}}]}}"#,
+        "x".repeat(1024 * 1024 + 1)
+    );
+    let too_big = send(
+        &mut c,
+        "POST",
+        "/fhir/ServiceRequest",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        None,
+        huge.clone(),
+    )
+    .await;
+    outcome(&too_big, StatusCode::PAYLOAD_TOO_LARGE, "too-costly");
+    let too_big_xml = send(
+        &mut c,
+        "POST",
+        "/fhir",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        Some("application/fhir+xml"),
+        huge,
+    )
+    .await;
+    assert_eq!(too_big_xml.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(content_type(&too_big_xml).starts_with("application/fhir+xml"));
+    assert!(
+        too_big_xml.body.contains("<OperationOutcome"),
+        "{}",
+        too_big_xml.body
+    );
+    let signed_out = send(
+        &mut c,
+        "POST",
+        "/fhir/",
+        None,
+        Some("application/fhir+json"),
+        None,
+        transaction_bundle("T-3").to_string(),
+    )
+    .await;
+    outcome(&signed_out, StatusCode::UNAUTHORIZED, "login");
+    let collection = send(
+        &mut c,
+        "POST",
+        "/fhir",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        None,
+        json!({"resourceType": "Bundle", "type": "collection", "entry": []}).to_string(),
+    )
+    .await;
+    outcome(
+        &collection,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not-supported",
+    );
+    assert!(collection.body.contains("a collection Bundle"));
+    let wrong_method = send(&mut c, "GET", "/fhir/", None, None, None, String::new()).await;
+    outcome(
+        &wrong_method,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "not-supported",
+    );
+}
+
 async fn the_server_states_what_it_can_do(app: TestApp) {
     setup(&app).await;
     let mut c = app.client();
@@ -789,6 +946,14 @@ async fn the_server_states_what_it_can_do(app: TestApp) {
     assert_eq!(cs["resourceType"], "CapabilityStatement");
     assert_eq!(cs["fhirVersion"], "4.0.1");
     assert_eq!(cs["rest"][0]["resource"][0]["type"], "ServiceRequest");
+    assert_eq!(cs["rest"][0]["interaction"][0]["code"], "transaction");
+    let types: Vec<&str> = cs["rest"][0]["resource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["ServiceRequest", "Task", "Bundle"]);
     let missing = send(
         &mut c,
         "GET",
@@ -811,4 +976,5 @@ on_both_backends!(
     the_server_states_what_it_can_do,
     an_identifier_reused_for_another_referral_is_a_conflict,
     reasons_in_words_are_kept_and_left_for_the_team_to_code,
+    the_base_takes_transactions_and_every_error_is_an_operation_outcome,
 );

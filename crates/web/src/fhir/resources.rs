@@ -419,7 +419,27 @@ pub fn capability_statement(base: &str) -> Resource {
                             ("type", s("Task")),
                             ("interaction", Some(interaction(&["read"]))),
                         ]),
+                        object(vec![
+                            ("type", s("Bundle")),
+                            (
+                                "documentation",
+                                s("Read: a discharge summary, a document Bundle with the referral's id"),
+                            ),
+                            ("interaction", Some(interaction(&["read"]))),
+                        ]),
                     ])),
+                ),
+                // No resource is searched: a sender follows its referral by
+                // the id (and Location) it was answered with.
+                (
+                    "interaction",
+                    Some(Node::List(vec![object(vec![
+                        ("code", s("transaction")),
+                        (
+                            "documentation",
+                            s("POST a transaction Bundle holding one ServiceRequest (with its Patient and requester) to the base; it is recorded whole or not at all"),
+                        ),
+                    ])])),
                 ),
             ])]),
         )
