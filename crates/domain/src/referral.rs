@@ -341,6 +341,14 @@ pub struct Referral {
     pub reasons_as_written: Option<String>,
     /// Some reasons arrived as words only: the team is to code the needs.
     pub needs_coding: bool,
+    /// When the sender wrote the referral (FHIR `authoredOn`), as given;
+    /// `received_at` is when it arrived.
+    pub authored_on: Option<String>,
+    /// The sending system's own identifier for it, `system|value`.
+    pub sender_identifier: Option<String>,
+    /// A GP practice ODS code the sender gave that no practice here has,
+    /// kept as given (the referral was routed another way).
+    pub gp_practice_code_given: Option<String>,
     /// What the referrer wrote.
     pub details: Option<String>,
     pub referrer: Referrer,
@@ -1201,6 +1209,9 @@ mod tests {
             submission_digest: None,
             reasons_as_written: None,
             needs_coding: false,
+            authored_on: None,
+            sender_identifier: None,
+            gp_practice_code_given: None,
             received_at: at,
             accepted_at: None,
             first_contact_at: None,

@@ -10,3 +10,11 @@ ALTER TABLE referrals ADD COLUMN submission_digest TEXT;
 -- and whether some were words only, for the team to code at triage.
 ALTER TABLE referrals ADD COLUMN reasons_as_written TEXT;
 ALTER TABLE referrals ADD COLUMN needs_coding INTEGER NOT NULL DEFAULT 0;
+
+-- What another system said, kept as it said it: when the referral was
+-- written (FHIR authoredOn; received_at is when it arrived), the system's
+-- own identifier for it (system|value), and a GP practice ODS code no
+-- practice here has (the referral was routed another way).
+ALTER TABLE referrals ADD COLUMN authored_on TEXT;
+ALTER TABLE referrals ADD COLUMN sender_identifier TEXT;
+ALTER TABLE referrals ADD COLUMN gp_practice_code_given TEXT;

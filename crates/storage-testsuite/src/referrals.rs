@@ -38,6 +38,9 @@ pub async fn referrals_are_created_with_their_person_consents_and_history(store:
     r.submission_digest = Some("5e1f".repeat(16));
     r.reasons_as_written = Some("Lonely since her husband died\nStopped going out".into());
     r.needs_coding = true;
+    r.authored_on = Some("2026-11-28T16:45:00+00:00".into());
+    r.sender_identifier = Some("https://emis.example/referral|R-1001".into());
+    r.gp_practice_code_given = Some("Y99999".into());
     let new = new_referral(ReferralPerson::New(Box::new(p.clone())), r.clone());
     let before = audit_count(store).await;
     store

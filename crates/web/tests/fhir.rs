@@ -527,11 +527,21 @@ async fn malformed_requests_get_an_operation_outcome_naming_the_problem(app: Tes
             .contains("must be in the past")
     );
 
-    let mut unknown_practice = service_request();
-    unknown_practice["contained"][0]["generalPractitioner"][0]["identifier"]["value"] =
-        json!("ZZZ999");
-    let issue = problem(&mut c, &s.token, &unknown_practice, unprocessable).await;
-    assert_eq!(issue["expression"][0], "Patient.generalPractitioner");
+    // A practice no one knows, no performer, a postcode no network covers:
+    // the answer names every way to route it.
+    let mut unroutable = service_request();
+    unroutable["contained"][0]["generalPractitioner"][0]["identifier"]["value"] = json!("ZZZ999");
+    unroutable["contained"][0]["address"][0]["postalCode"] = json!("LS1 4AP");
+    let issue = problem(&mut c, &s.token, &unroutable, unprocessable).await;
+    assert_eq!(issue["expression"][0], "Patient.address.postalCode");
+    let diagnostics = issue["diagnostics"].as_str().unwrap();
+    for way in [
+        "ServiceRequest.performer",
+        "Patient.generalPractitioner",
+        "Patient.address.postalCode",
+    ] {
+        assert!(diagnostics.contains(way), "{diagnostics}");
+    }
 
     let patient = json!({"resourceType": "Patient"});
     let issue = problem(&mut c, &s.token, &patient, StatusCode::BAD_REQUEST).await;
@@ -928,6 +938,109 @@ async fn the_base_takes_transactions_and_every_error_is_an_operation_outcome(app
     );
 }
 
+/// What the sender said is kept: when it wrote the referral, its own
+/// identifier, and a practice code no practice here has (the referral
+/// routed by its performer, with a warning).
+async fn what_the_sender_said_is_kept(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let mut request = service_request();
+    request["identifier"][0]["value"] = json!("R-4004");
+    request["authoredOn"] = json!("2026-11-28T16:45:00+00:00");
+    request["contained"][0]["generalPractitioner"][0]["identifier"]["value"] = json!("Y99999");
+    let gamma = app
+        .app
+        .create_organisation(
+            Caller::Operator,
+            &NewOrganisationInput {
+                name: "Gamma PCN".into(),
+                kind: "pcn".into(),
+                code: "U12345".into(),
+            },
+            Some(s.t.icb.id),
+        )
+        .await
+        .unwrap();
+    request["performer"] = json!([{"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "U12345"}}]);
+    let reply = send(
+        &mut c,
+        "POST",
+        "/fhir/ServiceRequest",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        None,
+        request.to_string(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["authoredOn"], "2026-11-28T16:45:00+00:00");
+    assert_eq!(
+        body["identifier"][1],
+        json!({"system": "https://emis.example/referral", "value": "R-4004"}),
+        "the sender's identifier echoed"
+    );
+    let referral = app
+        .store()
+        .referral(body["id"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(referral.pcn_id, gamma.id, "routed by the performer");
+    assert_eq!(referral.gp_practice_code_given.as_deref(), Some("Y99999"));
+    assert_eq!(
+        referral.authored_on.as_deref(),
+        Some("2026-11-28T16:45:00+00:00")
+    );
+    assert!(
+        referral.received_at > chrono::Utc::now() - chrono::Duration::minutes(5),
+        "the time of receipt is kept beside it"
+    );
+
+    // Asked for, the warning comes as an OperationOutcome.
+    let mut again = request.clone();
+    again["identifier"][0]["value"] = json!("R-4005");
+    let mut client = app.client();
+    let reply = client
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/fhir/ServiceRequest")
+                .header(header::AUTHORIZATION, format!("Bearer {}", s.token))
+                .header(header::CONTENT_TYPE, "application/fhir+json")
+                .header("Prefer", "return=OperationOutcome")
+                .body(Body::from(again.to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let outcome: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(outcome["resourceType"], "OperationOutcome");
+    assert_eq!(outcome["issue"][0]["severity"], "warning");
+    assert_eq!(
+        outcome["issue"][0]["expression"][0],
+        "Patient.generalPractitioner"
+    );
+    assert!(
+        outcome["issue"][0]["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("Y99999")
+    );
+
+    let mut bad_date = service_request();
+    bad_date["identifier"][0]["value"] = json!("R-4006");
+    bad_date["authoredOn"] = json!("yesterday");
+    let issue = problem(
+        &mut c,
+        &s.token,
+        &bad_date,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(issue["expression"][0], "ServiceRequest.authoredOn");
+}
+
 async fn the_server_states_what_it_can_do(app: TestApp) {
     setup(&app).await;
     let mut c = app.client();
@@ -977,4 +1090,5 @@ on_both_backends!(
     an_identifier_reused_for_another_referral_is_a_conflict,
     reasons_in_words_are_kept_and_left_for_the_team_to_code,
     the_base_takes_transactions_and_every_error_is_an_operation_outcome,
+    what_the_sender_said_is_kept,
 );

@@ -112,6 +112,12 @@ pub struct Submission {
     /// the sender's own; intake scopes them to the sender.
     pub idempotency_key: Option<String>,
     pub duplicate: DuplicateChoice,
+    /// From another system: when it was written, the system's own
+    /// identifier (`system|value`), and a GP practice code it gave that no
+    /// practice here has. Kept as given.
+    pub authored_on: Option<String>,
+    pub sender_identifier: Option<String>,
+    pub gp_practice_code_given: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -497,6 +503,17 @@ impl App {
             (ReferralRoute::SelfReferral, None) => {
                 "Enter your postcode or choose your GP practice, so we can send your referral to the right team"
             }
+            // Another system cannot be asked: name every way to route.
+            (ReferralRoute::Fhir, _) => {
+                "The referral cannot be routed to a team. Give any one of: the network it is for \
+                 (ServiceRequest.performer, with the network's ODS code), the person's GP practice \
+                 (Patient.generalPractitioner, with an ODS code known here), or a postcode a network \
+                 here covers (Patient.address.postalCode)"
+            }
+            (ReferralRoute::Api, _) => {
+                "The referral cannot be routed to a team. Give any one of: the network it is for, \
+                 the person's GP practice (an ODS code known here), or a postcode a network here covers"
+            }
             (_, Some(_)) => {
                 "No social prescribing team covers this postcode. Check it, or choose the person's GP practice"
             }
@@ -604,6 +621,9 @@ impl App {
             needs: referral_details.needs.clone(),
             reasons_as_written: referral_details.reasons_as_written.clone(),
             needs_coding: referral_details.needs_coding,
+            authored_on: submission.authored_on.clone(),
+            sender_identifier: submission.sender_identifier.clone(),
+            gp_practice_code_given: submission.gp_practice_code_given.clone(),
             details: free_text,
             referrer,
             code: code.code,

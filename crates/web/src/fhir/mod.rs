@@ -368,11 +368,26 @@ struct Received {
     /// The ServiceRequest's address, absolute.
     location: String,
     version: i64,
+    /// What the sender should know though the referral was taken.
+    warnings: Vec<Issue>,
 }
 
 impl Received {
-    fn respond(self, format: Format) -> Response {
-        let mut response = respond(self.status, format, &self.resource);
+    /// The ServiceRequest, or with `Prefer: return=OperationOutcome` the
+    /// warnings (FHIR's way to ask for them on a create).
+    fn respond(self, format: Format, headers: &HeaderMap) -> Response {
+        let outcome_preferred = headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split([',', ';']))
+            .any(|p| p.trim() == "return=OperationOutcome");
+        let body = if outcome_preferred {
+            resources::warnings(&self.warnings)
+        } else {
+            self.resource.clone()
+        };
+        let mut response = respond(self.status, format, &body);
         if let Ok(v) = HeaderValue::from_str(&self.location) {
             response.headers_mut().insert(header::LOCATION, v);
         }
@@ -394,13 +409,6 @@ async fn receive_referral(
     let needs = state.app.active_needs().await?;
     let code = state.app.clinical_code(CodePurpose::Referral).await?;
     let parsed = service_request::read(value, &needs, &code)?;
-    let gp_practice = organisation_by_ods(
-        state,
-        parsed.gp_practice_ods.as_deref(),
-        OrgKind::GpPractice,
-        "gp_practice",
-    )
-    .await?;
     let network = organisation_by_ods(
         state,
         parsed.performer_ods.as_deref(),
@@ -408,6 +416,39 @@ async fn receive_referral(
         "network",
     )
     .await?;
+    // A practice code no practice here has does not refuse the referral:
+    // it is kept as given, the referral is routed by the performer or the
+    // postcode, and the sender is warned.
+    let mut warnings = Vec::new();
+    let mut practice_code_given = None;
+    let gp_practice = match organisation_by_ods(
+        state,
+        parsed.gp_practice_ods.as_deref(),
+        OrgKind::GpPractice,
+        "gp_practice",
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(WebError::Invalid(_)) => {
+            let code = parsed.gp_practice_ods.clone().unwrap_or_default();
+            warnings.push(Issue {
+                code: "not-found",
+                diagnostics: format!(
+                    "No GP practice here has the ODS code {code:?}: it is kept as given, and the referral was routed {}",
+                    if network.is_some() {
+                        "to the network in ServiceRequest.performer"
+                    } else {
+                        "by the person's postcode"
+                    }
+                ),
+                expression: Some("Patient.generalPractitioner".into()),
+            });
+            practice_code_given = Some(code);
+            None
+        }
+        Err(other) => return Err(other.into()),
+    };
     let mut person = parsed.person;
     person.gp_practice = gp_practice.map(|id| id.to_string()).unwrap_or_default();
     let submission = Submission {
@@ -421,7 +462,10 @@ async fn receive_referral(
             ..parsed.referral
         },
         network,
-        idempotency_key: parsed.identifier,
+        idempotency_key: parsed.identifier.clone(),
+        authored_on: parsed.authored_on,
+        sender_identifier: parsed.identifier,
+        gp_practice_code_given: practice_code_given,
         ..Default::default()
     };
     let outcome = state
@@ -466,6 +510,7 @@ async fn receive_referral(
             referral.id
         ),
         version: referral.version,
+        warnings,
     })
 }
 
@@ -480,7 +525,7 @@ async fn create_service_request(
     let value = read_body(&headers, &body)?;
     Ok(receive_referral(&state, &client, &headers, &value)
         .await?
-        .respond(format))
+        .respond(format, &headers))
 }
 
 /// `POST /fhir`: a transaction Bundle holding the referral (its
@@ -550,6 +595,12 @@ async fn transaction(
                     "etag",
                     format::Node::str(format!("W/\"{}\"", received.version)),
                 ));
+                if !received.warnings.is_empty() {
+                    response.push((
+                        "outcome",
+                        format::Node::Resource(Box::new(resources::warnings(&received.warnings))),
+                    ));
+                }
             }
             let mut fields = Vec::new();
             if is_request {

@@ -174,10 +174,23 @@ pub fn service_request(
         .with("meta", meta(referral, Some(UK_CORE_SERVICE_REQUEST)))
         .with(
             "identifier",
-            Node::List(vec![identifier(
-                REFERENCE_SYSTEM,
-                referral.reference.as_str(),
-            )]),
+            Node::List(
+                std::iter::once(identifier(REFERENCE_SYSTEM, referral.reference.as_str()))
+                    // The sender's own identifier, as it sent it.
+                    .chain(
+                        referral
+                            .sender_identifier
+                            .as_deref()
+                            .and_then(|i| i.split_once('|'))
+                            .map(|(system, value)| {
+                                object(vec![
+                                    ("system", (!system.is_empty()).then(|| Node::str(system))),
+                                    ("value", s(value)),
+                                ])
+                            }),
+                    )
+                    .collect(),
+            ),
         )
         .with("status", Node::str(request_status(referral.status)))
         .with("intent", Node::str("order"))
@@ -199,7 +212,17 @@ pub fn service_request(
             )]),
         )
         .with("subject", patient_reference(person))
-        .with("authoredOn", Node::str(referral.received_at.to_rfc3339()))
+        // When the sender wrote it, as it said; else when it arrived (the
+        // Task's authoredOn is always that).
+        .with(
+            "authoredOn",
+            Node::str(
+                referral
+                    .authored_on
+                    .clone()
+                    .unwrap_or_else(|| referral.received_at.to_rfc3339()),
+            ),
+        )
         .with("requester", requester(referral, referrer_org))
         .with("performer", Node::List(vec![organisation_reference(pcn)]))
         .with("reasonCode", Node::List(reasons))
@@ -343,6 +366,27 @@ pub fn discharge_summary_output(referral: linkwork_domain::ReferralId) -> Node {
 }
 
 pub fn operation_outcome(issues: &[Issue]) -> Resource {
+    outcome("error", issues)
+}
+
+/// An OperationOutcome of warnings: what a request that succeeded should
+/// know (a code kept but not used).
+pub fn warnings(issues: &[Issue]) -> Resource {
+    if issues.is_empty() {
+        // An OperationOutcome holds at least one issue.
+        return outcome(
+            "information",
+            &[Issue {
+                code: "informational",
+                diagnostics: "The referral was received".into(),
+                expression: None,
+            }],
+        );
+    }
+    outcome("warning", issues)
+}
+
+fn outcome(severity: &'static str, issues: &[Issue]) -> Resource {
     Resource::new("OperationOutcome").with(
         "issue",
         Node::List(
@@ -350,7 +394,7 @@ pub fn operation_outcome(issues: &[Issue]) -> Resource {
                 .iter()
                 .map(|i| {
                     object(vec![
-                        ("severity", s("error")),
+                        ("severity", s(severity)),
                         ("code", s(i.code)),
                         ("diagnostics", s(i.diagnostics.clone())),
                         (

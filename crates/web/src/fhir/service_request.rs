@@ -36,6 +36,18 @@ pub struct Parsed {
     pub performer_ods: Option<String>,
     /// The sender's identifier for the referral, `system|value`.
     pub identifier: Option<String>,
+    /// `authoredOn`, as given (a FHIR dateTime).
+    pub authored_on: Option<String>,
+}
+
+/// Whether `raw` is a FHIR dateTime: a year, year-month, date, or a date
+/// and time with its zone.
+fn is_fhir_date_time(raw: &str) -> bool {
+    use chrono::{DateTime, NaiveDate};
+    DateTime::parse_from_rfc3339(raw).is_ok()
+        || NaiveDate::parse_from_str(raw, "%Y-%m-%d").is_ok()
+        || NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d").is_ok() && raw.len() == 7
+        || raw.len() == 4 && raw.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The values under `key`: FHIR JSON repeats in arrays; XML read into the
@@ -580,6 +592,19 @@ pub fn read(body: &Value, needs: &[Need], code: &ClinicalCode) -> Result<Parsed,
     let identifier = list(request, "identifier").into_iter().find_map(|i| {
         text(i, "value").map(|v| format!("{}|{v}", text(i, "system").unwrap_or_default()))
     });
+    let authored_on = match text(request, "authoredOn") {
+        Some(raw) if is_fhir_date_time(raw) => Some(raw.to_owned()),
+        Some(raw) => {
+            return Err(FhirError::invalid(
+                "value",
+                format!(
+                    "ServiceRequest.authoredOn must be a FHIR dateTime (2026-11-30T09:15:00Z, 2026-11-30 …), not {raw:?}"
+                ),
+                "ServiceRequest.authoredOn",
+            ));
+        }
+        None => None,
+    };
     let performer_ods = list(request, "performer")
         .into_iter()
         .find_map(|r| ods_code(r, &resolver));
@@ -600,6 +625,7 @@ pub fn read(body: &Value, needs: &[Need], code: &ClinicalCode) -> Result<Parsed,
         gp_practice_ods,
         performer_ods,
         identifier,
+        authored_on,
     })
 }
 
