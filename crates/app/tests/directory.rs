@@ -296,6 +296,132 @@ async fn broken_references_are_named_and_the_rest_import(app: App) {
     );
 }
 
+/// A canned feed: pages of services at `…/services?page=N`.
+struct Pages(Vec<serde_json::Value>);
+
+#[async_trait::async_trait]
+impl linkwork_app::directory_import::FeedClient for Pages {
+    async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
+        let page: usize = url
+            .split("page=")
+            .nth(1)
+            .and_then(|p| p.split('&').next())
+            .and_then(|p| p.parse().ok())
+            .ok_or("no page")?;
+        self.0
+            .get(page - 1)
+            .cloned()
+            .ok_or_else(|| "no such page".into())
+    }
+}
+
+/// What the profile requires but Linkwork tolerates is said as a warning,
+/// and nothing the profile defines is dropped on the way through.
+async fn feeds_are_warned_about_and_nothing_defined_is_dropped(app: App) {
+    let page = r#"{"total_items": 5, "total_pages": 3, "page_number": 1, "size": 2,
+        "first_page": true, "last_page": true, "empty": false, "contents": [
+        {"id": "1a000000-0000-4000-8000-000000000001", "name": "Counselling", "status": "active",
+         "last_modified": "2023-03-15T10:30:45.123Z",
+         "attributes": [{"id": "2a000000-0000-4000-8000-000000000001",
+                         "taxonomy_term": {"id": "3a000000-0000-4000-8000-000000000001", "name": "Talking"}}],
+         "service_at_locations": [{"id": "4a000000-0000-4000-8000-000000000001",
+            "location": {"id": "5a000000-0000-4000-8000-000000000001", "location_type": "physical",
+                "accessibility": [{"id": "6a000000-0000-4000-8000-000000000001",
+                    "description": "Ramp", "accessibility": "Wheelchair access is possible on all levels."}]}}]},
+        {"id": "7a000000-0000-4000-8000-000000000001", "name": "Choir", "status": "active",
+         "organization": {"id": "8a000000-0000-4000-8000-000000000001", "name": "Singers"}}
+    ]}"#;
+    let summary = import(&app, page, ImportOptions::default()).await;
+    assert!(summary.rejected.is_empty(), "{:?}", summary.rejected);
+    let warnings: Vec<(&str, &str)> = summary
+        .warnings
+        .iter()
+        .map(|w| (w.position.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![
+            (
+                "item 1",
+                "attributes[0].taxonomy_term: the taxonomy term 3a000000-0000-4000-8000-000000000001 has no description, which the profile requires"
+            ),
+            (
+                "item 2",
+                "organization: the organization 8a000000-0000-4000-8000-000000000001 has no description, which the profile requires"
+            ),
+        ],
+        "counts that agree say nothing, and one page of three is not checked against the whole feed"
+    );
+    let stored = app
+        .store
+        .service("1a000000-0000-4000-8000-000000000001".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.service_at_locations[0].location.accessibility[0]
+            .accessibility
+            .as_deref(),
+        Some("Wheelchair access is possible on all levels.")
+    );
+    assert_eq!(
+        serde_json::to_value(stored.last_modified.unwrap()).unwrap(),
+        "2023-03-15T10:30:45.123Z",
+        "milliseconds kept"
+    );
+
+    // The only page of a file, and a feed walked whole, are checked
+    // against their totals.
+    let only = r#"{"total_items": 3, "total_pages": 1, "size": 10, "contents": [
+        {"id": "9a000000-0000-4000-8000-000000000001", "name": "Walks", "status": "active"}]}"#;
+    let summary = import(&app, only, ImportOptions::default()).await;
+    assert_eq!(
+        summary
+            .warnings
+            .iter()
+            .map(|w| w.message.as_str())
+            .collect::<Vec<_>>(),
+        ["total_items is 3, but the feed holds 1"]
+    );
+    let service = |n: u8| {
+        serde_json::json!({"id": format!("9b000000-0000-4000-8000-00000000000{n}"),
+        "name": format!("Club {n}"), "status": "active", "schedules": []})
+    };
+    let feed = Pages(vec![
+        serde_json::json!({"total_items": 4, "total_pages": 3, "size": 1, "last_page": false,
+            "contents": [service(1), service(2)]}),
+        serde_json::json!({"total_items": 4, "total_pages": 3, "size": 1, "last_page": true,
+            "contents": [service(3)]}),
+    ]);
+    let summary = app
+        .import_directory(
+            ImportSource::Feed {
+                url: "https://feed.example/api",
+                client: &feed,
+            },
+            ImportOptions::default(),
+            &quiet(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(summary.counts.services_created, 3);
+    let messages: Vec<&str> = summary
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "page 1: a page holds 2 items but says its size is 1",
+            "page 1: total_pages is 3, but 4 items at 1 a page make 4",
+            "page 2: total_pages is 3, but 4 items at 1 a page make 4",
+            "total_items is 4, but the feed holds 3",
+            "total_pages is 3, but the feed has 2",
+        ]
+    );
+}
+
 async fn unreadable_files_change_nothing(app: App) {
     let before = app.store.service_count().await.unwrap();
     let err = app
@@ -422,6 +548,7 @@ both!(
     the_profile_s_examples_import_and_reimport_without_duplicates,
     broken_records_are_listed_and_the_rest_import,
     broken_references_are_named_and_the_rest_import,
+    feeds_are_warned_about_and_nothing_defined_is_dropped,
     unreadable_files_change_nothing,
     search_finds_imported_services_and_follows_changes,
     saving_an_untouched_edit_form_changes_nothing

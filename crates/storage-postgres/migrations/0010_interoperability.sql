@@ -18,3 +18,6 @@ ALTER TABLE referrals ADD COLUMN needs_coding BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE referrals ADD COLUMN authored_on TEXT;
 ALTER TABLE referrals ADD COLUMN sender_identifier TEXT;
 ALTER TABLE referrals ADD COLUMN gp_practice_code_given TEXT;
+
+-- ORUK accessibility's own free-text statement, which was dropped.
+ALTER TABLE dir_accessibility ADD COLUMN accessibility TEXT;

@@ -298,7 +298,8 @@ async fn write_services(conn: &mut Connection, services: &[&Service]) -> Storage
                 .push_bind(a.id)
                 .push_bind(a.description.as_deref())
                 .push_bind(a.details.as_deref())
-                .push_bind(a.url.as_deref());
+                .push_bind(a.url.as_deref())
+                .push_bind(a.accessibility.as_deref());
         },
     )
     .await

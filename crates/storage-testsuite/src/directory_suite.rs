@@ -50,12 +50,14 @@ pub fn rich_service(org: &Organization) -> Service {
                 description: Some("Step-free access and a ramp".into()),
                 details: None,
                 url: None,
+                accessibility: Some("Wheelchair access is possible on all levels.".into()),
             },
             Accessibility {
                 id: id(),
                 description: Some("Hearing loop".into()),
                 details: Some("At reception".into()),
                 url: None,
+                accessibility: None,
             },
         ],
     };

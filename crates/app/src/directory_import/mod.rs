@@ -109,6 +109,7 @@ impl App {
         progress: &dyn Progress,
     ) -> AppResult<DirectoryImportSummary> {
         let mut rejected_early = Vec::new();
+        let mut page_notes = Vec::new();
         let (name, raws) = match source {
             ImportSource::Json { name, text } => {
                 let value: Value = serde_json::from_str(text).map_err(|e| {
@@ -116,7 +117,9 @@ impl App {
                         "{name} is not valid JSON: {e}; nothing was imported"
                     ))
                 })?;
-                (name.to_owned(), records::from_document(value)?)
+                let (raws, notes) = records::from_document(value)?;
+                page_notes = notes;
+                (name.to_owned(), raws)
             }
             ImportSource::CsvPackage(folder) => {
                 let (raws, orphans) = csv_package::read(folder)?;
@@ -124,11 +127,20 @@ impl App {
                 (folder.display().to_string(), raws)
             }
             ImportSource::Feed { url, client } => {
-                (url.to_owned(), feed::walk(url, client, progress).await?)
+                let (raws, notes) = feed::walk(url, client, progress).await?;
+                page_notes = notes;
+                (url.to_owned(), raws)
             }
         };
         let mut summary = DirectoryImportSummary {
             rejected: rejected_early,
+            warnings: page_notes
+                .into_iter()
+                .map(|message| Warning {
+                    position: "the page counts".into(),
+                    message,
+                })
+                .collect(),
             ..Default::default()
         };
         // Rejections are found in several passes; each keeps its record's
