@@ -227,8 +227,15 @@ async fn broken_references_are_named_and_the_rest_import(app: App) {
          "attributes": [{"id": "6a000000-0000-4000-8000-000000000003",
                          "taxonomy_term_id": "7c000000-0000-4000-8000-000000000001"}]},
         {"id": "5f0c7a4e-1b2d-4c3e-9f10-000000000009", "name": "Leans on that org", "status": "active",
-         "organization_id": "0d0d0d0d-0000-4000-8000-000000000001"}
-    ]"#;
+         "organization_id": "0d0d0d0d-0000-4000-8000-000000000001"},
+        {"id": "5f0c7a4e-1b2d-4c3e-9f10-000000000010", "name": "Names one of Linkwork's needs", "status": "active",
+         "attributes": [{"id": "6a000000-0000-4000-8000-000000000004", "taxonomy_term_id": "NEED"}]}
+    ]"#
+    .replace(
+        "NEED",
+        &linkwork_domain::directory::needs::terms()[0].id.to_string(),
+    );
+    let feed = feed.as_str();
     let strict = app
         .import_directory(
             ImportSource::Json {
@@ -279,8 +286,8 @@ async fn broken_references_are_named_and_the_rest_import(app: App) {
             ),
         ]
     );
-    assert_eq!(summary.counts.services_created, 3);
-    assert_eq!(app.store.service_count().await.unwrap(), 3);
+    assert_eq!(summary.counts.services_created, 4);
+    assert_eq!(app.store.service_count().await.unwrap(), 4);
     let further = app
         .store
         .service("5f0c7a4e-1b2d-4c3e-9f10-000000000004".parse().unwrap())

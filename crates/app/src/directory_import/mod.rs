@@ -202,6 +202,10 @@ impl App {
                 Err(reason) => rejected.push((record, Rejection { position, reason })),
             }
         }
+        // Services may name Linkwork's own need terms, installed when an
+        // instance starts; a first import into a new database must find
+        // them too.
+        self.ensure_need_taxonomy().await?;
         let (items, broken) = references::check(self.store.as_ref(), checked).await?;
         rejected.extend(broken);
         rejected.sort_by_key(|(record, _)| *record);
