@@ -313,6 +313,7 @@ impl App {
                     id: Uuid::new_v4(),
                     number,
                     description: None,
+                    contact_id: None,
                 }),
             },
             None => {

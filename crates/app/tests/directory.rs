@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use linkwork_app::directory_import::{ImportSource, Progress};
+use linkwork_app::directory_import::{
+    DirectoryImportSummary, ImportOptions, ImportSource, Progress,
+};
 use linkwork_app::settings::PasswordHashing;
 use linkwork_app::{App, AppError, Settings};
 use linkwork_search::Query;
@@ -38,8 +40,12 @@ async fn import_file(
     name: &str,
 ) -> Result<linkwork_app::directory_import::DirectoryImportSummary, AppError> {
     let text = std::fs::read_to_string(examples().join(name)).unwrap();
-    app.import_directory(ImportSource::Json { name, text: &text }, &quiet())
-        .await
+    app.import_directory(
+        ImportSource::Json { name, text: &text },
+        ImportOptions::default(),
+        &quiet(),
+    )
+    .await
 }
 
 async fn the_profile_s_examples_import_and_reimport_without_duplicates(app: App) {
@@ -86,7 +92,11 @@ async fn the_profile_s_examples_import_and_reimport_without_duplicates(app: App)
     );
 
     let csv = app
-        .import_directory(ImportSource::CsvPackage(&examples().join("csv")), &quiet())
+        .import_directory(
+            ImportSource::CsvPackage(&examples().join("csv")),
+            ImportOptions::default(),
+            &quiet(),
+        )
         .await
         .unwrap();
     assert!(csv.rejected.is_empty(), "{:?}", csv.rejected);
@@ -97,9 +107,13 @@ async fn the_profile_s_examples_import_and_reimport_without_duplicates(app: App)
     for file in files {
         import_file(&app, file).await.unwrap();
     }
-    app.import_directory(ImportSource::CsvPackage(&examples().join("csv")), &quiet())
-        .await
-        .unwrap();
+    app.import_directory(
+        ImportSource::CsvPackage(&examples().join("csv")),
+        ImportOptions::default(),
+        &quiet(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         app.store.service_count().await.unwrap(),
         services,
@@ -123,6 +137,7 @@ async fn broken_records_are_listed_and_the_rest_import(app: App) {
                 name: "mixed.json",
                 text,
             },
+            ImportOptions::default(),
             &quiet(),
         )
         .await
@@ -154,6 +169,266 @@ async fn broken_records_are_listed_and_the_rest_import(app: App) {
     assert_eq!(app.store.service_count().await.unwrap(), 2);
 }
 
+async fn import(app: &App, text: &str, options: ImportOptions) -> DirectoryImportSummary {
+    app.import_directory(
+        ImportSource::Json {
+            name: "feed.json",
+            text,
+        },
+        options,
+        &quiet(),
+    )
+    .await
+    .unwrap()
+}
+
+/// The issue's reproduction, and every other kind of reference a service
+/// makes: each broken one is named with its record's position and field,
+/// and the rest import.
+async fn broken_references_are_named_and_the_rest_import(app: App) {
+    import(
+        &app,
+        r#"{"id": "0a0a0a0a-0000-4000-8000-000000000001", "name": "Stored Org",
+            "description": "", "website": "https://stored.example"}"#,
+        ImportOptions::default(),
+    )
+    .await;
+    let feed = r#"[
+        {"id": "5f0c7a4e-1b2d-4c3e-9f10-bbbbbbbbbbbb", "name": "Good", "status": "active"},
+        {"id": "5f0c7a4e-1b2d-4c3e-9f10-aaaaaaaaaaaa", "name": "X", "status": "active",
+         "organization_id": "0b0b0b0b-0000-4000-8000-000000000001"},
+        {"id": "5f0c7a4e-1b2d-4c3e-9f10-000000000003", "name": "Names the stored org", "status": "active",
+         "organization_id": "0a0a0a0a-0000-4000-8000-000000000001"},
+        {"id": "5f0c7a4e-1b2d-4c3e-9f10-000000000004", "name": "Names an org further on", "status": "active",
+         "organization_id": "0c0c0c0c-0000-4000-8000-000000000001",
+         "attributes": [{"id": "6a000000-0000-4000-8000-000000000001",
+                         "taxonomy_term_id": "7a000000-0000-4000-8000-000000000001"}],
+         "contacts": [{"id": "8a000000-0000-4000-8000-000000000001", "name": "Sam"}],
+         "phones": [{"id": "9a000000-0000-4000-8000-000000000001", "number": "01632 960123",
+                     "contact_id": "8a000000-0000-4000-8000-000000000001"}]},
+        {"id": "0c0c0c0c-0000-4000-8000-000000000001", "name": "Org in the feed",
+         "description": "", "website": "https://feed.example"},
+        {"id": "7a000000-0000-4000-8000-000000000001", "name": "Gardening", "description": "",
+         "parent_id": null},
+        {"id": "5f0c7a4e-1b2d-4c3e-9f10-000000000007", "name": "Everything broken", "status": "active",
+         "attributes": [{"id": "6a000000-0000-4000-8000-000000000002",
+                         "taxonomy_term_id": "7b000000-0000-4000-8000-000000000001"}],
+         "service_at_locations": [{"id": "5a000000-0000-4000-8000-000000000001",
+                                   "location_id": "4b000000-0000-4000-8000-000000000001",
+                                   "location": {"id": "4a000000-0000-4000-8000-000000000001",
+                                                "location_type": "virtual"}}],
+         "schedules": [{"id": "3a000000-0000-4000-8000-000000000001", "freq": "WEEKLY", "byday": "MO",
+                        "service_at_location_id": "5b000000-0000-4000-8000-000000000001"}],
+         "phones": [{"id": "9b000000-0000-4000-8000-000000000001", "number": "01632 960124",
+                     "contact_id": "8b000000-0000-4000-8000-000000000001"}]},
+        {"id": "5f0c7a4e-1b2d-4c3e-9f10-000000000008", "name": "Carries an org", "status": "active",
+         "organization": {"id": "0d0d0d0d-0000-4000-8000-000000000001", "name": "Nested Org", "description": ""},
+         "organization_id": "0d0d0d0d-0000-4000-8000-000000000001",
+         "attributes": [{"id": "6a000000-0000-4000-8000-000000000003",
+                         "taxonomy_term_id": "7c000000-0000-4000-8000-000000000001"}]},
+        {"id": "5f0c7a4e-1b2d-4c3e-9f10-000000000009", "name": "Leans on that org", "status": "active",
+         "organization_id": "0d0d0d0d-0000-4000-8000-000000000001"},
+        {"id": "5f0c7a4e-1b2d-4c3e-9f10-000000000010", "name": "Names one of Linkwork's needs", "status": "active",
+         "attributes": [{"id": "6a000000-0000-4000-8000-000000000004", "taxonomy_term_id": "NEED"}]}
+    ]"#
+    .replace(
+        "NEED",
+        &linkwork_domain::directory::needs::terms()[0].id.to_string(),
+    );
+    let feed = feed.as_str();
+    let strict = app
+        .import_directory(
+            ImportSource::Json {
+                name: "feed.json",
+                text: feed,
+            },
+            ImportOptions { strict: true },
+            &quiet(),
+        )
+        .await
+        .unwrap();
+    assert!(strict.refused);
+    assert_eq!(strict.rejected.len(), 4);
+    assert_eq!(
+        app.store.service_count().await.unwrap(),
+        0,
+        "a strict import with rejections writes nothing"
+    );
+
+    let summary = import(&app, feed, ImportOptions::default()).await;
+    assert!(!summary.refused);
+    let rejected: Vec<(&str, &str)> = summary
+        .rejected
+        .iter()
+        .map(|r| (r.position.as_str(), r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![
+            (
+                "item 2",
+                "organization_id 0b0b0b0b-0000-4000-8000-000000000001 names an organization that is neither in this import nor in the directory"
+            ),
+            (
+                "item 7",
+                "attributes[0].taxonomy_term_id 7b000000-0000-4000-8000-000000000001 names a taxonomy term that is neither in this import nor in the directory; \
+                 service_at_locations[0].location_id 4b000000-0000-4000-8000-000000000001 is not the id of the location given with it (4a000000-0000-4000-8000-000000000001); \
+                 schedules[0].service_at_location_id 5b000000-0000-4000-8000-000000000001 names none of this service's service_at_locations; \
+                 phones[0].contact_id 8b000000-0000-4000-8000-000000000001 names none of this service's contacts"
+            ),
+            (
+                "item 8",
+                "attributes[0].taxonomy_term_id 7c000000-0000-4000-8000-000000000001 names a taxonomy term that is neither in this import nor in the directory"
+            ),
+            (
+                "item 9",
+                "organization_id 0d0d0d0d-0000-4000-8000-000000000001 names an organization that is neither in this import nor in the directory"
+            ),
+        ]
+    );
+    assert_eq!(summary.counts.services_created, 4);
+    assert_eq!(app.store.service_count().await.unwrap(), 4);
+    let further = app
+        .store
+        .service("5f0c7a4e-1b2d-4c3e-9f10-000000000004".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(further.organization.unwrap().name, "Org in the feed");
+    assert!(further.phones.is_empty(), "the contact's phone moved to it");
+    assert_eq!(further.contacts[0].phones[0].number, "01632 960123");
+    assert_eq!(
+        further.attributes[0].taxonomy_term.as_ref().unwrap().name,
+        "Gardening"
+    );
+}
+
+/// A canned feed: pages of services at `…/services?page=N`.
+struct Pages(Vec<serde_json::Value>);
+
+#[async_trait::async_trait]
+impl linkwork_app::directory_import::FeedClient for Pages {
+    async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
+        let page: usize = url
+            .split("page=")
+            .nth(1)
+            .and_then(|p| p.split('&').next())
+            .and_then(|p| p.parse().ok())
+            .ok_or("no page")?;
+        self.0
+            .get(page - 1)
+            .cloned()
+            .ok_or_else(|| "no such page".into())
+    }
+}
+
+/// What the profile requires but Linkwork tolerates is said as a warning,
+/// and nothing the profile defines is dropped on the way through.
+async fn feeds_are_warned_about_and_nothing_defined_is_dropped(app: App) {
+    let page = r#"{"total_items": 5, "total_pages": 3, "page_number": 1, "size": 2,
+        "first_page": true, "last_page": true, "empty": false, "contents": [
+        {"id": "1a000000-0000-4000-8000-000000000001", "name": "Counselling", "status": "active",
+         "last_modified": "2023-03-15T10:30:45.123Z",
+         "attributes": [{"id": "2a000000-0000-4000-8000-000000000001",
+                         "taxonomy_term": {"id": "3a000000-0000-4000-8000-000000000001", "name": "Talking"}}],
+         "service_at_locations": [{"id": "4a000000-0000-4000-8000-000000000001",
+            "location": {"id": "5a000000-0000-4000-8000-000000000001", "location_type": "physical",
+                "accessibility": [{"id": "6a000000-0000-4000-8000-000000000001",
+                    "description": "Ramp", "accessibility": "Wheelchair access is possible on all levels."}]}}]},
+        {"id": "7a000000-0000-4000-8000-000000000001", "name": "Choir", "status": "active",
+         "organization": {"id": "8a000000-0000-4000-8000-000000000001", "name": "Singers"}}
+    ]}"#;
+    let summary = import(&app, page, ImportOptions::default()).await;
+    assert!(summary.rejected.is_empty(), "{:?}", summary.rejected);
+    let warnings: Vec<(&str, &str)> = summary
+        .warnings
+        .iter()
+        .map(|w| (w.position.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![
+            (
+                "item 1",
+                "attributes[0].taxonomy_term: the taxonomy term 3a000000-0000-4000-8000-000000000001 has no description, which the profile requires"
+            ),
+            (
+                "item 2",
+                "organization: the organization 8a000000-0000-4000-8000-000000000001 has no description, which the profile requires"
+            ),
+        ],
+        "counts that agree say nothing, and one page of three is not checked against the whole feed"
+    );
+    let stored = app
+        .store
+        .service("1a000000-0000-4000-8000-000000000001".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.service_at_locations[0].location.accessibility[0]
+            .accessibility
+            .as_deref(),
+        Some("Wheelchair access is possible on all levels.")
+    );
+    assert_eq!(
+        serde_json::to_value(stored.last_modified.unwrap()).unwrap(),
+        "2023-03-15T10:30:45.123Z",
+        "milliseconds kept"
+    );
+
+    // The only page of a file, and a feed walked whole, are checked
+    // against their totals.
+    let only = r#"{"total_items": 3, "total_pages": 1, "size": 10, "contents": [
+        {"id": "9a000000-0000-4000-8000-000000000001", "name": "Walks", "status": "active"}]}"#;
+    let summary = import(&app, only, ImportOptions::default()).await;
+    assert_eq!(
+        summary
+            .warnings
+            .iter()
+            .map(|w| w.message.as_str())
+            .collect::<Vec<_>>(),
+        ["total_items is 3, but the feed holds 1"]
+    );
+    let service = |n: u8| {
+        serde_json::json!({"id": format!("9b000000-0000-4000-8000-00000000000{n}"),
+        "name": format!("Club {n}"), "status": "active", "schedules": []})
+    };
+    let feed = Pages(vec![
+        serde_json::json!({"total_items": 4, "total_pages": 3, "size": 1, "last_page": false,
+            "contents": [service(1), service(2)]}),
+        serde_json::json!({"total_items": 4, "total_pages": 3, "size": 1, "last_page": true,
+            "contents": [service(3)]}),
+    ]);
+    let summary = app
+        .import_directory(
+            ImportSource::Feed {
+                url: "https://feed.example/api",
+                client: &feed,
+            },
+            ImportOptions::default(),
+            &quiet(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(summary.counts.services_created, 3);
+    let messages: Vec<&str> = summary
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "page 1: a page holds 2 items but says its size is 1",
+            "page 1: total_pages is 3, but 4 items at 1 a page make 4",
+            "page 2: total_pages is 3, but 4 items at 1 a page make 4",
+            "total_items is 4, but the feed holds 3",
+            "total_pages is 3, but the feed has 2",
+        ]
+    );
+}
+
 async fn unreadable_files_change_nothing(app: App) {
     let before = app.store.service_count().await.unwrap();
     let err = app
@@ -162,6 +437,7 @@ async fn unreadable_files_change_nothing(app: App) {
                 name: "broken.json",
                 text: "[{\"id\": \"x\", ",
             },
+            ImportOptions::default(),
             &quiet(),
         )
         .await
@@ -171,7 +447,11 @@ async fn unreadable_files_change_nothing(app: App) {
         "{err}"
     );
     let err = app
-        .import_directory(ImportSource::CsvPackage(&examples().join("nope")), &quiet())
+        .import_directory(
+            ImportSource::CsvPackage(&examples().join("nope")),
+            ImportOptions::default(),
+            &quiet(),
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("is not a folder"), "{err}");
@@ -274,6 +554,8 @@ macro_rules! both {
 both!(
     the_profile_s_examples_import_and_reimport_without_duplicates,
     broken_records_are_listed_and_the_rest_import,
+    broken_references_are_named_and_the_rest_import,
+    feeds_are_warned_about_and_nothing_defined_is_dropped,
     unreadable_files_change_nothing,
     search_finds_imported_services_and_follows_changes,
     saving_an_untouched_edit_form_changes_nothing

@@ -169,6 +169,10 @@ pub enum ImportCommand {
     Directory {
         /// A .json file, a folder of CSV files, or an http(s):// feed address.
         source: String,
+        /// Import nothing if any record is rejected (the rejections are
+        /// still listed).
+        #[arg(long)]
+        strict: bool,
     },
     /// Load a National Statistics Postcode Lookup (NSPL) CSV: each
     /// postcode's location, LSOA and deprivation rank, for distance search

@@ -5,7 +5,7 @@ use std::fs::File;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use linkwork_app::App;
-use linkwork_app::directory_import::{FeedClient, ImportSource, Stage};
+use linkwork_app::directory_import::{FeedClient, ImportOptions, ImportSource, Stage};
 use linkwork_app::postcode_import::Rejection;
 use linkwork_domain::postcode::ImdEdition;
 
@@ -16,7 +16,7 @@ const REJECTIONS_SHOWN: usize = 50;
 
 pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
     match command {
-        ImportCommand::Directory { source } => directory(app, &source).await,
+        ImportCommand::Directory { source, strict } => directory(app, &source, strict).await,
         ImportCommand::Postcodes { file, imd_edition } => {
             let edition = match imd_edition {
                 ImdEditionArg::Iod2019 => ImdEdition::Iod2019,
@@ -39,7 +39,7 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
     }
 }
 
-async fn directory(app: &App, source: &str) -> anyhow::Result<()> {
+async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(
@@ -84,10 +84,19 @@ async fn directory(app: &App, source: &str) -> anyhow::Result<()> {
             text: &text,
         }
     };
-    let summary = app.import_directory(import_source, &progress).await;
+    let summary = app
+        .import_directory(import_source, ImportOptions { strict }, &progress)
+        .await;
     bar.finish_and_clear();
     let summary = summary?;
     let c = summary.counts;
+    if summary.refused {
+        list_rejected(&summary.rejected);
+        anyhow::bail!(
+            "{} records of {source} were rejected; with --strict nothing was imported",
+            summary.rejected.len()
+        );
+    }
     println!(
         "Imported from {source}: {} services new, {} updated, {} rejected; {} organisations, {} taxonomies, {} taxonomy terms.",
         c.services_created,
@@ -97,15 +106,7 @@ async fn directory(app: &App, source: &str) -> anyhow::Result<()> {
         c.taxonomies,
         c.taxonomy_terms
     );
-    if !summary.rejected.is_empty() {
-        println!("Rejected:");
-        for r in summary.rejected.iter().take(REJECTIONS_SHOWN) {
-            println!("  {}: {}", r.position, r.reason);
-        }
-        if summary.rejected.len() > REJECTIONS_SHOWN {
-            println!("  … and {} more", summary.rejected.len() - REJECTIONS_SHOWN);
-        }
-    }
+    list_rejected(&summary.rejected);
     if !summary.warnings.is_empty() {
         println!("Warnings ({}):", summary.warnings.len());
         for w in summary.warnings.iter().take(REJECTIONS_SHOWN) {
@@ -116,6 +117,19 @@ async fn directory(app: &App, source: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn list_rejected(rejected: &[linkwork_app::directory_import::Rejection]) {
+    if rejected.is_empty() {
+        return;
+    }
+    println!("Rejected:");
+    for r in rejected.iter().take(REJECTIONS_SHOWN) {
+        println!("  {}: {}", r.position, r.reason);
+    }
+    if rejected.len() > REJECTIONS_SHOWN {
+        println!("  … and {} more", rejected.len() - REJECTIONS_SHOWN);
+    }
 }
 
 /// Fetches feed pages over HTTP(S).

@@ -547,6 +547,57 @@ fn postcodes_import_with_rejections_listed_and_bad_files_change_nothing() {
 }
 
 #[test]
+fn a_service_naming_an_unknown_organisation_is_rejected_and_the_rest_import() {
+    let dir = temp_dir("references");
+    std::fs::create_dir_all(&dir).unwrap();
+    let feed = dir.join("f.json");
+    // The issue's reproduction.
+    std::fs::write(
+        &feed,
+        r#"[{"id":"5f0c7a4e-1b2d-4c3e-9f10-bbbbbbbbbbbb","name":"Good","status":"active"},{"id":"5f0c7a4e-1b2d-4c3e-9f10-aaaaaaaaaaaa","name":"X","status":"active","organization_id":"0b0b0b0b-0000-4000-8000-000000000001"}]"#,
+    )
+    .unwrap();
+    let strict = run(
+        &mut linkwork(
+            &dir,
+            &["import", "directory", feed.to_str().unwrap(), "--strict"],
+        ),
+        "",
+    );
+    assert!(!strict.status.success());
+    assert!(
+        text(&strict.stderr).contains("1 records of")
+            && text(&strict.stderr).contains("with --strict nothing was imported"),
+        "{}",
+        text(&strict.stderr)
+    );
+    assert!(
+        text(&strict.stdout).contains(
+            "item 2: organization_id 0b0b0b0b-0000-4000-8000-000000000001 names an organization"
+        ),
+        "{}",
+        text(&strict.stdout)
+    );
+    let out = run(
+        &mut linkwork(&dir, &["import", "directory", feed.to_str().unwrap()]),
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("1 services new, 0 updated, 1 rejected"),
+        "the strict run wrote nothing, this one the good service: {stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "item 2: organization_id 0b0b0b0b-0000-4000-8000-000000000001 names an organization that is neither in this import nor in the directory"
+        ),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn directory_import_reports_and_a_killed_import_changes_nothing() {
     let dir = temp_dir("directory");
     std::fs::create_dir_all(&dir).unwrap();

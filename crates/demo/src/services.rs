@@ -678,6 +678,7 @@ pub fn generate(count: usize, providers: &[Organization], places: &[Place]) -> V
                     id: ids::uuid(&mut rng),
                     number: phone,
                     description: None,
+                    contact_id: None,
                 }],
                 attributes: vec![Attribute {
                     id: ids::uuid(&mut rng),

@@ -337,6 +337,18 @@ pub struct Referral {
     pub urgency: Urgency,
     /// Need codes, in the order given.
     pub needs: Vec<String>,
+    /// The reasons as the sending system wrote them, one a line.
+    pub reasons_as_written: Option<String>,
+    /// Some reasons arrived as words only: the team is to code the needs.
+    pub needs_coding: bool,
+    /// When the sender wrote the referral (FHIR `authoredOn`), as given;
+    /// `received_at` is when it arrived.
+    pub authored_on: Option<String>,
+    /// The sending system's own identifier for it, `system|value`.
+    pub sender_identifier: Option<String>,
+    /// A GP practice ODS code the sender gave that no practice here has,
+    /// kept as given (the referral was routed another way).
+    pub gp_practice_code_given: Option<String>,
     /// What the referrer wrote.
     pub details: Option<String>,
     pub referrer: Referrer,
@@ -347,6 +359,9 @@ pub struct Referral {
     /// Makes a repeated submission (a double click, a resend) find this
     /// referral instead of creating another.
     pub idempotency_key: Option<String>,
+    /// Who the submission was for and why, digested, so a resend with the
+    /// same key can be told from a different referral reusing it.
+    pub submission_digest: Option<String>,
     pub received_at: Timestamp,
     pub accepted_at: Option<Timestamp>,
     pub first_contact_at: Option<Timestamp>,
@@ -995,6 +1010,12 @@ impl Referral {
 #[derive(Debug, Clone, Default)]
 pub struct ReferralInput {
     pub needs: Vec<String>,
+    /// The reasons as another system wrote them (FHIR `reasonCode` text),
+    /// one each, kept word for word.
+    pub reasons_as_written: Vec<String>,
+    /// Some reasons are words no need was found for: the team codes the
+    /// referral's needs at triage, so it may arrive with none.
+    pub needs_coding: bool,
     pub details: String,
     pub urgency: String,
     pub consent_referral: bool,
@@ -1010,6 +1031,9 @@ pub struct ReferralInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferralDetails {
     pub needs: Vec<String>,
+    /// The reasons as written, one a line.
+    pub reasons_as_written: Option<String>,
+    pub needs_coding: bool,
     pub details: Option<String>,
     pub urgency: Urgency,
     pub consent_contact: bool,
@@ -1040,7 +1064,19 @@ impl ReferralInput {
                 ),
             }
         }
-        if self.needs.is_empty() {
+        let mut written = Vec::new();
+        for reason in &self.reasons_as_written {
+            written.extend(text_field(
+                &mut e,
+                "reasons",
+                reason,
+                Layout::Lines,
+                1000,
+                "Each reason",
+            ));
+        }
+        let needs_coding = self.needs_coding && !written.is_empty();
+        if self.needs.is_empty() && !needs_coding {
             e.add(
                 "needs",
                 match route {
@@ -1137,6 +1173,8 @@ impl ReferralInput {
         e.into_result(())?;
         Ok(ReferralDetails {
             needs: chosen,
+            reasons_as_written: (!written.is_empty()).then(|| written.join("\n")),
+            needs_coding,
             details,
             urgency: urgency.expect("validated"),
             consent_contact: consent_contact.expect("validated"),
@@ -1168,6 +1206,12 @@ mod tests {
             referrer: Referrer::default(),
             code: "871731000000106".into(),
             idempotency_key: None,
+            submission_digest: None,
+            reasons_as_written: None,
+            needs_coding: false,
+            authored_on: None,
+            sender_identifier: None,
+            gp_practice_code_given: None,
             received_at: at,
             accepted_at: None,
             first_contact_at: None,
@@ -1488,5 +1532,37 @@ mod tests {
         .validate(ReferralRoute::SelfReferral, &needs())
         .unwrap_err();
         assert!(unknown.for_field("needs").unwrap().contains("astrology"));
+    }
+
+    #[test]
+    fn reasons_in_words_stand_in_for_needs_until_coded() {
+        let words = |reasons: &[&str], needs_coding| ReferralInput {
+            reasons_as_written: reasons.iter().map(|r| (*r).to_owned()).collect(),
+            needs_coding,
+            consent_referral: true,
+            consent_contact: "yes".into(),
+            referrer_name: "Dr Evans".into(),
+            ..Default::default()
+        };
+        let checked = words(
+            &["Lonely since husband died;  stopped going out", "Bereaved"],
+            true,
+        )
+        .validate(ReferralRoute::Fhir, &needs())
+        .unwrap();
+        assert!(checked.needs.is_empty() && checked.needs_coding);
+        assert_eq!(
+            checked.reasons_as_written.as_deref(),
+            Some("Lonely since husband died;  stopped going out\nBereaved")
+        );
+        // Words that are not to be coded, or no words at all, are no reason.
+        for input in [words(&["Bereaved"], false), words(&[" "], true)] {
+            let errors = input.validate(ReferralRoute::Fhir, &needs()).unwrap_err();
+            assert!(errors.for_field("needs").is_some());
+        }
+        let hidden = words(&["Lonely\u{202E}"], true)
+            .validate(ReferralRoute::Fhir, &needs())
+            .unwrap_err();
+        assert!(hidden.for_field("reasons").is_some());
     }
 }

@@ -6,7 +6,8 @@ use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::directory::*;
 use linkwork_domain::time::now;
 use linkwork_storage::{
-    DirectoryChange, DirectoryItem, DirectoryStore, ImportCounts, StorageError, StorageResult,
+    DirectoryChange, DirectoryItem, DirectoryRecord, DirectoryStore, ImportCounts, StorageError,
+    StorageResult,
 };
 use linkwork_storage_sql::batch::last_of_each;
 use linkwork_storage_sql::directory::{columns as col, *};
@@ -297,7 +298,8 @@ async fn write_services(conn: &mut Connection, services: &[&Service]) -> Storage
                 .push_bind(a.id)
                 .push_bind(a.description.as_deref())
                 .push_bind(a.details.as_deref())
-                .push_bind(a.url.as_deref());
+                .push_bind(a.url.as_deref())
+                .push_bind(a.accessibility.as_deref());
         },
     )
     .await
@@ -702,6 +704,29 @@ impl DirectoryStore for Store {
         }
         tx.commit().await.map_err(backend)?;
         Ok(counts)
+    }
+
+    async fn known_directory_ids(
+        &self,
+        kind: DirectoryRecord,
+        ids: &[Uuid],
+    ) -> StorageResult<HashSet<Uuid>> {
+        let table = match kind {
+            DirectoryRecord::Organization => "dir_organizations",
+            DirectoryRecord::TaxonomyTerm => "dir_taxonomy_terms",
+        };
+        let mut known = HashSet::new();
+        for chunk in ids.chunks(MAX_PARAMS) {
+            let mut query = QueryBuilder::<Db>::new(format!("SELECT id FROM {table} WHERE "));
+            push_in(&mut query, "id", chunk);
+            let found: Vec<Uuid> = query
+                .build_query_scalar()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+            known.extend(found);
+        }
+        Ok(known)
     }
 
     async fn service(&self, id: Uuid) -> StorageResult<Option<Service>> {

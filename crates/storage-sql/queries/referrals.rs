@@ -31,7 +31,7 @@ const REFERRAL_COLUMNS: &str = "id, reference, person_id, pcn_id, route, status,
      code, referrer_org_id, referrer_user_id, referrer_api_token_id, referrer_name, referrer_role, referrer_phone, \
      referrer_email, idempotency_key, received_at, accepted_at, first_contact_at, closed_at, assigned_to, \
      failed_contact_attempts, next_action_due, next_action_note, outcome_decline_reason, outcome_redirected_to, \
-     outcome_note, outcome_code, intervention_received_at, version, updated_at, identity_check";
+     outcome_note, outcome_code, intervention_received_at, version, updated_at, identity_check, submission_digest, reasons_as_written, needs_coding, authored_on, sender_identifier, gp_practice_code_given";
 
 fn push_referral(b: &mut Separated<'_, '_, Db, &'static str>, r: &Referral) {
     let outcome = r.outcome.clone().unwrap_or_default();
@@ -67,7 +67,13 @@ fn push_referral(b: &mut Separated<'_, '_, Db, &'static str>, r: &Referral) {
         .push_bind(r.intervention_received_at)
         .push_bind(r.version)
         .push_bind(r.updated_at)
-        .push_bind(r.identity_check.clone());
+        .push_bind(r.identity_check.clone())
+        .push_bind(r.submission_digest.clone())
+        .push_bind(r.reasons_as_written.clone())
+        .push_bind(r.needs_coding)
+        .push_bind(r.authored_on.clone())
+        .push_bind(r.sender_identifier.clone())
+        .push_bind(r.gp_practice_code_given.clone());
 }
 
 /// The columns of `referral_events` that `push_event` binds, in its order.
@@ -92,7 +98,8 @@ const REFERRAL_SELECT: &str = "r.id, r.reference, r.person_id, r.pcn_id, r.route
      r.referrer_phone, r.referrer_email, r.idempotency_key, r.received_at, r.accepted_at, r.first_contact_at, \
      r.closed_at, r.assigned_to, r.failed_contact_attempts, r.next_action_due, r.next_action_note, \
      r.outcome_decline_reason, r.outcome_redirected_to, r.outcome_note, r.outcome_code, \
-     r.intervention_received_at, r.version, r.updated_at, r.identity_check, \
+     r.intervention_received_at, r.version, r.updated_at, r.identity_check, r.submission_digest, r.reasons_as_written, r.needs_coding, \
+     r.authored_on, r.sender_identifier, r.gp_practice_code_given, \
      (SELECT string_agg(n.need_code, ',' ORDER BY n.position) FROM referral_needs n WHERE n.referral_id = r.id) AS needs";
 
 /// Writes referrals with everything they bring. A unique clash is a
@@ -266,6 +273,12 @@ fn referral(row: &DbRow) -> StorageResult<Referral> {
         },
         code: row.try_get("code").map_err(backend)?,
         idempotency_key: get_s("idempotency_key")?,
+        submission_digest: get_s("submission_digest")?,
+        reasons_as_written: get_s("reasons_as_written")?,
+        needs_coding: row.try_get("needs_coding").map_err(backend)?,
+        authored_on: get_s("authored_on")?,
+        sender_identifier: get_s("sender_identifier")?,
+        gp_practice_code_given: get_s("gp_practice_code_given")?,
         received_at: row.try_get("received_at").map_err(backend)?,
         accepted_at: row.try_get("accepted_at").map_err(backend)?,
         first_contact_at: row.try_get("first_contact_at").map_err(backend)?,
@@ -366,6 +379,9 @@ fn push_filter(qb: &mut QueryBuilder<'_, Db>, f: &ReferralFilter) {
                 .push(") > 0");
         }
         qb.push(")");
+    }
+    if f.needs_coding {
+        qb.push(" AND r.needs_coding = ").push_bind(true);
     }
     if let Some(before) = f.received_before {
         qb.push(" AND r.received_at < ").push_bind(before);

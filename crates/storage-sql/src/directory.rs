@@ -27,7 +27,8 @@ pub mod columns {
     pub const LOCATIONS: &str = "id, location_type, name, description, latitude, longitude, external_identifier, external_identifier_type";
     pub const ADDRESSES: &str = "location_id, position, id, attention, address_1, address_2, city, region, state_province, \
         postal_code, country, address_type";
-    pub const ACCESSIBILITY: &str = "location_id, position, id, description, details, url";
+    pub const ACCESSIBILITY: &str =
+        "location_id, position, id, description, details, url, accessibility";
     pub const SERVICE_AT_LOCATIONS: &str = "service_id, position, id, location_id";
     pub const SCHEDULES: &str = "service_id, position, id, service_at_location_id, valid_from, valid_to, dtstart, freq, \
         interval_count, byday, bymonthday, description, opens_at, closes_at, schedule_link, attending_type, notes";
@@ -143,6 +144,7 @@ pub struct AccessibilityRow {
     pub description: Option<String>,
     pub details: Option<String>,
     pub url: Option<String>,
+    pub accessibility: Option<String>,
 }
 
 #[derive(Debug, FromRow)]
@@ -397,6 +399,7 @@ impl ServiceRows {
                             description: a.description,
                             details: a.details,
                             url: a.url,
+                            accessibility: a.accessibility,
                         })
                         .collect(),
                 };
@@ -435,6 +438,7 @@ impl ServiceRows {
                                 id: p.id,
                                 number: p.number.clone(),
                                 description: p.description.clone(),
+                                contact_id: None,
                             })
                             .collect(),
                         id: c.id,
@@ -554,6 +558,7 @@ impl ServiceRows {
                             id: p.id,
                             number: p.number,
                             description: p.description,
+                            contact_id: None,
                         })
                         .collect(),
                     attributes: attributes

@@ -5,7 +5,9 @@ use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
 use linkwork_domain::directory::needs;
 use linkwork_domain::directory::*;
 use linkwork_domain::time::now;
-use linkwork_storage::{AuditFilter, DirectoryItem, PageRequest, StorageError, Store};
+use linkwork_storage::{
+    AuditFilter, DirectoryItem, DirectoryRecord, PageRequest, StorageError, Store,
+};
 use uuid::Uuid;
 
 use crate::fixtures::tree;
@@ -48,12 +50,14 @@ pub fn rich_service(org: &Organization) -> Service {
                 description: Some("Step-free access and a ramp".into()),
                 details: None,
                 url: None,
+                accessibility: Some("Wheelchair access is possible on all levels.".into()),
             },
             Accessibility {
                 id: id(),
                 description: Some("Hearing loop".into()),
                 details: Some("At reception".into()),
                 url: None,
+                accessibility: None,
             },
         ],
     };
@@ -127,12 +131,14 @@ pub fn rich_service(org: &Organization) -> Service {
                 id: id(),
                 number: "01632 960001".into(),
                 description: Some("Mobile".into()),
+                contact_id: None,
             }],
         }],
         phones: vec![Phone {
             id: id(),
             number: "01632 960000".into(),
             description: None,
+            contact_id: None,
         }],
         attributes: vec![Attribute {
             id: id(),
@@ -487,4 +493,30 @@ pub async fn many_services_load_in_bulk(store: &dyn Store) {
             .total,
         1
     );
+}
+
+pub async fn known_ids_are_only_stored_records_of_that_kind(store: &dyn Store) {
+    let org = organization("Riverside Friends");
+    let service = rich_service(&org);
+    let term = service.attributes[0].taxonomy_term_id;
+    store.save_service(&service, &event()).await.unwrap();
+    with_needs(store).await;
+    let stranger = id();
+    let known = store
+        .known_directory_ids(DirectoryRecord::Organization, &[org.id, stranger, term])
+        .await
+        .unwrap();
+    assert_eq!(known, [org.id].into_iter().collect());
+    let known = store
+        .known_directory_ids(DirectoryRecord::TaxonomyTerm, &[org.id, stranger, term])
+        .await
+        .unwrap();
+    assert_eq!(known, [term].into_iter().collect());
+    // More ids than one statement may bind are asked in several.
+    let many: Vec<Uuid> = (0..70_000).map(|_| id()).chain([org.id]).collect();
+    let known = store
+        .known_directory_ids(DirectoryRecord::Organization, &many)
+        .await
+        .unwrap();
+    assert_eq!(known.len(), 1);
 }

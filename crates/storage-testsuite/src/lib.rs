@@ -64,6 +64,7 @@ macro_rules! all_storage_cases {
             an_import_may_repeat_a_record,
             organisations_link_to_their_partners,
             many_services_load_in_bulk,
+            known_ids_are_only_stored_records_of_that_kind,
         );
     };
 }

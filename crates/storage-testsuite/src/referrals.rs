@@ -35,6 +35,12 @@ pub async fn referrals_are_created_with_their_person_consents_and_history(store:
     );
     let mut r = referral(&p, ReferralRoute::SelfReferral, now());
     r.idempotency_key = Some("form:abc".into());
+    r.submission_digest = Some("5e1f".repeat(16));
+    r.reasons_as_written = Some("Lonely since her husband died\nStopped going out".into());
+    r.needs_coding = true;
+    r.authored_on = Some("2026-11-28T16:45:00+00:00".into());
+    r.sender_identifier = Some("https://emis.example/referral|R-1001".into());
+    r.gp_practice_code_given = Some("Y99999".into());
     let new = new_referral(ReferralPerson::New(Box::new(p.clone())), r.clone());
     let before = audit_count(store).await;
     store
@@ -96,6 +102,20 @@ pub async fn referrals_are_created_with_their_person_consents_and_history(store:
         .unwrap();
     assert_eq!(theirs.total, 2);
     assert_eq!(theirs.items[0].referral.id, again.id);
+    let to_code = store
+        .list_referrals(
+            &ReferralFilter {
+                person_id: Some(p.id),
+                needs_coding: true,
+                ..Default::default()
+            },
+            ReferralOrder::NewestFirst,
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(to_code.total, 1, "only the one whose reasons need coding");
+    assert_eq!(to_code.items[0].referral.id, r.id);
     assert_eq!(theirs.items[0].person.full_name(), "Sam Patel");
 }
 

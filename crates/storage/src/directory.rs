@@ -1,5 +1,7 @@
 //! What the community directory needs from a database.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use linkwork_domain::OrgId;
 use linkwork_domain::audit::NewAuditEvent;
@@ -27,6 +29,13 @@ pub struct ImportCounts {
     pub taxonomy_terms: u64,
 }
 
+/// A kind of directory record that other records refer to by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryRecord {
+    Organization,
+    TaxonomyTerm,
+}
+
 /// A change to a service, in the order changes were made. Every instance
 /// follows this log to keep its search index current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +58,14 @@ pub trait DirectoryStore: Send + Sync {
         items: &mut (dyn Iterator<Item = Result<DirectoryItem, String>> + Send),
         audit: &NewAuditEvent,
     ) -> StorageResult<ImportCounts>;
+
+    /// Which of `ids` name a stored record of `kind`: an import checks the
+    /// references its records make before writing any of them.
+    async fn known_directory_ids(
+        &self,
+        kind: DirectoryRecord,
+        ids: &[Uuid],
+    ) -> StorageResult<HashSet<Uuid>>;
 
     async fn service(&self, id: Uuid) -> StorageResult<Option<Service>>;
     /// The services with these ids that exist, in no particular order.

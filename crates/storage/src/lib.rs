@@ -15,7 +15,9 @@ mod referrals;
 mod traits;
 
 pub use casework::*;
-pub use directory::{DirectoryChange, DirectoryItem, DirectoryStore, ImportCounts};
+pub use directory::{
+    DirectoryChange, DirectoryItem, DirectoryRecord, DirectoryStore, ImportCounts,
+};
 pub use error::{StorageError, StorageResult};
 pub use linking::*;
 pub use page::{Page, PageRequest};

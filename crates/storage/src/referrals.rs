@@ -74,6 +74,8 @@ pub struct ReferralFilter {
     /// The person's search words contain every one of these (see
     /// `linkwork_domain::person::search_terms`).
     pub person_terms: Vec<String>,
+    /// Only referrals whose reasons arrived as words, for the team to code.
+    pub needs_coding: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -59,7 +59,7 @@ pub fn router(app: App) -> Router {
         )
         .merge(pages)
         .nest("/api/v1", api::router(state.clone()))
-        .nest("/fhir", fhir::router(state.clone()))
+        .merge(fhir::router(state.clone()))
         .layer(from_fn_with_state(
             state.clone(),
             client::record_client_addr,

@@ -132,6 +132,7 @@ impl ReferralForm {
             referrer_role: self.referrer_role.clone(),
             referrer_phone: self.referrer_phone.clone(),
             referrer_email: self.referrer_email.clone(),
+            ..Default::default()
         }
     }
 

@@ -57,6 +57,8 @@ pub struct ReferralRow {
     /// The referral's details disagree with the record holding its NHS
     /// number: the team checks who the person is.
     pub identity_check: bool,
+    /// Some reasons arrived as words only: the team codes the needs.
+    pub needs_coding: bool,
     pub status: ReferralStatus,
     pub urgent: bool,
     pub received: String,
@@ -96,6 +98,7 @@ impl ReferralRow {
                 .unwrap_or_default(),
             safeguarding: item.person.safeguarding_concern,
             identity_check: r.identity_check.is_some(),
+            needs_coding: r.needs_coding,
             status: r.status,
             urgent: r.urgency == Urgency::Urgent,
             received: day_of(r.received_at),

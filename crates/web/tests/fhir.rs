@@ -478,10 +478,18 @@ async fn malformed_requests_get_an_operation_outcome_naming_the_problem(app: Tes
     assert_eq!(issue["expression"][0], "ServiceRequest.reasonCode");
 
     let mut unknown_reason = service_request();
-    unknown_reason["reasonCode"][1] = json!({"text": "Astrology"});
+    // Words are a reason (for the team to code); a code the service does
+    // not know, with no words, is not.
+    unknown_reason["reasonCode"][1] =
+        json!({"coding": [{"system": "https://example.org/astrology", "code": "Leo"}]});
     let issue = problem(&mut c, &s.token, &unknown_reason, unprocessable).await;
     assert_eq!(issue["expression"][0], "ServiceRequest.reasonCode[1]");
-    assert!(issue["diagnostics"].as_str().unwrap().contains("Astrology"));
+    assert!(
+        issue["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("astrology|Leo")
+    );
 
     let mut dangling = service_request();
     dangling["subject"]["reference"] = json!("#nobody");
@@ -519,11 +527,21 @@ async fn malformed_requests_get_an_operation_outcome_naming_the_problem(app: Tes
             .contains("must be in the past")
     );
 
-    let mut unknown_practice = service_request();
-    unknown_practice["contained"][0]["generalPractitioner"][0]["identifier"]["value"] =
-        json!("ZZZ999");
-    let issue = problem(&mut c, &s.token, &unknown_practice, unprocessable).await;
-    assert_eq!(issue["expression"][0], "Patient.generalPractitioner");
+    // A practice no one knows, no performer, a postcode no network covers:
+    // the answer names every way to route it.
+    let mut unroutable = service_request();
+    unroutable["contained"][0]["generalPractitioner"][0]["identifier"]["value"] = json!("ZZZ999");
+    unroutable["contained"][0]["address"][0]["postalCode"] = json!("LS1 4AP");
+    let issue = problem(&mut c, &s.token, &unroutable, unprocessable).await;
+    assert_eq!(issue["expression"][0], "Patient.address.postalCode");
+    let diagnostics = issue["diagnostics"].as_str().unwrap();
+    for way in [
+        "ServiceRequest.performer",
+        "Patient.generalPractitioner",
+        "Patient.address.postalCode",
+    ] {
+        assert!(diagnostics.contains(way), "{diagnostics}");
+    }
 
     let patient = json!({"resourceType": "Patient"});
     let issue = problem(&mut c, &s.token, &patient, StatusCode::BAD_REQUEST).await;
@@ -612,6 +630,417 @@ async fn malformed_requests_get_an_operation_outcome_naming_the_problem(app: Tes
     );
 }
 
+async fn an_identifier_reused_for_another_referral_is_a_conflict(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let (first, body) = post_json(&mut c, &s.token, &service_request()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let id = body["id"].clone();
+
+    // The same identifier for another patient, and for other reasons.
+    let mut other_patient = service_request();
+    other_patient["contained"][0]["identifier"][0]["value"] = json!("9990000018");
+    other_patient["contained"][0]["name"][0]["given"] = json!(["Tomasz"]);
+    other_patient["contained"][0]["birthDate"] = json!("1959-09-30");
+    let mut other_reasons = service_request();
+    other_reasons["reasonCode"] =
+        json!([{"coding": [{"system": NEEDS, "code": "physical_activity"}]}]);
+    for body in [other_patient, other_reasons] {
+        let (reply, outcome) = post_json(&mut c, &s.token, &body).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+        assert!(content_type(&reply).starts_with("application/fhir+json"));
+        assert_eq!(outcome["resourceType"], "OperationOutcome");
+        assert_eq!(outcome["issue"][0]["code"], "conflict");
+        assert!(
+            outcome["issue"][0]["diagnostics"]
+                .as_str()
+                .unwrap()
+                .contains("already used")
+                && outcome["issue"][0]["diagnostics"]
+                    .as_str()
+                    .unwrap()
+                    .contains("different referral"),
+            "{outcome}"
+        );
+    }
+
+    // An identical resend, its reasons in another order, is still the first.
+    let mut resend = service_request();
+    resend["reasonCode"] = json!([
+        {"text": "Debt and money worries"},
+        {"coding": [{"system": NEEDS, "code": "loneliness"}]}
+    ]);
+    let (again, body) = post_json(&mut c, &s.token, &resend).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(body["id"], id);
+    assert_eq!(
+        app.store()
+            .list_referrals(
+                &ReferralFilter::default(),
+                ReferralOrder::NewestFirst,
+                PageRequest::new(1, 10)
+            )
+            .await
+            .unwrap()
+            .total,
+        1,
+        "neither conflicting referral was recorded"
+    );
+}
+
+/// Reasons as GP and hospital systems write them: words only, a code the
+/// service does not know with its display, a need code with words.
+async fn reasons_in_words_are_kept_and_left_for_the_team_to_code(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let mut words = service_request();
+    words["identifier"][0]["value"] = json!("R-3003");
+    words["reasonCode"] = json!([
+        {"text": "Lonely since husband died; stopped going out"},
+        {"coding": [{"system": "http://snomed.info/sct", "code": "1129981000000109",
+                     "display": "Feels isolated from community"}]},
+        {"coding": [{"system": NEEDS, "code": "debt"}], "text": "Rent arrears, worried sick"}
+    ]);
+    let (reply, body) = post_json(&mut c, &s.token, &words).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let referral = app
+        .store()
+        .referral(body["id"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(referral.needs, ["debt"], "the coded reason is a need");
+    assert!(
+        referral.needs_coding,
+        "words without a need are for the team to code"
+    );
+    assert_eq!(
+        referral.reasons_as_written.as_deref(),
+        Some(
+            "Lonely since husband died; stopped going out\nFeels isolated from community\nRent arrears, worried sick"
+        ),
+        "kept word for word, the coded reason's words too"
+    );
+    // The sender reads its words back.
+    let texts: Vec<&str> = body["reasonCode"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["text"].as_str())
+        .collect();
+    assert!(
+        texts.contains(&"Lonely since husband died; stopped going out"),
+        "{texts:?}"
+    );
+
+    // Words alone make a referral too; a coded need alone needs no coding.
+    let mut only_words = service_request();
+    only_words["identifier"][0]["value"] = json!("R-3004");
+    only_words["contained"][0]["identifier"][0]["value"] = json!("9990000018");
+    only_words["contained"][0]["name"][0]["given"] = json!(["Tomasz"]);
+    only_words["contained"][0]["name"][0]["family"] = json!("Kowalski");
+    only_words["reasonCode"] = json!([{"text": "Struggling since the fall"}]);
+    let (reply, _) = post_json(&mut c, &s.token, &only_words).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let (reply, coded) = post_json(&mut c, &s.other_token, &{
+        let mut r = service_request();
+        r["identifier"][0]["value"] = json!("R-3005");
+        r["reasonCode"] = json!([{"coding": [{"system": NEEDS, "code": "loneliness"}]}]);
+        r
+    })
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let coded = app
+        .store()
+        .referral(coded["id"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!coded.needs_coding && coded.reasons_as_written.is_none());
+
+    // A code the service does not know, with no words to keep, is refused.
+    let mut unknown = service_request();
+    unknown["identifier"][0]["value"] = json!("R-3006");
+    unknown["reasonCode"] =
+        json!([{"coding": [{"system": "http://snomed.info/sct", "code": "1129981000000109"}]}]);
+    let issue = problem(&mut c, &s.token, &unknown, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(issue["expression"][0], "ServiceRequest.reasonCode[0]");
+    assert!(
+        issue["diagnostics"].as_str().unwrap().contains("in words"),
+        "{issue}"
+    );
+
+    // The waiting list shows who needs coding, and filters to them.
+    let mut lw = app.signed_in("lw@pcn-b.example").await;
+    let all = lw.get("/waiting-list").await.body;
+    assert!(all.contains("Needs coding"), "{all}");
+    let to_code = lw.get("/waiting-list?stage=needs_coding").await.body;
+    assert!(to_code.contains("Grace Okafor") && to_code.contains("Tomasz Kowalski"));
+    assert_eq!(to_code.matches("Needs coding").count(), 2, "{to_code}");
+    let page = lw.get(&format!("/referrals/{}", referral.id)).await.body;
+    assert!(page.contains("Lonely since husband died; stopped going out"));
+}
+
+/// A transaction Bundle as GP systems send one: the ServiceRequest, its
+/// Patient and requester, each entry with its request.
+fn transaction_bundle(identifier: &str) -> Value {
+    let mut request = service_request();
+    let contained = request
+        .as_object_mut()
+        .unwrap()
+        .remove("contained")
+        .unwrap();
+    request["identifier"][0]["value"] = json!(identifier);
+    request["subject"] = json!({"reference": "urn:uuid:0d1a7c2e-0000-4000-8000-000000000002"});
+    request["requester"] = json!({"reference": "urn:uuid:0d1a7c2e-0000-4000-8000-000000000003"});
+    let entry = |n: u8, resource: &Value| {
+        json!({
+            "fullUrl": format!("urn:uuid:0d1a7c2e-0000-4000-8000-00000000000{n}"),
+            "resource": resource,
+            "request": {"method": "POST", "url": resource["resourceType"]}
+        })
+    };
+    json!({
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [entry(1, &request), entry(2, &contained[0]), entry(3, &contained[1])]
+    })
+}
+
+async fn the_base_takes_transactions_and_every_error_is_an_operation_outcome(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    for (path, identifier) in [("/fhir", "T-1"), ("/fhir/", "T-2")] {
+        let body = transaction_bundle(identifier).to_string();
+        let reply = send(
+            &mut c,
+            "POST",
+            path,
+            Some(&s.token),
+            Some("application/fhir+json"),
+            None,
+            body,
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+        assert!(content_type(&reply).starts_with("application/fhir+json"));
+        let answer: Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(answer["resourceType"], "Bundle");
+        assert_eq!(answer["type"], "transaction-response");
+        let entries = answer["entry"].as_array().unwrap();
+        assert_eq!(entries.len(), 3, "one answer per entry, in order");
+        assert_eq!(entries[0]["response"]["status"], "201 Created");
+        let id = entries[0]["resource"]["id"].as_str().unwrap();
+        assert_eq!(
+            entries[0]["response"]["location"],
+            format!("ServiceRequest/{id}/_history/1")
+        );
+        assert_eq!(entries[1]["response"]["status"], "201 Created");
+        let referral = app
+            .store()
+            .referral(id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(referral.route, ReferralRoute::Fhir);
+        assert_eq!(referral.referrer.name, "Dr Hannah Evans");
+    }
+    // A resend is the same referral.
+    let again = send(
+        &mut c,
+        "POST",
+        "/fhir",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        None,
+        transaction_bundle("T-1").to_string(),
+    )
+    .await;
+    assert!(again.body.contains("\"200 OK\""), "{}", again.body);
+
+    // Errors at every FHIR path are OperationOutcomes, never a page or
+    // plain text, in the format asked for.
+    let outcome = |reply: &Reply, status: StatusCode, code: &str| {
+        assert_eq!(reply.status, status, "{}", reply.body);
+        assert!(
+            content_type(reply).starts_with("application/fhir+json"),
+            "{:?}",
+            reply.headers
+        );
+        let body: Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(body["resourceType"], "OperationOutcome", "{}", reply.body);
+        assert_eq!(body["issue"][0]["code"], code, "{}", reply.body);
+    };
+    let huge = format!(
+        r#"{{"resourceType": "ServiceRequest", "note": [{{"text": "{}"}}]}}"#,
+        "x".repeat(1024 * 1024 + 1)
+    );
+    let too_big = send(
+        &mut c,
+        "POST",
+        "/fhir/ServiceRequest",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        None,
+        huge.clone(),
+    )
+    .await;
+    outcome(&too_big, StatusCode::PAYLOAD_TOO_LARGE, "too-costly");
+    let too_big_xml = send(
+        &mut c,
+        "POST",
+        "/fhir",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        Some("application/fhir+xml"),
+        huge,
+    )
+    .await;
+    assert_eq!(too_big_xml.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(content_type(&too_big_xml).starts_with("application/fhir+xml"));
+    assert!(
+        too_big_xml.body.contains("<OperationOutcome"),
+        "{}",
+        too_big_xml.body
+    );
+    let signed_out = send(
+        &mut c,
+        "POST",
+        "/fhir/",
+        None,
+        Some("application/fhir+json"),
+        None,
+        transaction_bundle("T-3").to_string(),
+    )
+    .await;
+    outcome(&signed_out, StatusCode::UNAUTHORIZED, "login");
+    let collection = send(
+        &mut c,
+        "POST",
+        "/fhir",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        None,
+        json!({"resourceType": "Bundle", "type": "collection", "entry": []}).to_string(),
+    )
+    .await;
+    outcome(
+        &collection,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not-supported",
+    );
+    assert!(collection.body.contains("a collection Bundle"));
+    let wrong_method = send(&mut c, "GET", "/fhir/", None, None, None, String::new()).await;
+    outcome(
+        &wrong_method,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "not-supported",
+    );
+}
+
+/// What the sender said is kept: when it wrote the referral, its own
+/// identifier, and a practice code no practice here has (the referral
+/// routed by its performer, with a warning).
+async fn what_the_sender_said_is_kept(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let mut request = service_request();
+    request["identifier"][0]["value"] = json!("R-4004");
+    request["authoredOn"] = json!("2026-11-28T16:45:00+00:00");
+    request["contained"][0]["generalPractitioner"][0]["identifier"]["value"] = json!("Y99999");
+    let gamma = app
+        .app
+        .create_organisation(
+            Caller::Operator,
+            &NewOrganisationInput {
+                name: "Gamma PCN".into(),
+                kind: "pcn".into(),
+                code: "U12345".into(),
+            },
+            Some(s.t.icb.id),
+        )
+        .await
+        .unwrap();
+    request["performer"] = json!([{"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "U12345"}}]);
+    let reply = send(
+        &mut c,
+        "POST",
+        "/fhir/ServiceRequest",
+        Some(&s.token),
+        Some("application/fhir+json"),
+        None,
+        request.to_string(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["authoredOn"], "2026-11-28T16:45:00+00:00");
+    assert_eq!(
+        body["identifier"][1],
+        json!({"system": "https://emis.example/referral", "value": "R-4004"}),
+        "the sender's identifier echoed"
+    );
+    let referral = app
+        .store()
+        .referral(body["id"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(referral.pcn_id, gamma.id, "routed by the performer");
+    assert_eq!(referral.gp_practice_code_given.as_deref(), Some("Y99999"));
+    assert_eq!(
+        referral.authored_on.as_deref(),
+        Some("2026-11-28T16:45:00+00:00")
+    );
+    assert!(
+        referral.received_at > chrono::Utc::now() - chrono::Duration::minutes(5),
+        "the time of receipt is kept beside it"
+    );
+
+    // Asked for, the warning comes as an OperationOutcome.
+    let mut again = request.clone();
+    again["identifier"][0]["value"] = json!("R-4005");
+    let mut client = app.client();
+    let reply = client
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/fhir/ServiceRequest")
+                .header(header::AUTHORIZATION, format!("Bearer {}", s.token))
+                .header(header::CONTENT_TYPE, "application/fhir+json")
+                .header("Prefer", "return=OperationOutcome")
+                .body(Body::from(again.to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let outcome: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(outcome["resourceType"], "OperationOutcome");
+    assert_eq!(outcome["issue"][0]["severity"], "warning");
+    assert_eq!(
+        outcome["issue"][0]["expression"][0],
+        "Patient.generalPractitioner"
+    );
+    assert!(
+        outcome["issue"][0]["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("Y99999")
+    );
+
+    let mut bad_date = service_request();
+    bad_date["identifier"][0]["value"] = json!("R-4006");
+    bad_date["authoredOn"] = json!("yesterday");
+    let issue = problem(
+        &mut c,
+        &s.token,
+        &bad_date,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(issue["expression"][0], "ServiceRequest.authoredOn");
+}
+
 async fn the_server_states_what_it_can_do(app: TestApp) {
     setup(&app).await;
     let mut c = app.client();
@@ -630,6 +1059,14 @@ async fn the_server_states_what_it_can_do(app: TestApp) {
     assert_eq!(cs["resourceType"], "CapabilityStatement");
     assert_eq!(cs["fhirVersion"], "4.0.1");
     assert_eq!(cs["rest"][0]["resource"][0]["type"], "ServiceRequest");
+    assert_eq!(cs["rest"][0]["interaction"][0]["code"], "transaction");
+    let types: Vec<&str> = cs["rest"][0]["resource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["ServiceRequest", "Task", "Bundle"]);
     let missing = send(
         &mut c,
         "GET",
@@ -650,4 +1087,8 @@ on_both_backends!(
     status_follows_the_team_through_service_request_and_task,
     malformed_requests_get_an_operation_outcome_naming_the_problem,
     the_server_states_what_it_can_do,
+    an_identifier_reused_for_another_referral_is_a_conflict,
+    reasons_in_words_are_kept_and_left_for_the_team_to_code,
+    the_base_takes_transactions_and_every_error_is_an_operation_outcome,
+    what_the_sender_said_is_kept,
 );

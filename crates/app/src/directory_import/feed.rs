@@ -43,13 +43,17 @@ fn is_summary(item: &Value) -> bool {
     .all(|k| item.get(k).is_none())
 }
 
+/// The feed's records, with what its page counts get wrong.
 pub async fn walk(
     url: &str,
     client: &dyn FeedClient,
     progress: &dyn Progress,
-) -> AppResult<Vec<Raw>> {
+) -> AppResult<(Vec<Raw>, Vec<String>)> {
     let services = services_url(url);
     let mut raws = Vec::new();
+    let mut notes = Vec::new();
+    let mut first_page = None;
+    let mut pages_with_items = 0;
     let mut page = 1;
     loop {
         let page_url = format!("{services}?page={page}&per_page={PER_PAGE}");
@@ -69,6 +73,17 @@ pub async fn walk(
                     "{page_url} is not a page of services; nothing was imported"
                 ))
             })?;
+        if let Value::Object(map) = &body {
+            notes.extend(
+                super::records::page_shape_notes(map, items.len())
+                    .into_iter()
+                    .map(|n| format!("page {page}: {n}")),
+            );
+            first_page.get_or_insert_with(|| map.clone());
+        }
+        if !items.is_empty() {
+            pages_with_items += 1;
+        }
         let total = body
             .get("total_items")
             .or_else(|| body.get("totalElements"))
@@ -102,7 +117,15 @@ pub async fn walk(
         }
         page += 1;
     }
-    Ok(raws)
+    // The first page's totals, against what the walk found.
+    if let Some(first) = first_page {
+        notes.extend(super::records::total_notes(
+            &first,
+            raws.len(),
+            pages_with_items,
+        ));
+    }
+    Ok((raws, notes))
 }
 
 #[cfg(test)]

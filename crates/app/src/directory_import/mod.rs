@@ -12,6 +12,7 @@ mod csv_package;
 mod feed;
 mod ids;
 mod records;
+mod references;
 mod v1;
 
 use std::path::Path;
@@ -24,6 +25,7 @@ use serde_json::Value;
 
 use crate::App;
 use crate::error::{AppError, AppResult};
+use references::Placed;
 
 pub use feed::FeedClient;
 
@@ -48,6 +50,9 @@ pub struct DirectoryImportSummary {
     pub counts: ImportCounts,
     pub rejected: Vec<Rejection>,
     pub warnings: Vec<Warning>,
+    /// Nothing was written: the import was strict and records were
+    /// rejected.
+    pub refused: bool,
 }
 
 /// A record read from a source, not yet checked.
@@ -89,13 +94,22 @@ pub enum ImportSource<'a> {
     },
 }
 
+/// How an import treats records it cannot take.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Import nothing when any record is rejected.
+    pub strict: bool,
+}
+
 impl App {
     pub async fn import_directory(
         &self,
         source: ImportSource<'_>,
+        options: ImportOptions,
         progress: &dyn Progress,
     ) -> AppResult<DirectoryImportSummary> {
         let mut rejected_early = Vec::new();
+        let mut page_notes = Vec::new();
         let (name, raws) = match source {
             ImportSource::Json { name, text } => {
                 let value: Value = serde_json::from_str(text).map_err(|e| {
@@ -103,7 +117,9 @@ impl App {
                         "{name} is not valid JSON: {e}; nothing was imported"
                     ))
                 })?;
-                (name.to_owned(), records::from_document(value)?)
+                let (raws, notes) = records::from_document(value)?;
+                page_notes = notes;
+                (name.to_owned(), raws)
             }
             ImportSource::CsvPackage(folder) => {
                 let (raws, orphans) = csv_package::read(folder)?;
@@ -111,14 +127,26 @@ impl App {
                 (folder.display().to_string(), raws)
             }
             ImportSource::Feed { url, client } => {
-                (url.to_owned(), feed::walk(url, client, progress).await?)
+                let (raws, notes) = feed::walk(url, client, progress).await?;
+                page_notes = notes;
+                (url.to_owned(), raws)
             }
         };
         let mut summary = DirectoryImportSummary {
             rejected: rejected_early,
+            warnings: page_notes
+                .into_iter()
+                .map(|message| Warning {
+                    position: "the page counts".into(),
+                    message,
+                })
+                .collect(),
             ..Default::default()
         };
-        let mut items = Vec::with_capacity(raws.len());
+        // Rejections are found in several passes; each keeps its record's
+        // number so they are listed in the file's order.
+        let mut rejected: Vec<(usize, Rejection)> = Vec::new();
+        let mut converted = Vec::with_capacity(raws.len());
         let mut absent = std::collections::HashMap::new();
         let total = raws.len() as u64;
         for (i, raw) in raws.into_iter().enumerate() {
@@ -128,28 +156,16 @@ impl App {
             let position = raw.position.clone();
             match records::to_items(raw) {
                 Ok(records::Converted {
-                    items: converted,
+                    items,
                     notes,
                     absent: gaps,
                 }) => {
                     absent.extend(gaps);
-                    for item in converted {
-                        match check_item(item) {
-                            Ok((item, warnings)) => {
-                                summary.warnings.extend(warnings.into_iter().map(|message| {
-                                    Warning {
-                                        position: position.clone(),
-                                        message,
-                                    }
-                                }));
-                                items.push(item);
-                            }
-                            Err(reason) => summary.rejected.push(Rejection {
-                                position: position.clone(),
-                                reason,
-                            }),
-                        }
-                    }
+                    converted.extend(items.into_iter().map(|item| Placed {
+                        record: i,
+                        position: position.clone(),
+                        item,
+                    }));
                     summary
                         .warnings
                         .extend(notes.into_iter().map(|message| Warning {
@@ -157,11 +173,49 @@ impl App {
                             message,
                         }));
                 }
-                Err(reason) => summary.rejected.push(Rejection { position, reason }),
+                Err(reason) => rejected.push((i, Rejection { position, reason })),
             }
         }
         progress.update(Stage::Checking, total, Some(total));
-        self.keep_stored_lists(&mut items, &absent).await?;
+        self.keep_stored_lists(&mut converted, &absent).await?;
+        let mut checked = Vec::with_capacity(converted.len());
+        for Placed {
+            record,
+            position,
+            item,
+        } in converted
+        {
+            match check_item(item) {
+                Ok((item, warnings)) => {
+                    summary
+                        .warnings
+                        .extend(warnings.into_iter().map(|message| Warning {
+                            position: position.clone(),
+                            message,
+                        }));
+                    checked.push(Placed {
+                        record,
+                        position,
+                        item,
+                    });
+                }
+                Err(reason) => rejected.push((record, Rejection { position, reason })),
+            }
+        }
+        // Services may name Linkwork's own need terms, installed when an
+        // instance starts; a first import into a new database must find
+        // them too.
+        self.ensure_need_taxonomy().await?;
+        let (items, broken) = references::check(self.store.as_ref(), checked).await?;
+        rejected.extend(broken);
+        rejected.sort_by_key(|(record, _)| *record);
+        summary
+            .rejected
+            .extend(rejected.into_iter().map(|(_, r)| r));
+        if options.strict && !summary.rejected.is_empty() {
+            summary.refused = true;
+            return Ok(summary);
+        }
         let detail = format!(
             "{name}: {} records read, {} rejected",
             items.len() + summary.rejected.len(),
@@ -170,11 +224,11 @@ impl App {
         let event =
             NewAuditEvent::new(Actor::Cli, AuditAction::DirectoryImport, now()).detail(detail);
         let to_write = items.len() as u64;
-        let mut writing = items.into_iter().enumerate().map(|(i, item)| {
+        let mut writing = items.into_iter().enumerate().map(|(i, placed)| {
             if i % 500 == 0 {
                 progress.update(Stage::Writing, i as u64, Some(to_write));
             }
-            Ok(item)
+            Ok(placed.item)
         });
         summary.counts = self
             .store
@@ -194,7 +248,7 @@ impl App {
     /// Fills the lists that service records left out from what is stored.
     async fn keep_stored_lists(
         &self,
-        items: &mut [DirectoryItem],
+        items: &mut [Placed],
         absent: &std::collections::HashMap<uuid::Uuid, Vec<&'static str>>,
     ) -> AppResult<()> {
         if absent.is_empty() {
@@ -208,8 +262,8 @@ impl App {
                 .into_iter()
                 .map(|s| (s.id, s))
                 .collect();
-        for item in items {
-            if let DirectoryItem::Service(service) = item
+        for placed in items {
+            if let DirectoryItem::Service(service) = &mut placed.item
                 && let (Some(lists), Some(old)) = (absent.get(&service.id), stored.get(&service.id))
             {
                 records::fill_absent(service, old, lists);
@@ -224,6 +278,7 @@ impl App {
 fn check_item(item: DirectoryItem) -> Result<(DirectoryItem, Vec<String>), String> {
     match item {
         DirectoryItem::Service(mut service) => {
+            records::attach_contact_phones(&mut service);
             let checked = check_service(&mut service)?;
             Ok((DirectoryItem::Service(service), checked.warnings))
         }

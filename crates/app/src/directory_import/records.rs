@@ -56,21 +56,80 @@ fn classify(map: &Map<String, Value>) -> Option<Kind> {
     }
 }
 
+fn count(page: &Map<String, Value>, key: &str) -> Option<u64> {
+    page.get(key).and_then(Value::as_u64)
+}
+
+/// What a page's own counts (`total_items`, `total_pages`, `size`) get
+/// wrong about themselves and the `on_page` items it holds.
+pub fn page_shape_notes(page: &Map<String, Value>, on_page: usize) -> Vec<String> {
+    let mut notes = Vec::new();
+    let size = count(page, "size").filter(|s| *s > 0);
+    if let Some(size) = size
+        && on_page as u64 > size
+    {
+        notes.push(format!(
+            "a page holds {on_page} items but says its size is {size}"
+        ));
+    }
+    if let (Some(items), Some(pages), Some(size)) =
+        (count(page, "total_items"), count(page, "total_pages"), size)
+        && pages != items.div_ceil(size).max(1)
+    {
+        notes.push(format!(
+            "total_pages is {pages}, but {items} items at {size} a page make {}",
+            items.div_ceil(size).max(1)
+        ));
+    }
+    notes
+}
+
+/// What a page's totals get wrong about the whole feed: `read` items on
+/// `pages_read` pages.
+pub fn total_notes(page: &Map<String, Value>, read: usize, pages_read: u64) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(items) = count(page, "total_items")
+        && items != read as u64
+    {
+        notes.push(format!("total_items is {items}, but the feed holds {read}"));
+    }
+    if let Some(pages) = count(page, "total_pages")
+        && read > 0
+        && pages != pages_read
+    {
+        notes.push(format!(
+            "total_pages is {pages}, but the feed has {pages_read}"
+        ));
+    }
+    notes
+}
+
 /// Splits a JSON document into records: one record, an array of records,
-/// or a page of a feed (`contents` in ORUK 3.0, `content` in v1).
-pub fn from_document(value: Value) -> AppResult<Vec<Raw>> {
+/// or a page of a feed (`contents` in ORUK 3.0, `content` in v1), with what
+/// the page's counts get wrong.
+pub fn from_document(value: Value) -> AppResult<(Vec<Raw>, Vec<String>)> {
+    let mut notes = Vec::new();
     let (items, label) = match value {
         Value::Array(items) => (items, "item"),
         Value::Object(mut map) => {
             if let Some(Value::Array(items)) =
                 map.remove("contents").or_else(|| map.remove("content"))
             {
+                notes = page_shape_notes(&map, items.len());
+                // A file holding the only page holds every item; a file
+                // holding one page of many cannot be checked against them.
+                if count(&map, "total_pages").is_none_or(|p| p <= 1) {
+                    notes.extend(total_notes(&map, items.len(), 1));
+                }
                 (items, "item")
             } else {
-                return Ok(vec![Raw {
-                    position: "the document".into(),
-                    value: Value::Object(map),
-                }]);
+                return Ok((
+                    vec![Raw {
+                        position: "the document".into(),
+                        value: Value::Object(map),
+                    }],
+                    notes,
+                ));
             }
         }
         _ => {
@@ -80,14 +139,62 @@ pub fn from_document(value: Value) -> AppResult<Vec<Raw>> {
             ));
         }
     };
-    Ok(items
+    let raws = items
         .into_iter()
         .enumerate()
         .map(|(i, value)| Raw {
             position: format!("{label} {}", i + 1),
             value,
         })
-        .collect())
+        .collect();
+    Ok((raws, notes))
+}
+
+/// Notes each record in `value` that leaves out a description the profile
+/// requires (taxonomy terms, taxonomies, organisations): accepted, but
+/// said. `path` is where `value` sits in its record.
+fn missing_descriptions(value: &Value, kind: &str, path: &str, notes: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if matches!(kind, "taxonomy_term" | "taxonomy" | "organization")
+                && map.get("description").is_none_or(Value::is_null)
+            {
+                let id = map
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("without an id");
+                let at = if path.is_empty() {
+                    String::new()
+                } else {
+                    format!("{path}: ")
+                };
+                notes.push(format!(
+                    "{at}the {} {id} has no description, which the profile requires",
+                    kind.replace('_', " ")
+                ));
+            }
+            for (key, child) in map {
+                let child_kind = match key.as_str() {
+                    "taxonomy_term" | "taxonomy_terms" => "taxonomy_term",
+                    "taxonomy" => "taxonomy",
+                    "organization" => "organization",
+                    _ => "other",
+                };
+                let child_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                missing_descriptions(child, child_kind, &child_path, notes);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                missing_descriptions(item, kind, &format!("{path}[{i}]"), notes);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Reads `value` as `T`, naming the field at fault when it cannot.
@@ -165,6 +272,28 @@ pub fn fill_absent(service: &mut Service, stored: &Service, absent: &[&str]) {
     }
 }
 
+/// Moves each of the service's phones that names one of its contacts into
+/// that contact's phones. A phone naming no contact of the service keeps
+/// its `contact_id`, a broken reference reported before anything is
+/// written.
+pub fn attach_contact_phones(service: &mut Service) {
+    let phones = std::mem::take(&mut service.phones);
+    for mut phone in phones {
+        let contact = phone
+            .contact_id
+            .and_then(|id| service.contacts.iter_mut().find(|c| c.id == id));
+        match contact {
+            Some(contact) => {
+                phone.contact_id = None;
+                if !contact.phones.iter().any(|p| p.id == phone.id) {
+                    contact.phones.push(phone);
+                }
+            }
+            None => service.phones.push(phone),
+        }
+    }
+}
+
 /// One record, converted.
 pub struct Converted {
     pub items: Vec<DirectoryItem>,
@@ -196,6 +325,7 @@ pub fn to_items(raw: Raw) -> Result<Converted, String> {
         value = v1::service_to_v3(value, &mut notes);
     }
     ids::normalise(&mut value, kind_name, &mut notes);
+    missing_descriptions(&value, kind_name, "", &mut notes);
     let mut absent = Vec::new();
     let items = match kind {
         Kind::Service => {
@@ -341,14 +471,17 @@ mod tests {
     #[test]
     fn pages_of_both_versions_split_into_records() {
         assert_eq!(
-            from_document(json!({"contents": [{}, {}]})).unwrap().len(),
+            from_document(json!({"contents": [{}, {}]}))
+                .unwrap()
+                .0
+                .len(),
             2
         );
         assert_eq!(
-            from_document(json!({"content": [{}]})).unwrap()[0].position,
+            from_document(json!({"content": [{}]})).unwrap().0[0].position,
             "item 1"
         );
-        assert_eq!(from_document(json!({"id": "x"})).unwrap().len(), 1);
+        assert_eq!(from_document(json!({"id": "x"})).unwrap().0.len(), 1);
         assert!(from_document(json!(7)).is_err());
     }
 }

@@ -22,6 +22,7 @@ use linkwork_domain::validation::ValidationErrors;
 use linkwork_domain::{ConsentId, OrgId, PersonId, ReferralId, Timestamp};
 use linkwork_storage::{NewReferral, ReferralPerson, StorageError};
 use rand::RngCore;
+use sha2::{Digest, Sha256};
 
 use super::ApiClient;
 use crate::App;
@@ -111,6 +112,12 @@ pub struct Submission {
     /// the sender's own; intake scopes them to the sender.
     pub idempotency_key: Option<String>,
     pub duplicate: DuplicateChoice,
+    /// From another system: when it was written, the system's own
+    /// identifier (`system|value`), and a GP practice code it gave that no
+    /// practice here has. Kept as given.
+    pub authored_on: Option<String>,
+    pub sender_identifier: Option<String>,
+    pub gp_practice_code_given: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -148,6 +155,48 @@ fn identity_check(given: &PersonDetails, record: &Person) -> String {
         given.full_name(),
         given.date_of_birth.format("%-d %B %Y"),
     )
+}
+
+/// Who a submission is for and why, digested (SHA-256, so the column holds
+/// no NHS number): the NHS number, date of birth and names as given, and
+/// the reasons in any order.
+fn submission_digest(submission: &Submission) -> String {
+    let person = &submission.person;
+    let tidy = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let nhs_number: String = person
+        .nhs_number
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let born = &person.date_of_birth;
+    let mut needs: Vec<String> = submission
+        .referral
+        .needs
+        .iter()
+        .chain(&submission.referral.reasons_as_written)
+        .map(|n| tidy(n))
+        .collect();
+    needs.sort();
+    needs.dedup();
+    let text = [
+        nhs_number,
+        format!(
+            "{}-{}-{}",
+            tidy(&born.year),
+            tidy(&born.month),
+            tidy(&born.day)
+        ),
+        tidy(&person.given_name),
+        tidy(&person.family_name),
+        needs.join(","),
+    ]
+    .join("\n");
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// Attempts at a unique reference before giving up (a clash is a one in
@@ -368,15 +417,33 @@ impl App {
         Ok(IntakeOutcome::PossibleDuplicates(offered, problem))
     }
 
+    /// The referral an earlier submission with the same key made, if this
+    /// is a resend of it. The same key for another person or other
+    /// reasons is a different referral reusing the key: refused
+    /// (`Conflict`), so neither is silently lost.
     async fn already_received(
         &self,
         submitter: Submitter<'_>,
         submission: &Submission,
     ) -> AppResult<Option<Referral>> {
-        Ok(match submitter.idempotency_key(submission) {
-            Some(key) => self.store.referral_by_idempotency_key(&key).await?,
-            None => None,
-        })
+        let Some(key) = submitter.idempotency_key(submission) else {
+            return Ok(None);
+        };
+        let Some(first) = self.store.referral_by_idempotency_key(&key).await? else {
+            return Ok(None);
+        };
+        match &first.submission_digest {
+            // Referrals received before digests were kept are taken as
+            // resent, as they were then.
+            Some(digest) if *digest != submission_digest(submission) => {
+                Err(AppError::Conflict(format!(
+                    "This identifier was already used, on {}, for a different referral (another patient or other reasons). \
+                     A resend must repeat that referral; a new referral needs an identifier of its own.",
+                    first.received_at.format("%-d %B %Y at %H:%M UTC")
+                )))
+            }
+            _ => Ok(Some(first)),
+        }
     }
 
     /// The community organisations named for sharing consent.
@@ -435,6 +502,17 @@ impl App {
             }
             (ReferralRoute::SelfReferral, None) => {
                 "Enter your postcode or choose your GP practice, so we can send your referral to the right team"
+            }
+            // Another system cannot be asked: name every way to route.
+            (ReferralRoute::Fhir, _) => {
+                "The referral cannot be routed to a team. Give any one of: the network it is for \
+                 (ServiceRequest.performer, with the network's ODS code), the person's GP practice \
+                 (Patient.generalPractitioner, with an ODS code known here), or a postcode a network \
+                 here covers (Patient.address.postalCode)"
+            }
+            (ReferralRoute::Api, _) => {
+                "The referral cannot be routed to a team. Give any one of: the network it is for, \
+                 the person's GP practice (an ODS code known here), or a postcode a network here covers"
             }
             (_, Some(_)) => {
                 "No social prescribing team covers this postcode. Check it, or choose the person's GP practice"
@@ -541,10 +619,18 @@ impl App {
             status: ReferralStatus::Received,
             urgency: referral_details.urgency,
             needs: referral_details.needs.clone(),
+            reasons_as_written: referral_details.reasons_as_written.clone(),
+            needs_coding: referral_details.needs_coding,
+            authored_on: submission.authored_on.clone(),
+            sender_identifier: submission.sender_identifier.clone(),
+            gp_practice_code_given: submission.gp_practice_code_given.clone(),
             details: free_text,
             referrer,
             code: code.code,
             idempotency_key: submitter.idempotency_key(submission),
+            submission_digest: submitter
+                .idempotency_key(submission)
+                .map(|_| submission_digest(submission)),
             received_at: at,
             accepted_at: None,
             first_contact_at: None,

@@ -49,15 +49,18 @@ pub enum WaitingStage {
     Unassigned,
     /// Waiting longer than the first-contact target.
     PastTarget,
+    /// Some reasons arrived as words only: the team codes the needs.
+    NeedsCoding,
 }
 
 impl WaitingStage {
-    pub const ALL: [WaitingStage; 5] = [
+    pub const ALL: [WaitingStage; 6] = [
         WaitingStage::All,
         WaitingStage::NeedsTriage,
         WaitingStage::Accepted,
         WaitingStage::Unassigned,
         WaitingStage::PastTarget,
+        WaitingStage::NeedsCoding,
     ];
 
     pub fn code(self) -> &'static str {
@@ -67,6 +70,7 @@ impl WaitingStage {
             WaitingStage::Accepted => "accepted",
             WaitingStage::Unassigned => "unassigned",
             WaitingStage::PastTarget => "past_target",
+            WaitingStage::NeedsCoding => "needs_coding",
         }
     }
 
@@ -77,6 +81,7 @@ impl WaitingStage {
             WaitingStage::Accepted => "Accepted, waiting for first contact",
             WaitingStage::Unassigned => "Accepted, no link worker yet",
             WaitingStage::PastTarget => "Past the first-contact target",
+            WaitingStage::NeedsCoding => "Reasons in words, needs to code",
         }
     }
 
@@ -172,6 +177,10 @@ impl App {
                 ..waiting.clone()
             },
             WaitingStage::PastTarget => past_target_filter.clone(),
+            WaitingStage::NeedsCoding => ReferralFilter {
+                needs_coding: true,
+                ..waiting.clone()
+            },
         };
         let filter = ReferralFilter {
             person_terms,

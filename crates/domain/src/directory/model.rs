@@ -144,6 +144,10 @@ pub struct Accessibility {
     pub details: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The profile's own free-text statement of the location's
+    /// accessibility, beside the description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessibility: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -152,6 +156,11 @@ pub struct Phone {
     pub number: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A feed may list a contact's phone with the service's phones, naming
+    /// the contact here; an import moves it into that contact's phones, so
+    /// a stored phone never carries one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

@@ -168,7 +168,9 @@ pub fn check_service(service: &mut Service) -> Result<Checked, String> {
         for a in &mut location.accessibility {
             keep_url("accessibility url", &mut a.url, &mut warnings);
         }
-        sal.location_id = Some(location.id);
+        // A location_id naming another location is a broken reference,
+        // left for the caller to report (an import rejects the service).
+        sal.location_id.get_or_insert(location.id);
         sal.service_id = Some(service.id);
     }
     Ok(Checked { warnings })
@@ -262,6 +264,7 @@ mod tests {
             id: Uuid::nil(),
             number: " ".into(),
             description: None,
+            contact_id: None,
         });
         assert!(
             check_service(&mut phone)

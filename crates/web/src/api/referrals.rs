@@ -360,6 +360,7 @@ impl ReferralRequest {
                 referrer_role: text(self.referrer.role),
                 referrer_phone: text(self.referrer.phone),
                 referrer_email: text(self.referrer.email),
+                ..Default::default()
             },
             idempotency_key,
             ..Default::default()

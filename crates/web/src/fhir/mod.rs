@@ -20,7 +20,7 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use linkwork_app::AppError;
-use linkwork_app::referrals::{IntakeOutcome, Submission, Submitter};
+use linkwork_app::referrals::{ApiClient, IntakeOutcome, Submission, Submitter};
 use linkwork_domain::codes::CodePurpose;
 use linkwork_domain::organisation::OrgKind;
 use linkwork_domain::referral::{ReferralInput, ReferralRoute};
@@ -205,6 +205,9 @@ async fn render_outcomes(request: Request, next: Next) -> Response {
     ) {
         (Some(Outcome(issues)), _) => issues.clone(),
         (None, Some(info)) => FhirError::from(info.error.clone()).issues,
+        (None, None) if status.is_client_error() || status.is_server_error() => {
+            vec![outcome_for_status(status)]
+        }
         (None, None) => return response,
     };
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
@@ -221,15 +224,16 @@ async fn render_outcomes(request: Request, next: Next) -> Response {
     response
 }
 
-/// The FHIR routes, to nest at `/fhir`.
+/// The FHIR routes, at `/fhir`, to merge into the application's.
 pub fn router(state: AppState) -> Router<AppState> {
     let authenticated = Router::new()
+        .route("/", post(transaction))
         .route("/ServiceRequest", post(create_service_request))
         .route("/ServiceRequest/{id}", get(read_service_request))
         .route("/Task/{id}", get(read_task))
         .route("/Bundle/{id}", get(read_discharge_summary))
-        .layer(from_fn_with_state(state, api::authenticate));
-    Router::new()
+        .layer(from_fn_with_state(state.clone(), api::authenticate));
+    let fhir = Router::new()
         .route("/metadata", get(capability_statement))
         .merge(authenticated)
         .fallback(|| async {
@@ -237,13 +241,59 @@ pub fn router(state: AppState) -> Router<AppState> {
                 status: StatusCode::NOT_FOUND,
                 issues: vec![Issue {
                     code: "not-supported",
-                    diagnostics: "This server supports ServiceRequest (create, read), Task (read), Bundle (read: discharge summaries) and metadata".into(),
+                    diagnostics: "This server supports transaction Bundles at the base (POST /fhir), ServiceRequest (create, read), Task (read), Bundle (read: discharge summaries) and metadata".into(),
                     expression: None,
                 }],
             }
-        })
+        });
+    Router::new()
+        .nest("/fhir", fhir)
+        // Many clients write the base with a trailing slash; without this
+        // route it would reach the pages and their form checks.
+        .route(
+            "/fhir/",
+            post(transaction).route_layer(from_fn_with_state(state, api::authenticate)),
+        )
         .layer(from_fn(render_outcomes))
         .layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES))
+}
+
+/// An OperationOutcome for an error that came with none: a body over the
+/// limit, a method a path does not take, a request that took too long.
+fn outcome_for_status(status: StatusCode) -> Issue {
+    let (code, diagnostics) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too-costly",
+            format!(
+                "The body is larger than this server takes ({} bytes)",
+                api::MAX_BODY_BYTES
+            ),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "not-supported",
+            "This path does not take that method: see GET /fhir/metadata".to_owned(),
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "timeout",
+            "The request took too long to answer; try again".to_owned(),
+        ),
+        other if other.is_server_error() => (
+            "exception",
+            "The server could not answer; try again later".to_owned(),
+        ),
+        other => (
+            "invalid",
+            format!(
+                "The request could not be taken ({})",
+                other.canonical_reason().unwrap_or("refused")
+            ),
+        ),
+    };
+    Issue {
+        code,
+        diagnostics,
+        expression: None,
+    }
 }
 
 /// Where this server is, for absolute URLs: the configured public URL,
@@ -311,32 +361,94 @@ fn read_body(headers: &HeaderMap, body: &Bytes) -> Result<serde_json::Value, Fhi
     }
 }
 
-/// `POST /fhir/ServiceRequest`: a referral from another system.
-async fn create_service_request(
-    State(state): State<AppState>,
-    Client(client): Client,
-    Negotiated(format): Negotiated,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, FhirError> {
-    let value = read_body(&headers, &body)?;
+/// A referral received: its ServiceRequest as answered, and how.
+struct Received {
+    status: StatusCode,
+    resource: Resource,
+    /// The ServiceRequest's address, absolute.
+    location: String,
+    version: i64,
+    /// What the sender should know though the referral was taken.
+    warnings: Vec<Issue>,
+}
+
+impl Received {
+    /// The ServiceRequest, or with `Prefer: return=OperationOutcome` the
+    /// warnings (FHIR's way to ask for them on a create).
+    fn respond(self, format: Format, headers: &HeaderMap) -> Response {
+        let outcome_preferred = headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split([',', ';']))
+            .any(|p| p.trim() == "return=OperationOutcome");
+        let body = if outcome_preferred {
+            resources::warnings(&self.warnings)
+        } else {
+            self.resource.clone()
+        };
+        let mut response = respond(self.status, format, &body);
+        if let Ok(v) = HeaderValue::from_str(&self.location) {
+            response.headers_mut().insert(header::LOCATION, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", self.version)) {
+            response.headers_mut().insert(header::ETAG, v);
+        }
+        response
+    }
+}
+
+/// Reads, checks and records the referral `value` holds (a ServiceRequest,
+/// or a Bundle holding one).
+async fn receive_referral(
+    state: &AppState,
+    client: &ApiClient,
+    headers: &HeaderMap,
+    value: &serde_json::Value,
+) -> Result<Received, FhirError> {
     let needs = state.app.active_needs().await?;
     let code = state.app.clinical_code(CodePurpose::Referral).await?;
-    let parsed = service_request::read(&value, &needs, &code)?;
-    let gp_practice = organisation_by_ods(
-        &state,
-        parsed.gp_practice_ods.as_deref(),
-        OrgKind::GpPractice,
-        "gp_practice",
-    )
-    .await?;
+    let parsed = service_request::read(value, &needs, &code)?;
     let network = organisation_by_ods(
-        &state,
+        state,
         parsed.performer_ods.as_deref(),
         OrgKind::Pcn,
         "network",
     )
     .await?;
+    // A practice code no practice here has does not refuse the referral:
+    // it is kept as given, the referral is routed by the performer or the
+    // postcode, and the sender is warned.
+    let mut warnings = Vec::new();
+    let mut practice_code_given = None;
+    let gp_practice = match organisation_by_ods(
+        state,
+        parsed.gp_practice_ods.as_deref(),
+        OrgKind::GpPractice,
+        "gp_practice",
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(WebError::Invalid(_)) => {
+            let code = parsed.gp_practice_ods.clone().unwrap_or_default();
+            warnings.push(Issue {
+                code: "not-found",
+                diagnostics: format!(
+                    "No GP practice here has the ODS code {code:?}: it is kept as given, and the referral was routed {}",
+                    if network.is_some() {
+                        "to the network in ServiceRequest.performer"
+                    } else {
+                        "by the person's postcode"
+                    }
+                ),
+                expression: Some("Patient.generalPractitioner".into()),
+            });
+            practice_code_given = Some(code);
+            None
+        }
+        Err(other) => return Err(other.into()),
+    };
     let mut person = parsed.person;
     person.gp_practice = gp_practice.map(|id| id.to_string()).unwrap_or_default();
     let submission = Submission {
@@ -350,14 +462,17 @@ async fn create_service_request(
             ..parsed.referral
         },
         network,
-        idempotency_key: parsed.identifier,
+        idempotency_key: parsed.identifier.clone(),
+        authored_on: parsed.authored_on,
+        sender_identifier: parsed.identifier,
+        gp_practice_code_given: practice_code_given,
         ..Default::default()
     };
     let outcome = state
         .app
         .submit_referral(
             Submitter::System {
-                client: &client,
+                client,
                 route: ReferralRoute::Fhir,
             },
             &submission,
@@ -377,7 +492,7 @@ async fn create_service_request(
             return Err(WebError::internal("FHIR cannot be asked about duplicates").into());
         }
     };
-    let (referral, person, _, pcn) = state.app.api_referral(&client, referral.id).await?;
+    let (referral, person, _, pcn) = state.app.api_referral(client, referral.id).await?;
     let resource = resources::service_request(
         &referral,
         &person,
@@ -386,19 +501,125 @@ async fn create_service_request(
         &needs,
         &code,
     );
-    let mut response = respond(status, format, &resource);
+    Ok(Received {
+        status,
+        resource,
+        location: format!(
+            "{}/ServiceRequest/{}",
+            base_url(state, headers),
+            referral.id
+        ),
+        version: referral.version,
+        warnings,
+    })
+}
+
+/// `POST /fhir/ServiceRequest`: a referral from another system.
+async fn create_service_request(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Negotiated(format): Negotiated,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    let value = read_body(&headers, &body)?;
+    Ok(receive_referral(&state, &client, &headers, &value)
+        .await?
+        .respond(format, &headers))
+}
+
+/// `POST /fhir`: a transaction Bundle holding the referral (its
+/// ServiceRequest, Patient and requester), as many systems send one. The
+/// referral is recorded whole or not at all, as a transaction must be;
+/// the answer is a transaction-response with an entry for each entry
+/// sent, in order.
+async fn transaction(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Negotiated(format): Negotiated,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    let value = read_body(&headers, &body)?;
+    let kind = value.get("resourceType").and_then(|v| v.as_str());
+    let bundle_type = value.get("type").and_then(|v| v.as_str());
+    if kind != Some("Bundle") || !matches!(bundle_type, Some("transaction" | "batch")) {
+        return Err(FhirError::invalid(
+            "not-supported",
+            format!(
+                "The base takes a transaction Bundle holding a ServiceRequest, not {}; \
+                 or POST the ServiceRequest (or a Bundle) to /fhir/ServiceRequest",
+                match (kind, bundle_type) {
+                    (Some("Bundle"), Some(t)) => format!("a {t} Bundle"),
+                    (Some("Bundle"), None) => "a Bundle without a type".to_owned(),
+                    (Some(k), _) => format!("a {k}"),
+                    (None, _) => "a body without a resourceType".to_owned(),
+                }
+            ),
+            "Bundle.type",
+        ));
+    }
+    let received = receive_referral(&state, &client, &headers, &value).await?;
+    let status_line = match received.status {
+        StatusCode::CREATED => "201 Created",
+        _ => "200 OK",
+    };
     let location = format!(
-        "{}/ServiceRequest/{}",
-        base_url(&state, &headers),
-        referral.id
+        "{}/_history/{}",
+        received
+            .location
+            .rsplit_once("/ServiceRequest/")
+            .map(|(_, id)| format!("ServiceRequest/{id}"))
+            .unwrap_or_default(),
+        received.version
     );
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", referral.version)) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    Ok(response)
+    let entries = value
+        .get("entry")
+        .and_then(|e| e.as_array())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    // The Patient and requester are part of the referral, not resources
+    // of their own here: their entries share its outcome.
+    let answers = entries
+        .iter()
+        .map(|entry| {
+            let is_request = entry
+                .get("resource")
+                .and_then(|r| r.get("resourceType"))
+                .and_then(|k| k.as_str())
+                == Some("ServiceRequest");
+            let mut response = vec![("status", format::Node::str(status_line))];
+            if is_request {
+                response.push(("location", format::Node::str(location.clone())));
+                response.push((
+                    "etag",
+                    format::Node::str(format!("W/\"{}\"", received.version)),
+                ));
+                if !received.warnings.is_empty() {
+                    response.push((
+                        "outcome",
+                        format::Node::Resource(Box::new(resources::warnings(&received.warnings))),
+                    ));
+                }
+            }
+            let mut fields = Vec::new();
+            if is_request {
+                fields.push((
+                    "resource",
+                    Some(format::Node::Resource(Box::new(received.resource.clone()))),
+                ));
+            }
+            fields.push(("response", Some(format::Node::Object(response))));
+            format::object(fields)
+        })
+        .collect();
+    let answer = Resource::new("Bundle")
+        .with(
+            "type",
+            format::Node::str(format!("{}-response", bundle_type.unwrap_or("transaction"))),
+        )
+        .with("entry", format::Node::List(answers));
+    Ok(respond(StatusCode::OK, format, &answer))
 }
 
 /// `GET /fhir/ServiceRequest/{id}`: the referral and its current status.

@@ -135,33 +135,62 @@ pub fn service_request(
     needs: &[Need],
     code: &ClinicalCode,
 ) -> Resource {
-    let reasons = referral
+    let labels: Vec<String> = referral
         .needs
         .iter()
         .map(|c| {
-            let label = needs
+            needs
                 .iter()
                 .find(|n| &n.code == c)
                 .map(|n| n.label.clone())
-                .unwrap_or_else(|| c.clone());
+                .unwrap_or_else(|| c.clone())
+        })
+        .collect();
+    let mut reasons: Vec<Node> = referral
+        .needs
+        .iter()
+        .zip(&labels)
+        .map(|(c, label)| {
             object(vec![
                 (
                     "coding",
-                    Some(Node::List(vec![coding(NEEDS_SYSTEM, c, &label)])),
+                    Some(Node::List(vec![coding(NEEDS_SYSTEM, c, label)])),
                 ),
-                ("text", s(label)),
+                ("text", s(label.clone())),
             ])
         })
         .collect();
+    // The sender's own words, as they wrote them, beside the needs.
+    reasons.extend(
+        referral
+            .reasons_as_written
+            .iter()
+            .flat_map(|r| r.lines())
+            .filter(|w| !labels.iter().any(|l| l.eq_ignore_ascii_case(w)))
+            .map(|w| object(vec![("text", s(w.to_owned()))])),
+    );
     Resource::new("ServiceRequest")
         .with("id", Node::str(referral.id.to_string()))
         .with("meta", meta(referral, Some(UK_CORE_SERVICE_REQUEST)))
         .with(
             "identifier",
-            Node::List(vec![identifier(
-                REFERENCE_SYSTEM,
-                referral.reference.as_str(),
-            )]),
+            Node::List(
+                std::iter::once(identifier(REFERENCE_SYSTEM, referral.reference.as_str()))
+                    // The sender's own identifier, as it sent it.
+                    .chain(
+                        referral
+                            .sender_identifier
+                            .as_deref()
+                            .and_then(|i| i.split_once('|'))
+                            .map(|(system, value)| {
+                                object(vec![
+                                    ("system", (!system.is_empty()).then(|| Node::str(system))),
+                                    ("value", s(value)),
+                                ])
+                            }),
+                    )
+                    .collect(),
+            ),
         )
         .with("status", Node::str(request_status(referral.status)))
         .with("intent", Node::str("order"))
@@ -183,7 +212,17 @@ pub fn service_request(
             )]),
         )
         .with("subject", patient_reference(person))
-        .with("authoredOn", Node::str(referral.received_at.to_rfc3339()))
+        // When the sender wrote it, as it said; else when it arrived (the
+        // Task's authoredOn is always that).
+        .with(
+            "authoredOn",
+            Node::str(
+                referral
+                    .authored_on
+                    .clone()
+                    .unwrap_or_else(|| referral.received_at.to_rfc3339()),
+            ),
+        )
         .with("requester", requester(referral, referrer_org))
         .with("performer", Node::List(vec![organisation_reference(pcn)]))
         .with("reasonCode", Node::List(reasons))
@@ -327,6 +366,27 @@ pub fn discharge_summary_output(referral: linkwork_domain::ReferralId) -> Node {
 }
 
 pub fn operation_outcome(issues: &[Issue]) -> Resource {
+    outcome("error", issues)
+}
+
+/// An OperationOutcome of warnings: what a request that succeeded should
+/// know (a code kept but not used).
+pub fn warnings(issues: &[Issue]) -> Resource {
+    if issues.is_empty() {
+        // An OperationOutcome holds at least one issue.
+        return outcome(
+            "information",
+            &[Issue {
+                code: "informational",
+                diagnostics: "The referral was received".into(),
+                expression: None,
+            }],
+        );
+    }
+    outcome("warning", issues)
+}
+
+fn outcome(severity: &'static str, issues: &[Issue]) -> Resource {
     Resource::new("OperationOutcome").with(
         "issue",
         Node::List(
@@ -334,7 +394,7 @@ pub fn operation_outcome(issues: &[Issue]) -> Resource {
                 .iter()
                 .map(|i| {
                     object(vec![
-                        ("severity", s("error")),
+                        ("severity", s(severity)),
                         ("code", s(i.code)),
                         ("diagnostics", s(i.diagnostics.clone())),
                         (
@@ -403,7 +463,27 @@ pub fn capability_statement(base: &str) -> Resource {
                             ("type", s("Task")),
                             ("interaction", Some(interaction(&["read"]))),
                         ]),
+                        object(vec![
+                            ("type", s("Bundle")),
+                            (
+                                "documentation",
+                                s("Read: a discharge summary, a document Bundle with the referral's id"),
+                            ),
+                            ("interaction", Some(interaction(&["read"]))),
+                        ]),
                     ])),
+                ),
+                // No resource is searched: a sender follows its referral by
+                // the id (and Location) it was answered with.
+                (
+                    "interaction",
+                    Some(Node::List(vec![object(vec![
+                        ("code", s("transaction")),
+                        (
+                            "documentation",
+                            s("POST a transaction Bundle holding one ServiceRequest (with its Patient and requester) to the base; it is recorded whole or not at all"),
+                        ),
+                    ])])),
                 ),
             ])]),
         )

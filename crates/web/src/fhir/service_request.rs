@@ -36,6 +36,18 @@ pub struct Parsed {
     pub performer_ods: Option<String>,
     /// The sender's identifier for the referral, `system|value`.
     pub identifier: Option<String>,
+    /// `authoredOn`, as given (a FHIR dateTime).
+    pub authored_on: Option<String>,
+}
+
+/// Whether `raw` is a FHIR dateTime: a year, year-month, date, or a date
+/// and time with its zone.
+fn is_fhir_date_time(raw: &str) -> bool {
+    use chrono::{DateTime, NaiveDate};
+    DateTime::parse_from_rfc3339(raw).is_ok()
+        || NaiveDate::parse_from_str(raw, "%Y-%m-%d").is_ok()
+        || NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d").is_ok() && raw.len() == 7
+        || raw.len() == 4 && raw.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The values under `key`: FHIR JSON repeats in arrays; XML read into the
@@ -515,25 +527,49 @@ pub fn read(body: &Value, needs: &[Need], code: &ClinicalCode) -> Result<Parsed,
         return Err(FhirError::invalid(
             "required",
             format!(
-                "ServiceRequest.reasonCode is required: give at least one reason, coded in {NEEDS_SYSTEM} (see GET /api/v1/needs)"
+                "ServiceRequest.reasonCode is required: give at least one reason, coded in {NEEDS_SYSTEM} (see GET /api/v1/needs), as a SNOMED CT code, or in words"
             ),
             "ServiceRequest.reasonCode",
         ));
     }
     let mut codes = Vec::new();
+    let mut written = Vec::new();
+    let mut needs_coding = false;
     for (i, concept) in reasons.iter().enumerate() {
-        let need = need_for(concept, needs).ok_or_else(|| {
-            FhirError::invalid(
-                "code-invalid",
-                format!(
-                    "ServiceRequest.reasonCode[{i}] ({}) is not a reason this service takes. Use a code from {NEEDS_SYSTEM}: {}",
-                    describe(concept),
-                    needs.iter().map(|n| n.code.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-                &format!("ServiceRequest.reasonCode[{i}]"),
-            )
-        })?;
-        codes.push(need.code.clone());
+        // GP and hospital systems send codes, words, or both: the words
+        // are kept as written whatever the code, and words no need is
+        // found for leave the referral for the team to code at triage.
+        let words = text(concept, "text").or_else(|| {
+            list(concept, "coding")
+                .into_iter()
+                .find_map(|c| text(c, "display"))
+        });
+        match (need_for(concept, needs), words) {
+            (Some(need), _) => {
+                codes.push(need.code.clone());
+                written.extend(text(concept, "text").map(str::to_owned));
+            }
+            (None, Some(words)) => {
+                written.push(words.to_owned());
+                needs_coding = true;
+            }
+            (None, None) => {
+                return Err(FhirError::invalid(
+                    "code-invalid",
+                    format!(
+                        "ServiceRequest.reasonCode[{i}] ({}) is not a reason this service takes, and has no text to keep instead. \
+                         Use a code from {NEEDS_SYSTEM} ({}), a SNOMED CT code mapped to one, or say the reason in words (reasonCode.text)",
+                        describe(concept),
+                        needs
+                            .iter()
+                            .map(|n| n.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    &format!("ServiceRequest.reasonCode[{i}]"),
+                ));
+            }
+        }
     }
     let urgency = match text(request, "priority") {
         None | Some("routine") => "routine",
@@ -556,6 +592,19 @@ pub fn read(body: &Value, needs: &[Need], code: &ClinicalCode) -> Result<Parsed,
     let identifier = list(request, "identifier").into_iter().find_map(|i| {
         text(i, "value").map(|v| format!("{}|{v}", text(i, "system").unwrap_or_default()))
     });
+    let authored_on = match text(request, "authoredOn") {
+        Some(raw) if is_fhir_date_time(raw) => Some(raw.to_owned()),
+        Some(raw) => {
+            return Err(FhirError::invalid(
+                "value",
+                format!(
+                    "ServiceRequest.authoredOn must be a FHIR dateTime (2026-11-30T09:15:00Z, 2026-11-30 …), not {raw:?}"
+                ),
+                "ServiceRequest.authoredOn",
+            ));
+        }
+        None => None,
+    };
     let performer_ods = list(request, "performer")
         .into_iter()
         .find_map(|r| ods_code(r, &resolver));
@@ -563,6 +612,8 @@ pub fn read(body: &Value, needs: &[Need], code: &ClinicalCode) -> Result<Parsed,
         person,
         referral: ReferralInput {
             needs: codes,
+            reasons_as_written: written,
+            needs_coding,
             details: notes.join("\n\n"),
             urgency: urgency.to_owned(),
             referrer_name: requester.name,
@@ -574,6 +625,7 @@ pub fn read(body: &Value, needs: &[Need], code: &ClinicalCode) -> Result<Parsed,
         gp_practice_ods,
         performer_ods,
         identifier,
+        authored_on,
     })
 }
 
@@ -598,7 +650,7 @@ fn locate(field: &str, message: &str) -> (String, String) {
         "phone" => at("Patient.telecom"),
         "email" => at("Patient.telecom.where(system='email').value"),
         "language" => at("Patient.communication.language"),
-        "needs" => at("ServiceRequest.reasonCode"),
+        "needs" | "reasons" => at("ServiceRequest.reasonCode"),
         "details" => at("ServiceRequest.note"),
         "urgency" => at("ServiceRequest.priority"),
         "referrer_name" | "referrer_role" | "referrer_phone" | "referrer_email" => {
