@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::doc::{Doc, Field};
 use crate::query::{Hit, Order, Query, Results};
-use crate::text::{edit_distance_chars, tokens, typo_allowance};
+use crate::text::{MIN_FUZZY_CHARS, edit_distance_chars, tokens, typo_allowance};
 
 /// One document's occurrences of a stem.
 #[derive(Debug, Clone, Copy)]
@@ -226,8 +226,9 @@ impl SearchIndex {
         }
     }
 
-    /// Stems in the index within the typo allowance of `stem`. Numbers are
-    /// never "nearly" another number.
+    /// Stems in the index within the typo allowance of `stem`, none of
+    /// them shorter than `MIN_FUZZY_CHARS` (see there for the rule).
+    /// Numbers are never "nearly" another number.
     fn near_stems(&self, stem: &str) -> Vec<String> {
         let chars: Vec<char> = stem.chars().collect();
         let max = typo_allowance(chars.len());
@@ -235,7 +236,7 @@ impl SearchIndex {
             return Vec::new();
         }
         let mask = letters(stem);
-        let lengths = chars.len().saturating_sub(max)..=chars.len() + max;
+        let lengths = chars.len().saturating_sub(max).max(MIN_FUZZY_CHARS)..=chars.len() + max;
         lengths
             .filter_map(|len| self.stems_by_length.get(len))
             .flatten()

@@ -97,6 +97,38 @@ fn typos_and_word_forms_still_find_services() {
     assert!(idx.search(&text("zzzz")).hits.is_empty());
 }
 
+/// Issue 11: "lonely" (stem "lone") was taken as a typo of "one", so
+/// one-to-one bereavement counselling came first for it.
+#[test]
+fn a_word_is_never_corrected_into_a_different_short_word() {
+    let idx = index(&[
+        service(
+            "Bereavement Counselling",
+            "Free one-to-one counselling",
+            &["bereavement"],
+            None,
+        ),
+        service("Art Class", "Drawing and painting", &[], None),
+        service(
+            "Green Shoots Community Gardening",
+            "Grow vegetables",
+            &[],
+            None,
+        ),
+    ]);
+    assert!(names(&idx, &text("lonely")).is_empty());
+    assert!(names(&idx, &text("part")).is_empty(), "not “art”");
+    assert!(
+        names(&idx, &text("growl")).is_empty(),
+        "a five-letter word is not corrected into the four-letter “grow”"
+    );
+    assert_eq!(
+        names(&idx, &text("gardenning")),
+        ["Green Shoots Community Gardening"],
+        "long words still forgive a slip"
+    );
+}
+
 #[test]
 fn needs_are_searchable_words_and_filters_with_children() {
     let idx = index(&[
