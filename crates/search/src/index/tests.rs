@@ -174,6 +174,23 @@ fn names_outrank_descriptions() {
 }
 
 #[test]
+fn the_organisation_s_name_counts_least() {
+    let mut advice = service("Housing Advice", "Advice on tenancy", &[], None);
+    advice.organization = Some(Organization {
+        name: "Riverside Choir".into(),
+        ..Default::default()
+    });
+    let idx = index(&[
+        advice,
+        service("Sing Together", "Sing in a choir", &[], None),
+    ]);
+    assert_eq!(
+        names(&idx, &text("choir")),
+        ["Sing Together", "Housing Advice"]
+    );
+}
+
+#[test]
 fn distance_filters_and_orders_and_explains() {
     let centre = GeoPoint::new(53.70, -1.90).unwrap();
     let idx = index(&[
