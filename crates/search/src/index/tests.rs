@@ -129,6 +129,49 @@ fn a_word_is_never_corrected_into_a_different_short_word() {
     );
 }
 
+/// Issue 11: "loneliness", the commonest reason for social prescribing,
+/// found nothing, and "copd" nothing though Breathe Easy groups exist.
+#[test]
+fn everyday_words_find_what_they_stand_for_below_the_word_itself() {
+    let idx = index(&[
+        service(
+            "Telephone Befriending",
+            "A volunteer rings for a chat",
+            &["befriending"],
+            None,
+        ),
+        service(
+            "Breathe Easy",
+            "For people living with lung conditions",
+            &["long-term-conditions"],
+            None,
+        ),
+        service("Lonely No More", "A walking group", &["walking"], None),
+        service("Art Class", "Drawing", &["arts-crafts"], None),
+    ]);
+    assert_eq!(
+        names(&idx, &text("lonely")),
+        ["Lonely No More", "Telephone Befriending"],
+        "the word itself first, then what it stands for"
+    );
+    assert_eq!(names(&idx, &text("loneliness")), ["Telephone Befriending"]);
+    assert_eq!(names(&idx, &text("copd")), ["Breathe Easy"]);
+    assert_eq!(
+        names(&idx, &text("lonley")),
+        ["Telephone Befriending"],
+        "a typo of an everyday word (no listing says “lonely” as typed)"
+    );
+    let hit = &idx.search(&text("isolated")).hits[0];
+    assert_eq!(
+        hit.reasons,
+        ["“Befriending” in the name and its needs (for “isolated”)"]
+    );
+
+    let mut without = idx;
+    without.set_synonyms(crate::Synonyms::default());
+    assert!(names(&without, &text("copd")).is_empty());
+}
+
 #[test]
 fn needs_are_searchable_words_and_filters_with_children() {
     let idx = index(&[
