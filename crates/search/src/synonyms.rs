@@ -90,7 +90,9 @@ impl Synonyms {
                 return Err(problem("list at least one everyday word".into()));
             }
             if raw.terms.is_empty() && raw.needs.is_empty() {
-                return Err(problem("give the terms or needs the words stand for".into()));
+                return Err(problem(
+                    "give the terms or needs the words stand for".into(),
+                ));
             }
             let stems_of = |phrase: &str| -> Result<Vec<String>, SynonymsError> {
                 let stems: Vec<String> = tokens(phrase).into_iter().map(|t| t.stem).collect();
