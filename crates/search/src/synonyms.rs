@@ -184,6 +184,15 @@ impl Synonyms {
             .collect()
     }
 
+    /// How many links the list has.
+    pub fn len(&self) -> usize {
+        self.links.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.links.is_empty()
+    }
+
     pub(crate) fn link(&self, l: usize) -> &Link {
         &self.links[l]
     }
