@@ -632,3 +632,37 @@ describe('directory without JavaScript', () => {
     });
   });
 });
+
+describe("the search's everyday words as the directory manager", () => {
+  it('refuses an unusable list with the reason, saves a good one that search uses at once, and passes axe', async () => {
+    await withPage({ axe: true }, async (page) => {
+      await signInToHome(page, DEMO_USERS.directoryManager);
+      const response = await page.goto('/directory/synonyms');
+      assert.equal(response.status(), 200, 'GET /directory/synonyms');
+      await page.getByRole('heading', { level: 1, name: 'Search: everyday words' }).waitFor();
+      await assertNoAxeViolations(page, 'the everyday words page');
+
+      const words = page.getByLabel('Everyday words and what they stand for');
+      const shipped = await words.inputValue();
+      assert.match(shipped, /"copd"/, 'the shipped list is shown');
+      await words.fill(`${shipped}\n[[link]]\nwords = ["warble"]\nneeds = ["humming"]\n`);
+      await page.getByRole('button', { name: 'Save everyday words' }).click();
+      await page.locator('.nhsuk-error-summary').waitFor();
+      await page.getByText('there is no need with the code “humming”').first().waitFor();
+      assert.match(await words.inputValue(), /"humming"/, 'what was typed is kept');
+      await assertNoAxeViolations(page, 'the everyday words page with an error');
+
+      await words.fill(`${shipped}\n[[link]]\nwords = ["warble"]\nterms = ["choir"]\n`);
+      await Promise.all([
+        page.waitForURL((url) => url.searchParams.get('done') === 'saved'),
+        page.getByRole('button', { name: 'Save everyday words' }).click(),
+      ]);
+      await page.goto('/directory?q=warble');
+      const names = await resultNames(page);
+      assert.ok(
+        names.some((n) => n.endsWith('Community Choir')),
+        `"warble" should now find choirs; got: ${names.join('; ')}`,
+      );
+    });
+  });
+});

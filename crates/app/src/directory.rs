@@ -35,6 +35,9 @@ pub struct DirectoryIndex {
     index: RwLock<SearchIndex>,
     /// The last change applied.
     seq: AtomicI64,
+    /// The version of the stored search synonyms applied (0: the shipped
+    /// list).
+    pub(crate) synonyms_version: AtomicI64,
 }
 
 impl DirectoryIndex {
@@ -45,6 +48,11 @@ impl DirectoryIndex {
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, SearchIndex> {
         self.index.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_synonyms(&self, synonyms: linkwork_search::Synonyms, version: i64) {
+        self.write().set_synonyms(synonyms);
+        self.synonyms_version.store(version, Ordering::SeqCst);
     }
 }
 
@@ -70,6 +78,9 @@ impl App {
         let count = index.len();
         *self.directory.write() = index;
         self.directory.seq.store(head, Ordering::SeqCst);
+        // The new index has the shipped synonyms; apply any saved since.
+        self.directory.synonyms_version.store(0, Ordering::SeqCst);
+        self.sync_synonyms().await?;
         tracing::info!(services = count, "directory index built");
         Ok(count)
     }
@@ -77,6 +88,7 @@ impl App {
     /// Applies changes made since the index last looked (by this or any
     /// other instance). Returns how many services changed.
     pub async fn sync_directory(&self) -> AppResult<usize> {
+        self.sync_synonyms().await?;
         let mut applied = 0;
         loop {
             let from = self.directory.seq.load(Ordering::SeqCst);

@@ -19,6 +19,7 @@ pub mod passwords;
 pub mod postcode_import;
 pub mod principal;
 pub mod referrals;
+pub mod search_synonyms;
 pub mod secrets;
 pub mod settings;
 

@@ -131,6 +131,28 @@ pub fn directory_feed(count: usize) -> String {
     serde_json::to_string(&services).expect("services serialise")
 }
 
+/// The demo's services at `scale`, run by `providers`.
+fn demo_services(providers: &[directory::Organization], scale: u32) -> Vec<directory::Service> {
+    let mut places = services::riverside_places();
+    if scale > 1 {
+        places.extend(postcodes::national_places(2000 * scale as usize));
+    }
+    services::generate(
+        services::SERVICES_PER_SCALE * scale as usize,
+        providers,
+        &places,
+    )
+}
+
+/// The Riverside demo's directory exactly as `generate` writes it (scale
+/// 1), without a database: the judged search queries run against it.
+pub fn riverside_directory() -> Vec<directory::Service> {
+    let plan = organisations::plan(1);
+    let providers: Vec<directory::Organization> =
+        providers(&plan, 1).into_iter().map(|(o, _)| o).collect();
+    demo_services(&providers, 1)
+}
+
 /// Writes the demo directory: services across every need, linked to their
 /// providers, in one import. Returns it as linking needs it.
 async fn directory_data(
@@ -141,15 +163,7 @@ async fn directory_data(
     app.ensure_need_taxonomy().await?;
     let providers = providers(plan, scale);
     let orgs: Vec<directory::Organization> = providers.iter().map(|(o, _)| o.clone()).collect();
-    let mut places = services::riverside_places();
-    if scale > 1 {
-        places.extend(postcodes::national_places(2000 * scale as usize));
-    }
-    let services = services::generate(
-        services::SERVICES_PER_SCALE * scale as usize,
-        &orgs,
-        &places,
-    );
+    let services = demo_services(&orgs, scale);
     let count = services.len();
     let directory = linking::DemoDirectory::new(
         &services,

@@ -105,6 +105,7 @@ audit_actions! {
     ServiceUpdate => "directory.service_update", "Changed a service";
     TaxonomyUpdate => "directory.taxonomy_update", "Updated a taxonomy";
     OrganizationLink => "directory.organization_link", "Linked a directory organisation to a partner";
+    SearchSynonymsChange => "directory.synonyms_change", "Changed the directory search's everyday words";
     PersonView => "person.view", "Viewed a person's record";
     PersonSearch => "person.search", "Searched for people";
     PersonUpdate => "person.update", "Changed a person's record";

@@ -132,12 +132,16 @@ pub enum Field {
 }
 
 impl Field {
+    /// What the service is called and what it helps with say most about
+    /// it; its description less. The organisation's name says least: a
+    /// charity called "Memory Lane Dementia Choir" also runs housing
+    /// advice, which is not what someone searching "dementia choir" wants.
     pub fn weight(self) -> f32 {
         match self {
             Field::Name => 3.0,
             Field::Need => 2.0,
-            Field::Organization => 1.5,
             Field::Description => 1.0,
+            Field::Organization => 0.5,
         }
     }
 

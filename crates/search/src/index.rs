@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use crate::doc::{Doc, Field};
 use crate::query::{Hit, Order, Query, Results};
-use crate::text::{edit_distance_chars, tokens, typo_allowance};
+use crate::synonyms::{Synonyms, Target};
+use crate::text::{MIN_FUZZY_CHARS, edit_distance_chars, tokens, typo_allowance};
 
 /// One document's occurrences of a stem.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +27,10 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 /// A misspelt word counts for less than one spelt right.
 const FUZZY_FACTOR: f32 = 0.6;
+/// What an everyday word stands for (synonyms) counts for less than the
+/// word itself, so a listing that says "lonely" comes before one found
+/// through "befriending".
+const LINKED_FACTOR: f32 = 0.5;
 /// Rebuild the postings when this share of slots belongs to replaced or
 /// removed documents.
 const COMPACT_AT: f64 = 0.25;
@@ -42,6 +47,12 @@ fn letters(word: &str) -> u32 {
         };
         m | (1 << bit)
     })
+}
+
+/// BM25's score for a word occurring with weight `tf` in a document of
+/// weighted length `len`.
+fn bm25(idf: f32, tf: f32, len: f32, avg_len: f32) -> f32 {
+    idf * (tf * (K1 + 1.0)) / (tf + K1 * (1.0 - B + B * len / avg_len))
 }
 
 /// BM25's inverse document frequency. Postings of replaced documents
@@ -61,6 +72,8 @@ fn square(lat: f64, lon: f64) -> (i32, i32) {
 
 #[derive(Default)]
 pub struct SearchIndex {
+    /// Everyday words and what they stand for, applied at query time.
+    synonyms: Synonyms,
     /// By slot; `None` once replaced or removed.
     docs: Vec<Option<Doc>>,
     /// Weighted length of each slot's text, for BM25.
@@ -82,8 +95,18 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
+    /// An empty index with the synonyms Linkwork ships.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            synonyms: Synonyms::shipped(),
+            ..Default::default()
+        }
+    }
+
+    /// Replaces the everyday words the index understands; the next search
+    /// uses them (nothing is re-indexed: they apply at query time).
+    pub fn set_synonyms(&mut self, synonyms: Synonyms) {
+        self.synonyms = synonyms;
     }
 
     /// Replaces the taxonomy the index knows (for need names, hierarchy and
@@ -221,9 +244,11 @@ impl SearchIndex {
             .collect();
         let terms = std::mem::take(&mut self.terms);
         let children = std::mem::take(&mut self.children);
+        let synonyms = std::mem::take(&mut self.synonyms);
         *self = SearchIndex {
             terms,
             children,
+            synonyms,
             ..Default::default()
         };
         for doc in docs {
@@ -231,8 +256,9 @@ impl SearchIndex {
         }
     }
 
-    /// Stems in the index within the typo allowance of `stem`. Numbers are
-    /// never "nearly" another number.
+    /// Stems in the index within the typo allowance of `stem`, none of
+    /// them shorter than `MIN_FUZZY_CHARS` (see there for the rule).
+    /// Numbers are never "nearly" another number.
     fn near_stems(&self, stem: &str) -> Vec<String> {
         let chars: Vec<char> = stem.chars().collect();
         let max = typo_allowance(chars.len());
@@ -240,7 +266,7 @@ impl SearchIndex {
             return Vec::new();
         }
         let mask = letters(stem);
-        let lengths = chars.len().saturating_sub(max)..=chars.len() + max;
+        let lengths = chars.len().saturating_sub(max).max(MIN_FUZZY_CHARS)..=chars.len() + max;
         lengths
             .filter_map(|len| self.stems_by_length.get(len))
             .flatten()
@@ -253,27 +279,103 @@ impl SearchIndex {
             .collect()
     }
 
-    /// The stems each query word matches: itself when the index has it,
-    /// else the stems within its typo allowance (worth less).
+    /// What each query word matches: itself when the index has it, else
+    /// (if it is not an everyday word the search knows) the stems within
+    /// its typo allowance, worth less; and what the everyday words it
+    /// belongs to stand for, worth less again.
     fn expand(&self, text: &str) -> Vec<QueryWord> {
-        let mut seen = HashSet::new();
-        tokens(text)
+        let words = tokens(text);
+        let stems: Vec<&str> = words.iter().map(|t| t.stem.as_str()).collect();
+        let mut linked: Vec<Vec<(usize, f32)>> = self
+            .synonyms
+            .links_at(&stems)
             .into_iter()
-            .filter(|t| seen.insert(t.stem.clone()))
-            .map(|t| {
-                let exact = self.postings.contains_key(&t.stem);
-                let stems = if exact {
-                    vec![t.stem.clone()]
-                } else {
-                    self.near_stems(&t.stem)
-                };
-                QueryWord {
-                    word: t.word,
-                    stems,
-                    exact,
+            .map(|links| links.into_iter().map(|l| (l, LINKED_FACTOR)).collect())
+            .collect();
+        let mut seen = HashSet::new();
+        let mut expanded = Vec::new();
+        for (i, t) in words.iter().enumerate() {
+            if !seen.insert(t.stem.clone()) {
+                continue;
+            }
+            let mut ways = Vec::new();
+            if self.postings.contains_key(&t.stem) {
+                ways.push(Way {
+                    stems: vec![t.stem.clone()],
+                    factor: 1.0,
+                    via: Via::Word,
+                });
+            } else if !self.synonyms.knows(&t.stem) {
+                ways.extend(self.near_stems(&t.stem).into_iter().map(|stem| Way {
+                    stems: vec![stem],
+                    factor: FUZZY_FACTOR,
+                    via: Via::Typo,
+                }));
+                if linked[i].is_empty() {
+                    linked[i] = self
+                        .synonyms
+                        .near(&t.word)
+                        .into_iter()
+                        .map(|l| (l, LINKED_FACTOR * FUZZY_FACTOR))
+                        .collect();
                 }
+            }
+            for &(l, factor) in &linked[i] {
+                for target in &self.synonyms.link(l).targets {
+                    let (label, stems) = match target {
+                        Target::Words { phrase, stems } => (phrase.clone(), stems.clone()),
+                        Target::Need(id) => match self.terms.get(id) {
+                            Some(term) => (
+                                term.name.clone(),
+                                tokens(&term.name).into_iter().map(|t| t.stem).collect(),
+                            ),
+                            None => continue,
+                        },
+                    };
+                    // Only what the index has can match.
+                    if !stems.is_empty() && stems.iter().all(|s| self.postings.contains_key(s)) {
+                        ways.push(Way {
+                            stems,
+                            factor,
+                            via: Via::Linked(label),
+                        });
+                    }
+                }
+            }
+            expanded.push(QueryWord {
+                word: t.word.clone(),
+                ways,
+            });
+        }
+        expanded
+    }
+
+    /// The postings and weights of each way of matching each word.
+    fn prepare<'a>(&'a self, words: &'a [QueryWord]) -> Vec<Vec<PreparedWay<'a>>> {
+        let n = self.len().max(1) as f32;
+        words
+            .iter()
+            .map(|w| {
+                w.ways
+                    .iter()
+                    .map(|way| PreparedWay {
+                        lists: way
+                            .stems
+                            .iter()
+                            .map(|s| {
+                                let postings = self.postings[s].as_slice();
+                                (postings, idf(n, postings.len()))
+                            })
+                            .collect(),
+                        factor: way.factor,
+                    })
+                    .collect()
             })
             .collect()
+    }
+
+    fn avg_len(&self) -> f32 {
+        ((self.total_length / self.len().max(1) as f64) as f32).max(1.0)
     }
 
     /// BM25 scores of every document matching any word, in slot order of
@@ -281,28 +383,32 @@ impl SearchIndex {
     /// cheaper than maps at this size, and nothing is formatted here, since
     /// only the page shown needs explaining.
     fn text_scores(&self, words: &[QueryWord]) -> Vec<(u32, f32)> {
-        let n = self.len().max(1) as f32;
-        let avg_len = ((self.total_length / self.len().max(1) as f64) as f32).max(1.0);
+        let avg_len = self.avg_len();
         let slots = self.docs.len();
         let mut total = vec![0f32; slots];
         let mut matched = vec![0u16; slots];
         let mut touched: Vec<u32> = Vec::new();
         let mut best = vec![0f32; slots];
-        for word in words {
-            let factor = if word.exact { 1.0 } else { FUZZY_FACTOR };
+        for ways in self.prepare(words) {
             let mut word_touched: Vec<u32> = Vec::new();
-            for stem in &word.stems {
-                let postings = &self.postings[stem];
-                let idf = idf(n, postings.len());
-                for p in postings {
+            for way in &ways {
+                // Walk the rarest word of a phrase; look the others up.
+                let Some((walk, _)) = way.lists.iter().min_by_key(|(p, _)| p.len()) else {
+                    continue;
+                };
+                for p in *walk {
                     let slot = p.slot as usize;
                     if self.docs[slot].is_none() {
                         continue;
                     }
-                    let tf = p.weight;
                     let len = self.lengths[slot];
-                    let score = factor * idf * (tf * (K1 + 1.0))
-                        / (tf + K1 * (1.0 - B + B * len / avg_len));
+                    let score = match way.lists.as_slice() {
+                        [(_, idf)] => way.factor * bm25(*idf, p.weight, len, avg_len),
+                        _ => match way.score(p.slot, len, avg_len) {
+                            Some(score) => score,
+                            None => continue,
+                        },
+                    };
                     if best[slot] == 0.0 {
                         word_touched.push(p.slot);
                     }
@@ -336,36 +442,19 @@ impl SearchIndex {
     /// words up in the postings (sorted by slot) instead of walking them,
     /// which wins when a need or a distance has already narrowed the search.
     fn text_scores_among(&self, words: &[QueryWord], slots: &[u32]) -> Vec<(u32, f32)> {
-        let n = self.len().max(1) as f32;
-        let avg_len = ((self.total_length / self.len().max(1) as f64) as f32).max(1.0);
+        let avg_len = self.avg_len();
         let asked = words.len().max(1) as f32;
-        let stems: Vec<Vec<(&Vec<Posting>, f32)>> = words
-            .iter()
-            .map(|w| {
-                let factor = if w.exact { 1.0 } else { FUZZY_FACTOR };
-                w.stems
-                    .iter()
-                    .map(|s| (&self.postings[s], factor * idf(n, self.postings[s].len())))
-                    .collect()
-            })
-            .collect();
+        let prepared = self.prepare(words);
         slots
             .iter()
             .filter_map(|&slot| {
                 let len = self.lengths[slot as usize];
                 let mut total = 0.0;
                 let mut matched = 0u16;
-                for word in &stems {
-                    let best = word
+                for ways in &prepared {
+                    let best = ways
                         .iter()
-                        .filter_map(|(postings, weight)| {
-                            let i = postings.binary_search_by_key(&slot, |p| p.slot).ok()?;
-                            let tf = postings[i].weight;
-                            Some(
-                                weight * (tf * (K1 + 1.0))
-                                    / (tf + K1 * (1.0 - B + B * len / avg_len)),
-                            )
-                        })
+                        .filter_map(|way| way.score(slot, len, avg_len))
                         .fold(0.0f32, f32::max);
                     if best > 0.0 {
                         total += best;
@@ -388,29 +477,40 @@ impl SearchIndex {
         distance_m: Option<f64>,
     ) -> Vec<String> {
         let mut reasons = Vec::new();
-        for word in words {
-            let found = word.stems.iter().find_map(|stem| {
+        let len = self.lengths[slot as usize];
+        let avg_len = self.avg_len();
+        for (word, ways) in words.iter().zip(self.prepare(words)) {
+            // The way that scored, for this listing.
+            let best = word
+                .ways
+                .iter()
+                .zip(&ways)
+                .filter_map(|(way, prepared)| Some((way, prepared.score(slot, len, avg_len)?)))
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            let Some((way, _)) = best else { continue };
+            let fields = way.stems.iter().fold(0u8, |bits, stem| {
                 let postings = &self.postings[stem];
-                let i = postings.binary_search_by_key(&slot, |p| p.slot).ok()?;
-                Some((stem, postings[i].fields))
+                postings
+                    .binary_search_by_key(&slot, |p| p.slot)
+                    .map_or(bits, |i| bits | postings[i].fields)
             });
-            if let Some((stem, fields)) = found {
-                let places: Vec<&str> = Field::ALL
-                    .iter()
-                    .filter(|f| fields & f.bit() != 0)
-                    .map(|f| f.describe())
-                    .collect();
-                if word.exact {
-                    reasons.push(format!("“{}” in {}", word.word, join_and(&places)));
-                } else {
-                    let written = self.surface.get(stem).map(String::as_str).unwrap_or(stem);
-                    reasons.push(format!(
-                        "“{written}” in {} (close to “{}”)",
-                        join_and(&places),
-                        word.word
-                    ));
+            let places: Vec<&str> = Field::ALL
+                .iter()
+                .filter(|f| fields & f.bit() != 0)
+                .map(|f| f.describe())
+                .collect();
+            let places = join_and(&places);
+            reasons.push(match &way.via {
+                Via::Word => format!("“{}” in {places}", word.word),
+                Via::Typo => {
+                    let stem = &way.stems[0];
+                    let written = self.surface.get(stem).unwrap_or(stem);
+                    format!("“{written}” in {places} (close to “{}”)", word.word)
                 }
-            }
+                Via::Linked(label) => {
+                    format!("“{label}” in {places} (for “{}”)", word.word)
+                }
+            });
         }
         if let Some(needs) = needs
             && let Some(term) = doc.term_ids.iter().find(|t| needs.contains(t))
@@ -612,8 +712,8 @@ impl SearchIndex {
             (Some(_), Some(set)) => {
                 let postings: usize = words
                     .iter()
-                    .flat_map(|w| &w.stems)
-                    .map(|s| self.postings[s].len())
+                    .flat_map(|w| &w.ways)
+                    .filter_map(|way| way.stems.iter().map(|s| self.postings[s].len()).min())
                     .sum();
                 // A lookup costs about as much as walking a dozen postings.
                 if set.len() * words.len() * 12 < postings {
@@ -710,11 +810,49 @@ impl SearchIndex {
     }
 }
 
-/// A query word and the stems it matches.
+/// A query word and the ways a listing can match it.
 struct QueryWord {
     word: String,
+    ways: Vec<Way>,
+}
+
+/// One way of matching a query word: stems a listing must all have, and
+/// what a match is worth.
+struct Way {
     stems: Vec<String>,
-    exact: bool,
+    factor: f32,
+    via: Via,
+}
+
+/// Why a way matches, for explanations.
+enum Via {
+    /// The word as typed (or another form of it).
+    Word,
+    /// A stem close to a word the index does not have.
+    Typo,
+    /// What an everyday word stands for, named as the synonyms or the
+    /// need list write it.
+    Linked(String),
+}
+
+/// A way with its postings looked up.
+struct PreparedWay<'a> {
+    lists: Vec<(&'a [Posting], f32)>,
+    factor: f32,
+}
+
+impl PreparedWay<'_> {
+    /// Its score in the document at `slot`: the mean of its stems' BM25
+    /// scores, so a phrase weighs what one word weighs; `None` unless the
+    /// document has every stem.
+    fn score(&self, slot: u32, len: f32, avg_len: f32) -> Option<f32> {
+        let mut sum = 0.0;
+        for (postings, idf) in &self.lists {
+            let i = postings.binary_search_by_key(&slot, |p| p.slot).ok()?;
+            sum += bm25(*idf, postings[i].weight, len, avg_len);
+        }
+        Some(self.factor * sum / self.lists.len().max(1) as f32)
+    }
 }
 
 /// A document that passed, before it is explained.

@@ -5,8 +5,10 @@
 mod doc;
 mod index;
 mod query;
+mod synonyms;
 mod text;
 
 pub use doc::{AccessFeature, Doc, DocLocation};
 pub use index::SearchIndex;
 pub use query::{Hit, MAX_DISTANCE_M, Order, Query, Results};
+pub use synonyms::{SHIPPED as SHIPPED_SYNONYMS, Synonyms, SynonymsError};

@@ -34,13 +34,25 @@ pub fn tokens(text: &str) -> Vec<Token> {
         .collect()
 }
 
-/// How many typing mistakes a word of this length may carry and still be
-/// recognised: none for short words (too many false friends), one for
-/// medium, two for long.
+/// The shortest stem typo tolerance applies to, on either side.
+///
+/// The rule: a word is corrected only when the search does not know it
+/// (neither the index nor the list of everyday words has it: a word it
+/// knows means what it says), and only into a stem of at least
+/// `MIN_FUZZY_CHARS` letters, within `typo_allowance` edits. Short words
+/// are where one edit lands on a different real word: "lone" (the stem of
+/// "lonely") is one edit from "one", "debt" from "dent", "art" from "part".
+/// English stems of five letters or more are far enough apart that one
+/// edit is almost always a slip of the keyboard ("gardn", "advis"), and
+/// those of eight or more, two.
+pub const MIN_FUZZY_CHARS: usize = 5;
+
+/// How many typing mistakes a stem of this length may carry and still be
+/// recognised: none below `MIN_FUZZY_CHARS`, one for medium, two for long.
 pub fn typo_allowance(len: usize) -> usize {
     match len {
-        0..=3 => 0,
-        4..=7 => 1,
+        0..MIN_FUZZY_CHARS => 0,
+        MIN_FUZZY_CHARS..=7 => 1,
         _ => 2,
     }
 }
@@ -146,6 +158,7 @@ mod tests {
     #[test]
     fn allowance_grows_with_length() {
         assert_eq!(typo_allowance(3), 0);
+        assert_eq!(typo_allowance(4), 0, "“lone” must not become “one”");
         assert_eq!(typo_allowance(5), 1);
         assert_eq!(typo_allowance(9), 2);
     }

@@ -5,8 +5,10 @@ use linkwork_domain::api_token::ApiToken;
 use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::codes::{ClinicalCode, CodePurpose, Need};
 use linkwork_domain::coverage::sort_outcodes;
-use linkwork_domain::{ApiTokenId, OrgId, Timestamp};
-use linkwork_storage::{ApiTokenStore, ReferenceDataStore, StorageError, StorageResult};
+use linkwork_domain::{ApiTokenId, OrgId, Timestamp, UserId};
+use linkwork_storage::{
+    ApiTokenStore, ReferenceDataStore, StorageError, StorageResult, StoredSynonyms,
+};
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
@@ -129,6 +131,53 @@ impl ReferenceDataStore for Store {
         .map_err(backend)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(backend)
+    }
+
+    async fn search_synonyms(&self) -> StorageResult<Option<StoredSynonyms>> {
+        let row = sqlx::query(
+            "SELECT body, version, updated_at, updated_by FROM search_synonyms WHERE id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|row| {
+            Ok(StoredSynonyms {
+                text: row.try_get("body").map_err(backend)?,
+                version: row.try_get("version").map_err(backend)?,
+                updated_at: row.try_get("updated_at").map_err(backend)?,
+                updated_by: UserId(row.try_get("updated_by").map_err(backend)?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_search_synonyms(
+        &self,
+        text: &str,
+        by: UserId,
+        at: Timestamp,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<i64> {
+        let mut tx = self.write().await?;
+        // One row: the version counts saves, so instances can tell theirs
+        // is out of date with one comparison.
+        let version: i64 = sqlx::query_scalar(
+            "INSERT INTO search_synonyms (id, body, version, updated_at, updated_by) \
+             VALUES (1, $1, 1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, \
+             version = search_synonyms.version + 1, updated_at = excluded.updated_at, \
+             updated_by = excluded.updated_by \
+             RETURNING version",
+        )
+        .bind(text)
+        .bind(at)
+        .bind(by.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(version)
     }
 
     async fn pcn_for_outcode(&self, outcode: &str) -> StorageResult<Option<OrgId>> {

@@ -84,6 +84,7 @@ macro_rules! all_referral_cases {
             referral_changes_are_versioned_and_kept_in_history,
             people_are_updated_and_consents_recorded,
             reference_data_is_seeded_and_can_be_changed,
+            search_synonyms_are_one_versioned_record,
             api_tokens_are_found_by_hash_and_revoked_once,
             bulk_inserts_write_many_referrals_with_one_audit_event,
         );

@@ -542,6 +542,39 @@ pub async fn people_are_updated_and_consents_recorded(store: &dyn Store) {
     assert_eq!(consents[1], share);
 }
 
+pub async fn search_synonyms_are_one_versioned_record(store: &dyn Store) {
+    assert_eq!(store.search_synonyms().await.unwrap(), None, "none saved");
+    let t = tree(store).await;
+    let manager = user("dm@example.org", "Dee", t.icb.id, &[Role::DirectoryManager]);
+    add_user(store, &manager).await;
+    let event = || cli_event(AuditAction::SearchSynonymsChange);
+    let before = audit_count(store).await;
+    let first = "[[link]]\nwords = [\"lonely\"]\nneeds = [\"befriending\"]\n";
+    let at = now();
+    assert_eq!(
+        store
+            .save_search_synonyms(first, manager.id, at, &event())
+            .await
+            .unwrap(),
+        1
+    );
+    let second = format!("{first}\n[[link]]\nwords = [\"copd\"]\nterms = [\"breathe easy\"]\n");
+    assert_eq!(
+        store
+            .save_search_synonyms(&second, manager.id, at, &event())
+            .await
+            .unwrap(),
+        2,
+        "each save is a new version"
+    );
+    let stored = store.search_synonyms().await.unwrap().unwrap();
+    assert_eq!(stored.text, second, "kept exactly as written");
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.updated_at, at);
+    assert_eq!(stored.updated_by, manager.id);
+    assert_eq!(audit_count(store).await, before + 2, "each save audited");
+}
+
 pub async fn reference_data_is_seeded_and_can_be_changed(store: &dyn Store) {
     let needs = store.needs().await.unwrap();
     assert!(needs.len() >= 13);

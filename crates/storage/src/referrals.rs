@@ -156,6 +156,15 @@ pub trait ReferralStore: Send + Sync {
     ) -> StorageResult<u64>;
 }
 
+/// The search synonyms as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSynonyms {
+    pub text: String,
+    pub version: i64,
+    pub updated_at: Timestamp,
+    pub updated_by: UserId,
+}
+
 #[async_trait]
 pub trait ReferenceDataStore: Send + Sync {
     /// Every need, active or retired, in display order.
@@ -172,6 +181,19 @@ pub trait ReferenceDataStore: Send + Sync {
         code: &ClinicalCode,
         audit: &NewAuditEvent,
     ) -> StorageResult<()>;
+    /// The directory search's everyday words (synonyms, in the format of
+    /// `linkwork-search`'s shipped list) as a directory manager last saved
+    /// them; `None` until anyone has, when search uses the shipped list.
+    async fn search_synonyms(&self) -> StorageResult<Option<StoredSynonyms>>;
+    /// Replaces them; returns the new version (1 for the first save, then
+    /// one more each time), which tells every instance to apply them.
+    async fn save_search_synonyms(
+        &self,
+        text: &str,
+        by: UserId,
+        at: Timestamp,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<i64>;
     /// The network covering a postcode district ("RV1").
     async fn pcn_for_outcode(&self, outcode: &str) -> StorageResult<Option<OrgId>>;
     /// The districts a network covers, sorted.

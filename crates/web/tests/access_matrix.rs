@@ -218,6 +218,21 @@ async fn every_role_against_every_route(app: TestApp) {
             "/directory/organisations".into(),
             &[DirectoryManager],
         ),
+        get(
+            "the search's everyday words",
+            "/directory/synonyms".into(),
+            &[DirectoryManager],
+        ),
+        post(
+            "changing the search's everyday words",
+            "/directory/synonyms".into(),
+            vec![(
+                "synonyms",
+                "[[link]]\nwords = [\"lonely\"]\nneeds = [\"befriending\"]".into(),
+            )],
+            &[DirectoryManager],
+            StatusCode::SEE_OTHER,
+        ),
         post(
             "linking a directory organisation to a partner",
             format!("/directory/organisations/{}/partner", other_org.id),

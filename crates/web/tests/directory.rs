@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
 use linkwork_domain::directory::{Organization, needs};
 use linkwork_domain::time::now;
-use linkwork_storage::DirectoryItem;
+use linkwork_storage::{AuditFilter, DirectoryItem, PageRequest};
 use serde_json::Value;
 use support::TestApp;
 
@@ -558,7 +558,91 @@ async fn directory_managers_link_organisations_to_partners_a_page_at_a_time(app:
     );
 }
 
+/// Issue 11 part 1b: the directory manager edits the everyday words, the
+/// change is audited, and searches use it at once.
+async fn directory_managers_edit_the_search_s_everyday_words(app: TestApp) {
+    let mut worker = app.demo_user("linkworker.north@riverside.example").await;
+    assert!(
+        worker
+            .get("/directory?q=copd")
+            .await
+            .body
+            .contains("Breathe Easy"),
+        "the shipped list"
+    );
+    assert!(
+        !worker
+            .get("/directory?q=warble")
+            .await
+            .body
+            .contains("Community Choir")
+    );
+
+    let mut manager = app.demo_user("directory@riverside.example").await;
+    let page = manager.get("/directory/synonyms").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("the list Linkwork ships"));
+    assert!(page.body.contains("copd"));
+
+    let refused = manager
+        .post(
+            "/directory/synonyms",
+            &[(
+                "synonyms",
+                "[[link]]\nwords = [\"warble\"]\nneeds = [\"humming\"]",
+            )],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("there is no need with the code “humming”"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("warble"), "what was typed is kept");
+    assert_eq!(app.store().search_synonyms().await.unwrap(), None);
+
+    let mine = "[[link]]\nwords = [\"warble\"]\nterms = [\"choir\"]\n";
+    let saved = manager
+        .post("/directory/synonyms", &[("synonyms", mine)])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store().search_synonyms().await.unwrap().unwrap().text,
+        mine
+    );
+    let found = worker.get("/directory?q=warble").await;
+    assert!(found.body.contains("Community Choir"));
+    assert!(found.body.contains("(for “warble”)"), "{}", found.body);
+    assert!(
+        !worker
+            .get("/directory?q=copd")
+            .await
+            .body
+            .contains("Breathe Easy"),
+        "the saved list replaces the shipped one"
+    );
+    let changes = app
+        .store()
+        .audit_events(
+            &AuditFilter {
+                action: Some(AuditAction::SearchSynonymsChange.code().to_owned()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        changes.total, 1,
+        "audited once: the refused list changed nothing"
+    );
+}
+
 on_both_backends_with_demo!(
+    directory_managers_edit_the_search_s_everyday_words,
     the_open_api_pages_filters_and_is_open_to_all,
     proximity_returns_only_services_within_the_distance_nearest_first,
     bad_input_is_a_400_naming_the_parameter_and_unknown_ids_404,

@@ -1,5 +1,6 @@
 //! Instances keep no state of their own: two Linkwork servers on one
-//! PostgreSQL database share sessions and sign-in throttling.
+//! PostgreSQL database share sessions and sign-in throttling, and follow
+//! each other's directory changes.
 
 mod support;
 
@@ -115,4 +116,50 @@ async fn a_directory_change_on_one_instance_is_found_on_another() {
         1,
         "the other instance after following the change log"
     );
+}
+
+/// Everyday words saved by a directory manager on one instance apply on
+/// another at its next directory sync, without a restart.
+#[tokio::test]
+async fn everyday_words_saved_on_one_instance_apply_on_another() {
+    let Some(first) = TestApp::demo(true).await else {
+        return;
+    };
+    let Db::Postgres(db) = &first.db else {
+        unreachable!()
+    };
+    let second_store: Arc<dyn Store> = Arc::new(PostgresStore::connect(db.url(), 5).await.unwrap());
+    let second = linkwork_app::App::new(second_store, test_settings()).unwrap();
+    second.load_directory().await.unwrap();
+    let q = linkwork_search::Query {
+        text: Some("warble".into()),
+        per_page: 10,
+        ..Default::default()
+    };
+    let search = async |app: &linkwork_app::App| app.search_directory(&q).await.unwrap().total;
+    assert_eq!(search(&second).await, 0);
+
+    let mut manager = first.demo_user("directory@riverside.example").await;
+    assert_eq!(
+        manager.get("/directory/synonyms").await.status,
+        StatusCode::OK
+    );
+    let saved = manager
+        .post(
+            "/directory/synonyms",
+            &[(
+                "synonyms",
+                "[[link]]\nwords = [\"warble\"]\nterms = [\"choir\"]\n",
+            )],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(search(&first.app).await > 0, "at once where it was saved");
+    assert_eq!(search(&second).await, 0, "not until the other syncs");
+    assert_eq!(
+        second.sync_directory().await.unwrap(),
+        0,
+        "no listing changed"
+    );
+    assert_eq!(search(&second).await, search(&first.app).await);
 }

@@ -97,6 +97,81 @@ fn typos_and_word_forms_still_find_services() {
     assert!(idx.search(&text("zzzz")).hits.is_empty());
 }
 
+/// Issue 11: "lonely" (stem "lone") was taken as a typo of "one", so
+/// one-to-one bereavement counselling came first for it.
+#[test]
+fn a_word_is_never_corrected_into_a_different_short_word() {
+    let idx = index(&[
+        service(
+            "Bereavement Counselling",
+            "Free one-to-one counselling",
+            &["bereavement"],
+            None,
+        ),
+        service("Art Class", "Drawing and painting", &[], None),
+        service(
+            "Green Shoots Community Gardening",
+            "Grow vegetables",
+            &[],
+            None,
+        ),
+    ]);
+    assert!(names(&idx, &text("lonely")).is_empty());
+    assert!(names(&idx, &text("part")).is_empty(), "not “art”");
+    assert!(
+        names(&idx, &text("growl")).is_empty(),
+        "a five-letter word is not corrected into the four-letter “grow”"
+    );
+    assert_eq!(
+        names(&idx, &text("gardenning")),
+        ["Green Shoots Community Gardening"],
+        "long words still forgive a slip"
+    );
+}
+
+/// Issue 11: "loneliness", the commonest reason for social prescribing,
+/// found nothing, and "copd" nothing though Breathe Easy groups exist.
+#[test]
+fn everyday_words_find_what_they_stand_for_below_the_word_itself() {
+    let idx = index(&[
+        service(
+            "Telephone Befriending",
+            "A volunteer rings for a chat",
+            &["befriending"],
+            None,
+        ),
+        service(
+            "Breathe Easy",
+            "For people living with lung conditions",
+            &["long-term-conditions"],
+            None,
+        ),
+        service("Lonely No More", "A walking group", &["walking"], None),
+        service("Art Class", "Drawing", &["arts-crafts"], None),
+    ]);
+    assert_eq!(
+        names(&idx, &text("lonely")),
+        ["Lonely No More", "Telephone Befriending"],
+        "the word itself first, then what it stands for"
+    );
+    assert_eq!(names(&idx, &text("loneliness")), ["Telephone Befriending"]);
+    assert_eq!(names(&idx, &text("copd")), ["Breathe Easy"]);
+    assert_eq!(
+        names(&idx, &text("lonley")),
+        ["Telephone Befriending"],
+        "a typo of an everyday word (no listing says “lonely” as typed)"
+    );
+    let hit = &idx.search(&text("isolated")).hits[0];
+    assert_eq!(
+        hit.reasons,
+        ["“Befriending” in the name and its needs (for “isolated”)"]
+    );
+
+    let mut without = idx;
+    without.set_synonyms(crate::Synonyms::default());
+    assert!(names(&without, &text("copd")).is_empty());
+}
+
 #[test]
 fn needs_are_searchable_words_and_filters_with_children() {
     let idx = index(&[
@@ -138,6 +213,23 @@ fn names_outrank_descriptions() {
     assert_eq!(
         names(&idx, &text("walking")),
         ["Walking for Health", "Coffee Morning"]
+    );
+}
+
+#[test]
+fn the_organisation_s_name_counts_least() {
+    let mut advice = service("Housing Advice", "Advice on tenancy", &[], None);
+    advice.organization = Some(Organization {
+        name: "Riverside Choir".into(),
+        ..Default::default()
+    });
+    let idx = index(&[
+        advice,
+        service("Sing Together", "Sing in a choir", &[], None),
+    ]);
+    assert_eq!(
+        names(&idx, &text("choir")),
+        ["Sing Together", "Housing Advice"]
     );
 }
 

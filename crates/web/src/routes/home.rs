@@ -142,6 +142,14 @@ const TASKS: &[(Permission, Task)] = &[
         },
     ),
     (
+        Permission::EditAnyListing,
+        Task {
+            title: "Search: everyday words",
+            href: "/directory/synonyms",
+            description: "Link the words people search with (\"lonely\", \"COPD\") to the services and needs they mean.",
+        },
+    ),
+    (
         Permission::EditOwnListings,
         Task {
             title: "Referrals to you",

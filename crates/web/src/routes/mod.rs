@@ -16,6 +16,7 @@ pub mod people;
 pub mod refer;
 pub mod referral_actions;
 pub mod referrals;
+pub mod search_synonyms;
 pub mod worklists;
 
 use axum::Router;
@@ -163,6 +164,10 @@ pub fn signed_in() -> Router<AppState> {
         .route("/admin/outbox/{id}", get(outbox::show))
         .route("/directory/organisations", get(directory::organisations))
         .route("/directory/your-listings", get(directory::your_listings))
+        .route(
+            "/directory/synonyms",
+            get(search_synonyms::show).post(search_synonyms::save),
+        )
         .route(
             "/directory/organisations/{id}/partner",
             post(directory::link_organisation),

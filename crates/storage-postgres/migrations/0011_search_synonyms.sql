@@ -1,0 +1,11 @@
+-- The directory search's everyday words and what they stand for
+-- (synonyms), as a directory manager last saved them: one row, its
+-- version counting saves so every instance notices a change. Without the
+-- row, search uses the list Linkwork ships.
+CREATE TABLE search_synonyms (
+    id         SMALLINT PRIMARY KEY CHECK (id = 1),
+    body       TEXT NOT NULL,
+    version    BIGINT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    updated_by UUID NOT NULL REFERENCES users (id)
+);
