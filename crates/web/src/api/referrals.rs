@@ -417,6 +417,7 @@ async fn receipt(state: &AppState, referral: &Referral) -> WebResult<ReferralRec
         (status = 200, description = "Already received with this Idempotency-Key", body = ReferralReceipt),
         (status = 400, description = "Not JSON, or not shaped like a referral (code `bad_request`)", body = ApiErrorBody),
         (status = 401, description = "No valid API token (code `unauthenticated`)", body = ApiErrorBody),
+        (status = 409, description = "This Idempotency-Key was already used for a different referral: another person or other reasons (code `conflict`)", body = ApiErrorBody),
         (status = 422, description = "Invalid fields, each named (code `validation_failed`)", body = ApiErrorBody),
     ),
     security(("api_token" = []))
