@@ -35,9 +35,14 @@ impl<W: Write> SpreadsheetCsv<W> {
     }
 }
 
-/// The cell as a spreadsheet will show it without running it.
+/// The cell as a spreadsheet will show it without running it. A plain
+/// number (a negative change, "-0.52") is data, not a formula, and is kept
+/// as it is so the figures can be recomputed from the file.
 fn inert(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let number = cell.starts_with('-')
+        && cell.len() > 1
+        && cell[1..].bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if !number && cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
@@ -53,7 +58,10 @@ mod tests {
         for (cell, written) in [
             ("=1+1", "'=1+1"),
             ("+44 1632 960001", "'+44 1632 960001"),
-            ("-5", "'-5"),
+            ("-5", "-5"),
+            ("-0.52", "-0.52"),
+            ("-5+1", "'-5+1"),
+            ("-", "'-"),
             ("@SUM(A1)", "'@SUM(A1)"),
             ("\t=1", "'\t=1"),
             ("\r=1", "'\r=1"),

@@ -14,6 +14,7 @@ pub mod directory_search;
 pub mod error;
 pub mod linking;
 pub mod messaging;
+pub mod outcomes;
 pub mod page_number;
 pub mod passwords;
 pub mod postcode_import;
@@ -46,6 +47,8 @@ pub struct App {
     located: Arc<directory_search::LocationCache>,
     /// How messages go out; none configured holds them in the outbox.
     transports: Arc<messaging::Transports>,
+    /// The questionnaires offered (`outcomes::load_definitions`).
+    measures: Arc<Vec<linkwork_domain::measures::Definition>>,
 }
 
 impl App {
@@ -54,7 +57,9 @@ impl App {
         let calendar = linkwork_domain::calendar::WorkingCalendar::new(
             settings.referrals.non_working_days.iter().copied(),
         );
+        let measures = outcomes::load_definitions(&settings.outcomes)?;
         Ok(App {
+            measures: Arc::new(measures),
             store,
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),

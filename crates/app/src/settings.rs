@@ -77,6 +77,29 @@ pub struct Settings {
     pub casework: CaseworkSettings,
     pub linking: LinkingSettings,
     pub messaging: MessagingSettings,
+    pub outcomes: OutcomeSettings,
+}
+
+/// Outcome measures: the questionnaires beyond the built-in ones, and the
+/// links people answer them from on their own phones.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutcomeSettings {
+    /// Questionnaire definition files (TOML) an organisation supplies under
+    /// its own licence, e.g. SWEMWBS's wording. Each is checked at start:
+    /// one with an error stops Linkwork starting, naming the problem.
+    pub definition_files: Vec<PathBuf>,
+    /// How long a questionnaire link sent to a person works, in days.
+    pub link_days: u32,
+}
+
+impl Default for OutcomeSettings {
+    fn default() -> Self {
+        OutcomeSettings {
+            definition_files: Vec::new(),
+            link_days: 7,
+        }
+    }
 }
 
 /// How emails and text messages go out. With nothing configured they stay
@@ -278,6 +301,7 @@ impl Default for Settings {
             casework: CaseworkSettings::default(),
             linking: LinkingSettings::default(),
             messaging: MessagingSettings::default(),
+            outcomes: OutcomeSettings::default(),
         }
     }
 }

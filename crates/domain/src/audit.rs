@@ -145,6 +145,11 @@ audit_actions! {
     CapacitySet => "directory.capacity", "Changed a service's capacity";
     MessageSend => "message.send", "Sent a message";
     OutboxView => "message.outbox_view", "Read the outbox";
+    MeasureRecord => "measure.record", "Recorded an outcome questionnaire";
+    MeasureLinkIssue => "measure.link_issue", "Gave a person a questionnaire link";
+    GpAppointmentsRecord => "gp_appointments.record", "Recorded GP appointments";
+    GpAppointmentsImport => "gp_appointments.import", "Imported GP appointments";
+    OutcomesView => "outcomes.view", "Read the outcome evidence";
 }
 
 impl AuditAction {

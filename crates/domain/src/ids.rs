@@ -111,3 +111,7 @@ uuid_id!(
     /// An email or text message, queued to be sent once.
     MessageId
 );
+uuid_id!(
+    /// One completed (or partly completed) outcome questionnaire.
+    MeasureResponseId
+);

@@ -27,8 +27,8 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    ApiTokenId, AuditEventId, CaseNoteId, ConsentId, ContactId, GoalId, MessageId,
-    OnwardReferralId, OrgId, PersonId, ReferralEventId, ReferralId, ShortlistId, TaskId, UserId,
-    WhatMattersId,
+    ApiTokenId, AuditEventId, CaseNoteId, ConsentId, ContactId, GoalId, MeasureResponseId,
+    MessageId, OnwardReferralId, OrgId, PersonId, ReferralEventId, ReferralId, ShortlistId, TaskId,
+    UserId, WhatMattersId,
 };
 pub use time::Timestamp;

@@ -15,17 +15,13 @@ use uuid::Uuid;
 use super::audit::insert as insert_audit;
 use super::referrals::{PERSON_BRIEF_COLUMNS, person_brief, write_referral_update};
 use super::{
-    Connection, DbRow, backend, conflict_or_backend, corrupt, get, insert_rows, prefixed, push_in,
+    Connection, DbRow, backend, coded, conflict_or_backend, corrupt, get, insert_rows, prefixed,
+    push_in,
 };
 use crate::dialect::{Db, MAX_PARAMS, Store};
 
 /// Casework written per round of multi-row inserts in a bulk load.
 const BULK_BATCH: usize = 500;
-
-fn coded<T>(row: &DbRow, column: &str, parse: fn(&str) -> Option<T>) -> StorageResult<T> {
-    let raw: String = get(row, column)?;
-    parse(&raw).ok_or_else(|| corrupt(column, &raw))
-}
 
 // Contacts.
 

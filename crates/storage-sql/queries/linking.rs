@@ -14,13 +14,10 @@ use uuid::Uuid;
 use super::audit::{insert as insert_audit, push_within};
 use super::people::push_consent;
 use super::referrals::{PERSON_BRIEF_COLUMNS, person_brief};
-use super::{Connection, DbRow, backend, corrupt, get, insert_rows, prefixed, push_in, push_page};
+use super::{
+    Connection, DbRow, backend, coded, corrupt, get, insert_rows, prefixed, push_in, push_page,
+};
 use crate::dialect::{self, Db, Store};
-
-fn coded<T>(row: &DbRow, column: &str, parse: fn(&str) -> Option<T>) -> StorageResult<T> {
-    let raw: String = get(row, column)?;
-    parse(&raw).ok_or_else(|| corrupt(column, &raw))
-}
 
 // Onward referrals.
 
@@ -272,7 +269,10 @@ pub(super) async fn load_onward(
 const MESSAGE_COLUMNS: &str = "id, channel, recipient, subject, body, purpose, org_id, status, attempts, \
      next_attempt_at, created_at, sent_at, last_error";
 
-async fn insert_messages(conn: &mut Connection, messages: &[&Message]) -> StorageResult<()> {
+pub(super) async fn insert_messages(
+    conn: &mut Connection,
+    messages: &[&Message],
+) -> StorageResult<()> {
     insert_rows(conn, "messages", MESSAGE_COLUMNS, messages, "", |b, m| {
         b.push_bind(m.id.0)
             .push_bind(m.channel.code())

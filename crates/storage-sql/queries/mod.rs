@@ -19,6 +19,7 @@ mod audit;
 mod casework;
 mod directory;
 mod linking;
+mod measures;
 mod organisations;
 mod people;
 mod postcodes;
@@ -86,6 +87,13 @@ where
 /// a hand edit, reported rather than silently skipped.
 fn corrupt(what: &str, value: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(format!("unexpected {what} in database: {value}").into())
+}
+
+/// A code-named value (`from_code`) in `column`: anything this version
+/// does not know is reported as corrupt.
+fn coded<T>(row: &DbRow, column: &str, parse: fn(&str) -> Option<T>) -> StorageResult<T> {
+    let raw: String = get(row, column)?;
+    parse(&raw).ok_or_else(|| corrupt(column, &raw))
 }
 
 /// `INSERT INTO table (columns) VALUES …, …` then `suffix` (an

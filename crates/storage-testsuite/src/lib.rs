@@ -7,6 +7,7 @@ pub mod databases;
 pub mod directory_suite;
 pub mod fixtures;
 pub mod linking;
+pub mod measures;
 pub mod referral_fixtures;
 pub mod referrals;
 pub mod security;
@@ -129,6 +130,27 @@ macro_rules! all_casework_cases {
             capacity_favourites_and_shortlists_are_kept,
             each_queued_message_is_claimed_by_one_worker,
         );
+        $crate::measures_suite!($make;
+            responses_keep_their_answers_and_scores_and_cohorts_start_at_baseline,
+            a_questionnaire_link_works_once,
+            gp_appointments_are_kept_per_referral_and_found_by_nhs_number,
+            responses_load_in_bulk_with_one_audit_event,
+        );
+    };
+}
+
+/// Like `storage_suite!`, for the cases in `measures.rs`.
+#[macro_export]
+macro_rules! measures_suite {
+    ($make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                #[allow(clippy::redundant_closure_call)]
+                let Some(db) = ($make)().await else { return };
+                $crate::measures::$case(db.store()).await;
+            }
+        )*
     };
 }
 

@@ -10,6 +10,7 @@ mod casework;
 mod directory;
 mod error;
 mod linking;
+mod measures;
 mod page;
 mod referrals;
 mod traits;
@@ -20,6 +21,7 @@ pub use directory::{
 };
 pub use error::{StorageError, StorageResult};
 pub use linking::*;
+pub use measures::*;
 pub use page::{Page, PageRequest};
 pub use referrals::*;
 pub use traits::*;

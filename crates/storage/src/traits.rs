@@ -252,6 +252,7 @@ pub trait Store:
     + crate::CaseworkStore
     + crate::LinkingStore
     + crate::MessageStore
+    + crate::MeasureStore
     + 'static
 {
 }
@@ -273,6 +274,7 @@ impl<T> Store for T where
         + crate::CaseworkStore
         + crate::LinkingStore
         + crate::MessageStore
+        + crate::MeasureStore
         + 'static
 {
 }

@@ -3,6 +3,11 @@
 //! same or got worse. The method is spelt out in `METHOD`, for the page
 //! that shows the figures.
 
+use std::collections::BTreeMap;
+
+use super::response::{MeasureResponse, Occasion};
+use crate::ReferralId;
+
 /// One person's score at baseline and at follow-up.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pair {
@@ -82,6 +87,53 @@ pub fn cohort_change(
         unchanged,
         worse,
     })
+}
+
+/// A cohort's responses to one measure, paired within each referral.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paired {
+    /// Each referral's first baseline score with its latest later
+    /// follow-up (a review, discharge or other time) score.
+    pub pairs: Vec<(ReferralId, Pair)>,
+    /// Referrals with a baseline score and no follow-up score yet.
+    pub without_follow_up: usize,
+}
+
+/// How baselines and follow-ups are paired, for the page.
+pub const PAIRING: &str = "Each person's first complete baseline questionnaire in an episode of support is paired with their latest complete questionnaire after it (at a review, at discharge or at another time). Incomplete questionnaires have no score and are not used.";
+
+/// Pairs `responses` (of one measure) on the score `score`: incomplete
+/// responses have no score and take no part.
+pub fn pair_responses(responses: &[MeasureResponse], score: &str) -> Paired {
+    let mut by_referral: BTreeMap<ReferralId, Vec<&MeasureResponse>> = BTreeMap::new();
+    for r in responses.iter().filter(|r| r.score(score).is_some()) {
+        by_referral.entry(r.referral_id).or_default().push(r);
+    }
+    let mut paired = Paired {
+        pairs: Vec::new(),
+        without_follow_up: 0,
+    };
+    for (referral, mut list) in by_referral {
+        list.sort_by_key(|r| (r.completed_at, r.id));
+        let Some(baseline) = list.iter().find(|r| r.occasion == Occasion::Baseline) else {
+            continue;
+        };
+        let follow_up = list
+            .iter()
+            .rev()
+            .find(|r| r.occasion != Occasion::Baseline && r.completed_at > baseline.completed_at);
+        match follow_up {
+            Some(f) => paired.pairs.push((
+                referral,
+                Pair {
+                    baseline: baseline.score(score).unwrap_or_default(),
+                    follow_up: f.score(score).unwrap_or_default(),
+                },
+            )),
+            None => paired.without_follow_up += 1,
+        }
+    }
+    paired
 }
 
 /// The sample standard deviation (n − 1).

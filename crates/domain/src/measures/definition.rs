@@ -116,6 +116,20 @@ pub struct DefinitionError {
     pub problem: String,
 }
 
+/// The most items a questionnaire may have: each has a fixed form field
+/// name (`item_field`), and no published wellbeing measure comes close.
+pub const MAX_ITEMS: usize = 40;
+
+/// The form field (and error field) of the item at `index`.
+pub fn item_field(index: usize) -> &'static str {
+    const FIELDS: [&str; MAX_ITEMS] = [
+        "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13", "q14",
+        "q15", "q16", "q17", "q18", "q19", "q20", "q21", "q22", "q23", "q24", "q25", "q26", "q27",
+        "q28", "q29", "q30", "q31", "q32", "q33", "q34", "q35", "q36", "q37", "q38", "q39", "q40",
+    ];
+    FIELDS[index]
+}
+
 impl Definition {
     /// Reads and checks a definition; `file` names it in any error.
     pub fn parse(file: &str, text: &str) -> Result<Definition, DefinitionError> {
@@ -222,6 +236,12 @@ impl Definition {
         }
         if self.items.is_empty() {
             return top("it has no items");
+        }
+        if self.items.len() > MAX_ITEMS {
+            return top(&format!(
+                "it has {} items: at most {MAX_ITEMS} are supported",
+                self.items.len()
+            ));
         }
         if self.scores.is_empty() {
             return top("it has no scores");

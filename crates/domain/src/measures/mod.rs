@@ -8,12 +8,18 @@
 mod builtin;
 mod cohort;
 mod definition;
+mod response;
 mod scoring;
 
 pub use builtin::{SWEMWBS_METRIC, builtin_definitions};
-pub use cohort::{CohortChange, METHOD, Pair, cohort_change};
+pub use cohort::{CohortChange, METHOD, PAIRING, Pair, Paired, cohort_change, pair_responses};
 pub use definition::{
-    AnswerOption, Band, Definition, DefinitionError, Item, Rule, ScoreDefinition,
+    AnswerOption, Band, Definition, DefinitionError, Item, MAX_ITEMS, Rule, ScoreDefinition,
+    item_field,
+};
+pub use response::{
+    CompletedBy, GpAppointments, MeasureLink, MeasureResponse, Occasion, ResponseContext,
+    answers_from_form, appointment_count,
 };
 pub use scoring::{AnswerError, Answers, Score, Scored};
 

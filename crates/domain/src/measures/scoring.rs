@@ -9,7 +9,7 @@ use super::definition::{Definition, Rule, ScoreDefinition};
 pub type Answers = BTreeMap<String, i32>;
 
 /// One score of a response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Score {
     pub code: String,
     pub label: String,
@@ -24,7 +24,10 @@ pub struct Score {
 /// A response scored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
-    /// Every item answered.
+    /// Enough items answered for every score, by the definition's own
+    /// minimum (every item, for the built-in measures). An incomplete
+    /// response has no scores at all: never a partial picture that reads
+    /// like a whole one.
     pub complete: bool,
     pub scores: Vec<Score>,
 }
@@ -57,14 +60,18 @@ impl Definition {
 
     /// Scores checked answers (see `check_answers`).
     pub fn score(&self, answers: &Answers) -> Scored {
-        Scored {
-            complete: self.items.iter().all(|i| answers.contains_key(&i.code)),
-            scores: self
-                .scores
-                .iter()
-                .map(|s| self.score_one(s, answers))
-                .collect(),
+        let mut scores: Vec<Score> = self
+            .scores
+            .iter()
+            .map(|s| self.score_one(s, answers))
+            .collect();
+        let complete = scores.iter().all(|s| s.raw.is_some());
+        if !complete {
+            for s in &mut scores {
+                (s.raw, s.value, s.band) = (None, None, None);
+            }
         }
+        Scored { complete, scores }
     }
 
     fn score_one(&self, score: &ScoreDefinition, answers: &Answers) -> Score {

@@ -83,8 +83,16 @@ fn swemwbs_wording_must_fit_its_scoring() {
 #[test]
 fn ons4_bands_every_edge_with_anxiety_the_other_way_round() {
     let d = builtin("ons4");
+    // The other three answered mid-scale, so the response is complete.
     let band = |code: &str, v: i32| {
-        d.score(&answers(&[(code, v)]))
+        let mut given = answers(&[
+            ("satisfied", 5),
+            ("worthwhile", 5),
+            ("happy", 5),
+            ("anxious", 5),
+        ]);
+        given.insert(code.to_owned(), v);
+        d.score(&given)
             .scores
             .into_iter()
             .find(|s| s.code == code)
@@ -121,10 +129,11 @@ fn ons4_bands_every_edge_with_anxiety_the_other_way_round() {
     }
     let a = d.score(&answers(&[("anxious", 3)]));
     assert!(!a.complete);
-    assert_eq!(
-        a.scores.iter().filter(|s| s.value.is_some()).count(),
-        1,
-        "each ONS4 question is its own score"
+    assert!(
+        a.scores
+            .iter()
+            .all(|s| s.value.is_none() && s.band.is_none()),
+        "an incomplete response has no score, not even for the questions answered"
     );
     assert!(
         !d.scores
@@ -196,13 +205,15 @@ fn reversed_items_turn_round_and_missing_ones_are_prorated() {
     assert!(all.complete);
     assert_eq!(all.scores[0].raw, Some(9), "b answered 1 counts 3");
     let two = d.score(&answers(&[("a", 3), ("b", 2)]));
-    assert!(!two.complete);
+    assert!(two.complete, "two of three is this measure's minimum");
     assert_eq!(
         two.scores[0].raw,
         Some(8),
         "mean 2.5 of two, times three, rounded"
     );
-    assert_eq!(d.score(&answers(&[("a", 3)])).scores[0].raw, None);
+    let one = d.score(&answers(&[("a", 3)]));
+    assert!(!one.complete);
+    assert_eq!(one.scores[0].raw, None);
 }
 
 #[test]
@@ -269,5 +280,89 @@ fn a_definition_with_an_error_is_refused_naming_where() {
     assert!(
         syntax.to_string().starts_with("mine.toml: line "),
         "{syntax}"
+    );
+}
+
+fn context(referral: crate::ReferralId, occasion: Occasion, day: i64) -> ResponseContext {
+    ResponseContext {
+        person_id: crate::PersonId::new(),
+        referral_id: referral,
+        pcn_id: crate::OrgId::new(),
+        occasion,
+        completed_by: CompletedBy::LinkWorker,
+        completed_at: chrono::DateTime::from_timestamp(1_780_000_000 + day * 86_400, 0).unwrap(),
+        recorded_by: None,
+        recorded_by_name: "Sam Lee".into(),
+    }
+}
+
+#[test]
+fn a_form_gives_answers_skips_blanks_and_names_the_item_it_cannot_read() {
+    let d = builtin("ucla3");
+    let form = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let read = answers_from_form(&d, &form(&[("q1", "3"), ("q2", ""), ("q3", "1")])).unwrap();
+    assert_eq!(
+        read,
+        answers(&[(&d.items[0].code, 3), (&d.items[2].code, 1)])
+    );
+    let wrong = answers_from_form(&d, &form(&[("q1", "3"), ("q2", "7")])).unwrap_err();
+    assert!(wrong.for_field("q2").unwrap().contains(&d.items[1].text));
+    assert_eq!(wrong.errors.len(), 1);
+    let refused = MeasureResponse::record(
+        &d,
+        answers(&[("nonsense", 1)]),
+        context(crate::ReferralId::new(), Occasion::Baseline, 0),
+    )
+    .unwrap_err();
+    assert_eq!(refused.errors[0].field, "answers");
+}
+
+#[test]
+fn baselines_pair_with_the_latest_later_follow_up_in_the_same_episode() {
+    let d = builtin("ucla3");
+    let all = |v: i32| {
+        d.items
+            .iter()
+            .map(|i| (i.code.clone(), v))
+            .collect::<Answers>()
+    };
+    let (ana, ben, cy) = (
+        crate::ReferralId::new(),
+        crate::ReferralId::new(),
+        crate::ReferralId::new(),
+    );
+    let r = |answers: Answers, referral, occasion, day| {
+        MeasureResponse::record(&d, answers, context(referral, occasion, day)).unwrap()
+    };
+    let mut partial = all(1);
+    partial.remove(&d.items[0].code);
+    let responses = vec![
+        r(all(3), ana, Occasion::Baseline, 0),
+        r(all(2), ana, Occasion::Review, 30),
+        r(all(1), ana, Occasion::Discharge, 90),
+        // Incomplete: no score, so not Ana's follow-up.
+        r(partial, ana, Occasion::OnDemand, 100),
+        // A later baseline does not replace the first.
+        r(all(1), ana, Occasion::Baseline, 120),
+        r(all(2), ben, Occasion::Baseline, 5),
+        // Cy's only questionnaire is a review: nothing to pair with.
+        r(all(2), cy, Occasion::Review, 5),
+    ];
+    let paired = pair_responses(&responses, "loneliness");
+    assert_eq!(paired.without_follow_up, 1, "Ben");
+    assert_eq!(paired.pairs.len(), 1);
+    assert_eq!(paired.pairs[0].0, ana);
+    assert_eq!(
+        paired.pairs[0].1,
+        Pair {
+            baseline: 9.0,
+            follow_up: 3.0
+        },
+        "Ana's first baseline with her latest scored follow-up"
     );
 }
