@@ -67,7 +67,9 @@ impl Role {
 
     pub fn description(self) -> &'static str {
         match self {
-            Role::Admin => "Invites and disables users, manages organisations, reads the audit log",
+            Role::Admin => {
+                "Invites and disables users, manages organisations, reads the audit log and reports"
+            }
             Role::LinkWorker => "Works with people referred to their Primary Care Network",
             Role::TeamLead => "Sees the whole network's caseload and waiting list, reassigns work",
             Role::Referrer => "Refers people and sees what happened to their referrals",
@@ -96,11 +98,14 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
+            // Reports are figures, never a person's record: an
+            // administrator reads them for every network in their tenancy.
             Role::Admin => &[
                 ManageUsers,
                 ManageOrganisations,
                 ViewAuditLog,
                 ManageApiTokens,
+                ViewReports,
             ],
             Role::LinkWorker => &[
                 SearchDirectory,

@@ -3,8 +3,10 @@
 
 mod api;
 mod assets;
+mod charts;
 mod client;
 mod csrf;
+mod downloads;
 pub mod error;
 mod fhir;
 mod forms;
