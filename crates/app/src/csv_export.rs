@@ -21,6 +21,14 @@ impl<W: Write> SpreadsheetCsv<W> {
         }
     }
 
+    /// A file of several tables one after another, each with its own
+    /// header row and width, separated by a blank line.
+    pub(crate) fn sections(out: W) -> Self {
+        SpreadsheetCsv {
+            writer: csv::WriterBuilder::new().flexible(true).from_writer(out),
+        }
+    }
+
     pub(crate) fn write_row<I, T>(&mut self, cells: I) -> csv::Result<()>
     where
         I: IntoIterator<Item = T>,

@@ -14,6 +14,7 @@ mod ids;
 mod linking;
 mod names;
 mod organisations;
+mod outcomes;
 pub mod postcodes;
 mod referrals;
 pub mod services;

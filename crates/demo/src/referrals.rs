@@ -865,6 +865,9 @@ pub(crate) async fn generate(
         .filter(|u| u.roles.contains(&linkwork_domain::role::Role::Partner))
         .map(|u| (u.org_id, u.email.clone()))
         .collect();
+    // Outcomes before casework: the casework's audit event marks a demo
+    // as finished (see `generate`).
+    crate::outcomes::generate(app, replay.clone(), generator.now).await?;
     let cases =
         crate::casework::generate(app, replay, generator.now, directory, partner_emails).await?;
     Ok(ReferralSummary {

@@ -137,6 +137,7 @@ audit_actions! {
     CalendarFeedRevoke => "calendar_feed.revoke", "Revoked a calendar feed";
     CalendarFeedRead => "calendar_feed.read", "A calendar app read a diary";
     DemoCasework => "demo.casework", "Generated demo casework";
+    DemoOutcomes => "demo.outcomes", "Generated demo outcome measures";
     OnwardReferral => "onward.send", "Referred someone to a service";
     OnwardAnswer => "onward.answer", "A service answered a referral";
     OnwardSeen => "onward.seen", "Saw a service's answer";

@@ -20,8 +20,9 @@ use super::audit::insert as insert_audit;
 use super::{Connection, DbRow, backend, coded, corrupt, get, insert_rows, push_in};
 use crate::dialect::{Db, Store};
 
-/// Responses written per round of multi-row inserts in a bulk load.
-const BULK_BATCH: usize = 1000;
+/// Changes (one referral's, in the demo) written per round of multi-row
+/// inserts in a bulk load.
+const BULK_BATCH: usize = 500;
 
 const RESPONSE_COLUMNS: &str = "id, person_id, referral_id, pcn_id, measure, occasion, completed_by, \
      answers, complete, scores, completed_at, recorded_by, recorded_by_name";
@@ -30,7 +31,7 @@ fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("answers and scores always serialise")
 }
 
-async fn insert_responses(conn: &mut Connection, rows: &[MeasureResponse]) -> StorageResult<()> {
+async fn insert_responses(conn: &mut Connection, rows: &[&MeasureResponse]) -> StorageResult<()> {
     insert_rows(
         conn,
         "measure_responses",
@@ -133,6 +134,61 @@ fn push_networks(qb: &mut QueryBuilder<'_, Db>, column: &str, pcn_ids: Option<&[
     }
 }
 
+/// Writes what `batch` adds: responses, links, GP appointment figures
+/// (replacing a referral's earlier ones) and queued messages.
+async fn insert_new(conn: &mut Connection, batch: &[&MeasureChanges]) -> StorageResult<()> {
+    let responses: Vec<&MeasureResponse> = batch.iter().flat_map(|c| &c.responses).collect();
+    insert_responses(conn, &responses).await?;
+    let links: Vec<&MeasureLink> = batch.iter().flat_map(|c| &c.links).collect();
+    insert_rows(conn, "measure_links", LINK_COLUMNS, &links, "", |b, l| {
+        b.push_bind(l.token_hash.as_str())
+            .push_bind(l.referral_id.0)
+            .push_bind(l.person_id.0)
+            .push_bind(l.pcn_id.0)
+            .push_bind(l.measure.as_str())
+            .push_bind(l.occasion.code())
+            .push_bind(l.created_by.0)
+            .push_bind(l.created_by_name.as_str())
+            .push_bind(l.created_at)
+            .push_bind(l.expires_at)
+            .push_bind(l.used_at);
+    })
+    .await
+    .map_err(backend)?;
+    // One statement may not change a row twice (PostgreSQL refuses): the
+    // last figures given for a referral are the ones that stand.
+    let mut seen = std::collections::HashSet::new();
+    let mut figures: Vec<&GpAppointments> = batch
+        .iter()
+        .flat_map(|c| &c.gp_appointments)
+        .rev()
+        .filter(|g| seen.insert(g.referral_id))
+        .collect();
+    figures.reverse();
+    insert_rows(
+        conn,
+        "gp_appointments",
+        GP_COLUMNS,
+        &figures,
+        " ON CONFLICT (referral_id) DO UPDATE SET before_count = excluded.before_count, \
+         after_count = excluded.after_count, recorded_at = excluded.recorded_at, \
+         recorded_by_name = excluded.recorded_by_name",
+        |b, g| {
+            b.push_bind(g.referral_id.0)
+                .push_bind(g.person_id.0)
+                .push_bind(g.pcn_id.0)
+                .push_bind(g.before.map(|n| n as i32))
+                .push_bind(g.after.map(|n| n as i32))
+                .push_bind(g.recorded_at)
+                .push_bind(g.recorded_by_name.as_str());
+        },
+    )
+    .await
+    .map_err(backend)?;
+    let messages: Vec<&Message> = batch.iter().flat_map(|c| &c.messages).collect();
+    super::linking::insert_messages(conn, &messages).await
+}
+
 #[async_trait]
 impl MeasureStore for Store {
     async fn save_measures(
@@ -156,51 +212,7 @@ impl MeasureStore for Store {
                 ));
             }
         }
-        insert_responses(&mut tx, &changes.responses).await?;
-        insert_rows(
-            &mut tx,
-            "measure_links",
-            LINK_COLUMNS,
-            &changes.links,
-            "",
-            |b, l| {
-                b.push_bind(l.token_hash.as_str())
-                    .push_bind(l.referral_id.0)
-                    .push_bind(l.person_id.0)
-                    .push_bind(l.pcn_id.0)
-                    .push_bind(l.measure.as_str())
-                    .push_bind(l.occasion.code())
-                    .push_bind(l.created_by.0)
-                    .push_bind(l.created_by_name.as_str())
-                    .push_bind(l.created_at)
-                    .push_bind(l.expires_at)
-                    .push_bind(l.used_at);
-            },
-        )
-        .await
-        .map_err(backend)?;
-        insert_rows(
-            &mut tx,
-            "gp_appointments",
-            GP_COLUMNS,
-            &changes.gp_appointments,
-            " ON CONFLICT (referral_id) DO UPDATE SET before_count = excluded.before_count, \
-             after_count = excluded.after_count, recorded_at = excluded.recorded_at, \
-             recorded_by_name = excluded.recorded_by_name",
-            |b, g| {
-                b.push_bind(g.referral_id.0)
-                    .push_bind(g.person_id.0)
-                    .push_bind(g.pcn_id.0)
-                    .push_bind(g.before.map(|n| n as i32))
-                    .push_bind(g.after.map(|n| n as i32))
-                    .push_bind(g.recorded_at)
-                    .push_bind(g.recorded_by_name.as_str());
-            },
-        )
-        .await
-        .map_err(backend)?;
-        let messages: Vec<&Message> = changes.messages.iter().collect();
-        super::linking::insert_messages(&mut tx, &messages).await?;
+        insert_new(&mut tx, &[changes]).await?;
         for event in audit {
             insert_audit(&mut tx, event).await?;
         }
@@ -326,20 +338,21 @@ impl MeasureStore for Store {
             .transpose()
     }
 
-    async fn bulk_insert_responses(
+    async fn bulk_insert_measures(
         &self,
-        responses: &mut (dyn Iterator<Item = MeasureResponse> + Send),
+        rows: &mut (dyn Iterator<Item = MeasureChanges> + Send),
         audit: &NewAuditEvent,
     ) -> StorageResult<u64> {
         let mut tx = self.write().await?;
         let mut written = 0u64;
         loop {
-            let batch: Vec<MeasureResponse> = responses.take(BULK_BATCH).collect();
+            let batch: Vec<MeasureChanges> = rows.take(BULK_BATCH).collect();
             if batch.is_empty() {
                 break;
             }
-            insert_responses(&mut tx, &batch).await?;
-            written += batch.len() as u64;
+            let refs: Vec<&MeasureChanges> = batch.iter().collect();
+            insert_new(&mut tx, &refs).await?;
+            written += batch.iter().map(|c| c.responses.len() as u64).sum::<u64>();
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(backend)?;

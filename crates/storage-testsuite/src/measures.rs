@@ -298,21 +298,40 @@ pub async fn responses_load_in_bulk_with_one_audit_event(store: &dyn Store) {
     let sam = worker(store, t.pcn_a.id, "sam@example.org", "Sam Lee").await;
     let ana = add_referral(store, person(t.pcn_a.id, "Ana", "Jones", None, None), now()).await;
     let before = audit_count(store).await;
-    let mut rows = (0..2500).map(|i| {
-        ucla(
-            &ana,
-            Occasion::OnDemand,
-            1 + i % 3,
-            true,
-            now() - Duration::minutes(i64::from(i)),
-            sam.id,
-        )
+    let mut rows = (0..1250).map(|i| MeasureChanges {
+        responses: (0..2)
+            .map(|j| {
+                ucla(
+                    &ana,
+                    Occasion::OnDemand,
+                    1 + (i + j) % 3,
+                    true,
+                    now() - Duration::minutes(i64::from(i * 2 + j)),
+                    sam.id,
+                )
+            })
+            .collect(),
+        gp_appointments: vec![GpAppointments {
+            referral_id: ana.id,
+            person_id: ana.person_id,
+            pcn_id: ana.pcn_id,
+            before: Some(i as u32),
+            after: None,
+            recorded_at: now(),
+            recorded_by_name: "Demo".into(),
+        }],
+        ..Default::default()
     });
     let written = store
-        .bulk_insert_responses(&mut rows, &audit(&ana)[0])
+        .bulk_insert_measures(&mut rows, &audit(&ana)[0])
         .await
         .unwrap();
     assert_eq!(written, 2500);
     assert_eq!(store.referral_responses(ana.id).await.unwrap().len(), 2500);
+    assert_eq!(
+        store.gp_appointments(ana.id).await.unwrap().unwrap().before,
+        Some(1249),
+        "the last figures given for a referral stand"
+    );
     assert_eq!(audit_count(store).await, before + 1);
 }

@@ -80,10 +80,11 @@ pub trait MeasureStore: Send + Sync {
         nhs_number: &NhsNumber,
         pcn_ids: Option<&[OrgId]>,
     ) -> StorageResult<Option<ReferralOfPerson>>;
-    /// Writes many responses at once (demo data), with one audit event.
-    async fn bulk_insert_responses(
+    /// Writes many changes at once (demo data), with one audit event.
+    /// Links are not checked. Returns how many responses were written.
+    async fn bulk_insert_measures(
         &self,
-        responses: &mut (dyn Iterator<Item = MeasureResponse> + Send),
+        rows: &mut (dyn Iterator<Item = MeasureChanges> + Send),
         audit: &NewAuditEvent,
     ) -> StorageResult<u64>;
 }

@@ -11,8 +11,8 @@ use linkwork_domain::referral::ReferralStatus;
 use linkwork_domain::role::Role;
 use linkwork_storage::{AuditFilter, PageRequest, TaskFilter};
 use linkwork_storage_testsuite::fixtures::Tree;
-use linkwork_storage_testsuite::referral_fixtures::{add_referral, person};
-use support::{Client, TestApp};
+use linkwork_storage_testsuite::referral_fixtures::person;
+use support::{Client, TestApp, hidden};
 
 struct Setup {
     t: Tree,
@@ -43,35 +43,9 @@ async fn setup(app: &TestApp) -> Setup {
     }
 }
 
-/// The value of the hidden field `name` in the page.
-fn hidden(body: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {body}"))
-        + marker.len();
-    let end = body[start..].find('"').unwrap();
-    body[start..start + end].to_owned()
-}
-
 /// A referral in network A, accepted onto `worker`'s caseload.
 async fn accepted(app: &TestApp, s: &Setup, lw: &mut Client, given: &str) -> ReferralId {
-    let r = add_referral(
-        app.store(),
-        person(s.t.pcn_a.id, given, "Patel", None, None),
-        chrono::Utc::now(),
-    )
-    .await;
-    let form = lw.get(&format!("/referrals/{}/accept", r.id)).await;
-    let version = hidden(&form.body, "version");
-    let reply = lw
-        .post(
-            &format!("/referrals/{}/accept", r.id),
-            &[("version", &version), ("assign_to", &s.lw)],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    r.id
+    support::accepted_referral(app, lw, s.t.pcn_a.id, s.lw.parse().unwrap(), given).await
 }
 
 fn date_fields(prefix: &str, date: chrono::NaiveDate) -> Vec<(String, String)> {

@@ -19,9 +19,9 @@ use linkwork_domain::role::Role;
 use linkwork_domain::user::User;
 use linkwork_storage::{AuditFilter, PageRequest, TaskFilter};
 use linkwork_storage_testsuite::fixtures::{Tree, event, organisation};
-use linkwork_storage_testsuite::referral_fixtures::{add_referral, person};
+use linkwork_storage_testsuite::referral_fixtures::person;
 use linkwork_storage_testsuite::{organization, rich_service};
-use support::{Client, TestApp, test_settings};
+use support::{Client, TestApp, hidden, test_settings};
 
 struct Setup {
     t: Tree,
@@ -93,35 +93,9 @@ async fn setup(app: &TestApp) -> Setup {
     }
 }
 
-/// The value of the hidden field `name` in the page.
-fn hidden(body: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {body}"))
-        + marker.len();
-    let end = body[start..].find('"').unwrap();
-    body[start..start + end].to_owned()
-}
-
 /// A referral in network A, accepted onto the link worker's caseload.
 async fn accepted(app: &TestApp, s: &Setup, lw: &mut Client, given: &str) -> ReferralId {
-    let r = add_referral(
-        app.store(),
-        person(s.t.pcn_a.id, given, "Patel", None, None),
-        chrono::Utc::now(),
-    )
-    .await;
-    let form = lw.get(&format!("/referrals/{}/accept", r.id)).await;
-    let version = hidden(&form.body, "version");
-    let reply = lw
-        .post(
-            &format!("/referrals/{}/accept", r.id),
-            &[("version", &version), ("assign_to", &s.lw.id.to_string())],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    r.id
+    support::accepted_referral(app, lw, s.t.pcn_a.id, s.lw.id, given).await
 }
 
 async fn messages(app: &App) -> Vec<Message> {

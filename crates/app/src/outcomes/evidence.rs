@@ -194,7 +194,7 @@ impl App {
     }
 
     /// The figures as CSV: one row per score (and GP appointments), then,
-    /// after a blank line, every pair they were computed from.
+    /// after an empty row, every pair they were computed from.
     pub async fn outcome_evidence_csv(
         &self,
         p: &Principal,
@@ -202,7 +202,7 @@ impl App {
     ) -> AppResult<Vec<u8>> {
         let evidence = self.outcome_evidence(p, filter).await?;
         let mut out = Vec::new();
-        let mut csv = SpreadsheetCsv::new(&mut out);
+        let mut csv = SpreadsheetCsv::sections(&mut out);
         let failed = |e: csv::Error| AppError::Export(e.to_string());
         csv.write_row([
             "measure",

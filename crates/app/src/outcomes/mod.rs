@@ -7,6 +7,7 @@
 //! of its casework; the cohort figures by those who read reports, for the
 //! networks in their tenancy. Every read and change is audited.
 
+mod api;
 mod evidence;
 mod gp;
 mod link;
@@ -20,7 +21,7 @@ use crate::settings::OutcomeSettings;
 pub use evidence::{Evidence, EvidenceFilter, GpEvidence, ScoreEvidence};
 pub use gp::GpImportReport;
 pub use link::LinkQuestionnaire;
-pub use record::{NewLink, OutcomesView};
+pub use record::{NewLink, OutcomesView, questionnaire_address};
 
 /// The questionnaires this deployment offers: the built-in ones, then the
 /// organisation's own definition files, each checked.

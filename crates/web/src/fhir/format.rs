@@ -52,6 +52,8 @@ impl Format {
 pub enum Prim {
     Str(String),
     Bool(bool),
+    /// A number (`valueInteger`, `valueDecimal`): bare in JSON.
+    Num(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +133,7 @@ fn write_json_node(out: &mut String, node: &Node) {
     match node {
         Node::Prim(Prim::Str(s)) => json_string(out, s),
         Node::Prim(Prim::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
+        Node::Prim(Prim::Num(n)) => out.push_str(n),
         Node::Object(fields) => write_json_fields(out, fields, None),
         Node::Resource(r) => write_json_resource(out, r),
         Node::Div(text) => json_string(out, &xhtml_div(text)),
@@ -204,6 +207,7 @@ fn write_xml_element(out: &mut String, name: &str, node: &Node) {
             match p {
                 Prim::Str(s) => xml_escape(out, s),
                 Prim::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                Prim::Num(n) => out.push_str(n),
             }
             out.push_str("\"/>");
         }

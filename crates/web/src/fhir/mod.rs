@@ -8,6 +8,7 @@
 
 mod discharge_summary;
 mod format;
+mod questionnaires;
 mod resources;
 mod service_request;
 
@@ -232,6 +233,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ServiceRequest/{id}", get(read_service_request))
         .route("/Task/{id}", get(read_task))
         .route("/Bundle/{id}", get(read_discharge_summary))
+        .route("/Questionnaire", get(search_questionnaires))
+        .route("/Questionnaire/{code}", get(read_questionnaire))
+        .route(
+            "/QuestionnaireResponse",
+            get(search_questionnaire_responses).post(create_questionnaire_response),
+        )
         .layer(from_fn_with_state(state.clone(), api::authenticate));
     let fhir = Router::new()
         .route("/metadata", get(capability_statement))
@@ -241,7 +248,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 status: StatusCode::NOT_FOUND,
                 issues: vec![Issue {
                     code: "not-supported",
-                    diagnostics: "This server supports transaction Bundles at the base (POST /fhir), ServiceRequest (create, read), Task (read), Bundle (read: discharge summaries) and metadata".into(),
+                    diagnostics: "This server supports transaction Bundles at the base (POST /fhir), ServiceRequest (create, read), Task (read), Bundle (read: discharge summaries), Questionnaire (read, search), QuestionnaireResponse (create, search by based-on) and metadata".into(),
                     expression: None,
                 }],
             }
@@ -693,5 +700,140 @@ async fn read_discharge_summary(
         StatusCode::OK,
         format,
         &discharge_summary::document(&summary),
+    ))
+}
+
+/// A searchset Bundle of `resources`.
+fn searchset(base: &str, kind: &str, resources: Vec<(String, Resource)>) -> Resource {
+    let total = resources.len();
+    Resource::new("Bundle")
+        .with("type", format::Node::str("searchset"))
+        .with(
+            "total",
+            format::Node::Prim(format::Prim::Num(total.to_string())),
+        )
+        .with(
+            "entry",
+            format::Node::List(
+                resources
+                    .into_iter()
+                    .map(|(id, r)| {
+                        format::object(vec![
+                            (
+                                "fullUrl",
+                                Some(format::Node::str(format!("{base}/{kind}/{id}"))),
+                            ),
+                            ("resource", Some(format::Node::Resource(Box::new(r)))),
+                        ])
+                    })
+                    .collect(),
+            ),
+        )
+}
+
+/// `GET /fhir/Questionnaire`: every outcome measure offered.
+async fn search_questionnaires(
+    State(state): State<AppState>,
+    Negotiated(format): Negotiated,
+    headers: HeaderMap,
+) -> Response {
+    let base = base_url(&state, &headers);
+    let all = state
+        .app
+        .measures()
+        .iter()
+        .map(|d| (d.code.clone(), questionnaires::questionnaire(&base, d)))
+        .collect();
+    respond(
+        StatusCode::OK,
+        format,
+        &searchset(&base, "Questionnaire", all),
+    )
+}
+
+async fn read_questionnaire(
+    State(state): State<AppState>,
+    Negotiated(format): Negotiated,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, FhirError> {
+    let definition = state.app.measure(&code)?;
+    Ok(respond(
+        StatusCode::OK,
+        format,
+        &questionnaires::questionnaire(&base_url(&state, &headers), definition),
+    ))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct BasedOn {
+    #[serde(rename = "based-on")]
+    based_on: Option<String>,
+}
+
+/// `GET /fhir/QuestionnaireResponse?based-on=ServiceRequest/{id}`: the
+/// questionnaires of a referral the client made.
+async fn search_questionnaire_responses(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Negotiated(format): Negotiated,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<BasedOn>,
+) -> Result<Response, FhirError> {
+    let reference = q.based_on.unwrap_or_default();
+    let id = reference
+        .strip_prefix("ServiceRequest/")
+        .unwrap_or(&reference);
+    let id = id.parse().map_err(|_| {
+        FhirError::structure(
+            "Search by the referral: based-on=ServiceRequest/{id}",
+            Some("based-on"),
+        )
+    })?;
+    let responses = state.app.responses_for_client(&client, id).await?;
+    let base = base_url(&state, &headers);
+    let found = responses
+        .iter()
+        .filter_map(|r| {
+            let d = state.app.measure(&r.measure).ok()?;
+            Some((
+                r.id.to_string(),
+                questionnaires::questionnaire_response(&base, d, r),
+            ))
+        })
+        .collect();
+    Ok(respond(
+        StatusCode::OK,
+        format,
+        &searchset(&base, "QuestionnaireResponse", found),
+    ))
+}
+
+/// `POST /fhir/QuestionnaireResponse`: scored and recorded on the referral
+/// it is based on; answered with the response as recorded, scores and all.
+async fn create_questionnaire_response(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Negotiated(format): Negotiated,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    let value = read_body(&headers, &body)?;
+    let posted = questionnaires::read_posted(&value, state.app.measures())?;
+    let response = state
+        .app
+        .record_response_from_client(
+            &client,
+            posted.referral,
+            &posted.measure,
+            posted.occasion,
+            posted.answers,
+        )
+        .await?;
+    let definition = state.app.measure(&response.measure)?;
+    Ok(respond(
+        StatusCode::CREATED,
+        format,
+        &questionnaires::questionnaire_response(&base_url(&state, &headers), definition, &response),
     ))
 }

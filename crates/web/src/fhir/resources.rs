@@ -471,10 +471,35 @@ pub fn capability_statement(base: &str) -> Resource {
                             ),
                             ("interaction", Some(interaction(&["read"]))),
                         ]),
+                        object(vec![
+                            ("type", s("Questionnaire")),
+                            (
+                                "documentation",
+                                s("The outcome measures this service records, by their code (ons4, ucla3, …)"),
+                            ),
+                            ("interaction", Some(interaction(&["read", "search-type"]))),
+                        ]),
+                        object(vec![
+                            ("type", s("QuestionnaireResponse")),
+                            (
+                                "documentation",
+                                s("A person's answers to an outcome measure, basedOn their referral's ServiceRequest: created responses are scored and recorded"),
+                            ),
+                            ("interaction", Some(interaction(&["create", "search-type"]))),
+                            (
+                                "searchParam",
+                                Some(Node::List(vec![object(vec![
+                                    ("name", s("based-on")),
+                                    ("type", s("reference")),
+                                    ("documentation", s("ServiceRequest/{id}: the referral's responses")),
+                                ])])),
+                            ),
+                        ]),
                     ])),
                 ),
-                // No resource is searched: a sender follows its referral by
-                // the id (and Location) it was answered with.
+                // Only questionnaire responses are searched, by referral: a
+                // sender follows its referral by the id (and Location) it
+                // was answered with.
                 (
                     "interaction",
                     Some(Node::List(vec![object(vec![

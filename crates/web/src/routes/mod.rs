@@ -12,7 +12,9 @@ pub mod linking;
 pub mod login;
 pub mod organisations;
 pub mod outbox;
+pub mod outcome_evidence;
 pub mod people;
+pub mod questionnaire;
 pub mod refer;
 pub mod referral_actions;
 pub mod referrals;
@@ -45,6 +47,10 @@ pub fn public() -> Router<AppState> {
         .route(
             "/answer/{token}",
             get(linking::answer::show).post(linking::answer::submit),
+        )
+        .route(
+            "/q/{token}",
+            get(questionnaire::show).post(questionnaire::submit),
         )
 }
 
@@ -124,6 +130,16 @@ fn case_pages() -> Router<AppState> {
             get(discharge::form).post(discharge::submit),
         )
         .route("/referrals/{id}/gp-summary", get(discharge::gp_summary))
+        .route("/referrals/{id}/outcomes", get(outcomes::show))
+        .route(
+            "/referrals/{id}/outcomes/record",
+            get(outcomes::record_form).post(outcomes::record),
+        )
+        .route("/referrals/{id}/outcomes/link", post(outcomes::issue_link))
+        .route(
+            "/referrals/{id}/outcomes/gp",
+            post(outcomes::gp_appointments),
+        )
         .route("/diary", get(diary::show))
         .route("/diary/feed", post(diary::issue_feed))
         .route("/diary/feed/revoke", post(diary::revoke_feed))
@@ -185,6 +201,8 @@ pub fn signed_in() -> Router<AppState> {
             get(api_tokens::list).post(api_tokens::issue),
         )
         .route("/admin/api-tokens/{id}/revoke", post(api_tokens::revoke))
+        .route("/reports/outcomes", get(outcome_evidence::show))
+        .route("/reports/outcomes.csv", get(outcome_evidence::csv))
         .route("/waiting-list", get(worklists::waiting_list))
         .route("/people", get(people::search))
         .route("/people/{id}", get(people::show))

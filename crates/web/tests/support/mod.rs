@@ -360,3 +360,44 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// The value of the hidden field `name` in the page.
+#[allow(dead_code)] // Not every test file reads hidden fields.
+pub fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+        + marker.len();
+    let end = body[start..].find('"').unwrap();
+    body[start..start + end].to_owned()
+}
+
+/// A referral of someone called `given` Patel in network `pcn`, accepted
+/// onto `worker`'s caseload through the pages by `lw`.
+#[allow(dead_code)] // Only the casework test files accept referrals.
+pub async fn accepted_referral(
+    app: &TestApp,
+    lw: &mut Client,
+    pcn: linkwork_domain::OrgId,
+    worker: linkwork_domain::UserId,
+    given: &str,
+) -> linkwork_domain::ReferralId {
+    use linkwork_storage_testsuite::referral_fixtures::{add_referral, person};
+    let r = add_referral(
+        app.store(),
+        person(pcn, given, "Patel", None, None),
+        chrono::Utc::now(),
+    )
+    .await;
+    let form = lw.get(&format!("/referrals/{}/accept", r.id)).await;
+    let version = hidden(&form.body, "version");
+    let reply = lw
+        .post(
+            &format!("/referrals/{}/accept", r.id),
+            &[("version", &version), ("assign_to", &worker.to_string())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    r.id
+}

@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod diary;
 pub mod discharge;
 pub mod notes;
+pub mod outcomes;
 pub mod plan;
 pub mod team;
 pub mod what_matters;
@@ -30,16 +31,18 @@ pub enum Section {
     Plan,
     Contacts,
     Support,
+    Outcomes,
     Notes,
 }
 
 impl Section {
-    const ALL: [Section; 6] = [
+    const ALL: [Section; 7] = [
         Section::Overview,
         Section::WhatMatters,
         Section::Plan,
         Section::Contacts,
         Section::Support,
+        Section::Outcomes,
         Section::Notes,
     ];
 
@@ -50,6 +53,7 @@ impl Section {
             Section::Plan => "/plan",
             Section::Contacts => "/contacts",
             Section::Support => "/support",
+            Section::Outcomes => "/outcomes",
             Section::Notes => "/notes",
         }
     }
@@ -61,6 +65,7 @@ impl Section {
             Section::Plan => "Plan",
             Section::Contacts => "Contacts",
             Section::Support => "Support and services",
+            Section::Outcomes => "Outcomes",
             Section::Notes => "Notes and tasks",
         }
     }
