@@ -186,6 +186,12 @@ pub enum ImportCommand {
         #[arg(long, value_enum, default_value_t = ImdEditionArg::Iod2019)]
         imd_edition: ImdEditionArg,
     },
+    /// Load GP appointment counts from a practice system's CSV, with the
+    /// columns nhs_number, period (before or after: the six months before
+    /// the referral or after it) and appointments. Each row goes to the
+    /// most recent referral of the person with that NHS number; rows that
+    /// cannot be matched are listed and the rest are loaded.
+    GpAppointments { file: PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -36,6 +36,20 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
             report_rejections(&summary.rejected);
             Ok(())
         }
+        ImportCommand::GpAppointments { file } => {
+            let opened =
+                File::open(&file).with_context(|| format!("could not open {}", file.display()))?;
+            let report = app
+                .import_gp_appointments(linkwork_domain::audit::Actor::Cli, opened)
+                .await?;
+            println!(
+                "Imported {} GP appointment counts from {}.",
+                report.applied,
+                file.display()
+            );
+            report_rejections(&report.refused);
+            Ok(())
+        }
     }
 }
 

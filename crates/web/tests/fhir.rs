@@ -1081,7 +1081,192 @@ async fn the_server_states_what_it_can_do(app: TestApp) {
     assert!(missing.body.contains("OperationOutcome"));
 }
 
+/// A QuestionnaireResponse to the UCLA-3 for `referral`, answering the
+/// questions with `values` (a `None` left out).
+fn ucla_response(referral: &str, values: [Option<&str>; 3], occasion: &str) -> Value {
+    let items: Vec<Value> = ["companionship", "left_out", "isolated"]
+        .iter()
+        .zip(values)
+        .filter_map(|(link, v)| {
+            Some(json!({"linkId": link, "answer": [{"valueCoding": {"code": v?}}]}))
+        })
+        .collect();
+    json!({
+        "resourceType": "QuestionnaireResponse",
+        "extension": [{
+            "url": "https://linkwork.github.io/fhir/StructureDefinition/occasion",
+            "valueCode": occasion
+        }],
+        "questionnaire": "http://example.org/fhir/Questionnaire/ucla3",
+        "status": "completed",
+        "basedOn": [{"reference": format!("ServiceRequest/{referral}")}],
+        "item": items
+    })
+}
+
+/// A GET with `token`, its status and JSON body.
+async fn fhir_get(c: &mut Client, path: &str, token: &str) -> (StatusCode, Value) {
+    let reply = send(c, "GET", path, Some(token), None, None, String::new()).await;
+    (
+        reply.status,
+        serde_json::from_str(&reply.body).unwrap_or(Value::Null),
+    )
+}
+
+/// A QuestionnaireResponse posted with `token`, the status and JSON body.
+async fn post_qr(c: &mut Client, body: Value, token: &str) -> (StatusCode, Value) {
+    let reply = send(
+        c,
+        "POST",
+        "/fhir/QuestionnaireResponse",
+        Some(token),
+        Some("application/fhir+json"),
+        None,
+        body.to_string(),
+    )
+    .await;
+    (
+        reply.status,
+        serde_json::from_str(&reply.body).unwrap_or(Value::Null),
+    )
+}
+
+async fn outcome_measures_go_both_ways_as_questionnaires(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let (status, all) = fhir_get(&mut c, "/fhir/Questionnaire", &s.token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all["type"], "searchset");
+    let codes: Vec<&str> = all["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"ons4") && codes.contains(&"ucla3"),
+        "{codes:?}"
+    );
+    let (status, ucla) = fhir_get(&mut c, "/fhir/Questionnaire/ucla3", &s.token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ucla["resourceType"], "Questionnaire");
+    assert_eq!(ucla["item"][1]["linkId"], "left_out");
+    assert_eq!(
+        ucla["item"][1]["answerOption"][2]["valueCoding"]["code"],
+        "3"
+    );
+    assert_eq!(
+        ucla["item"][1]["answerOption"][2]["valueCoding"]["display"],
+        "Often"
+    );
+    assert!(ucla["copyright"].as_str().unwrap().contains("Hughes"));
+    let (status, missing) = fhir_get(&mut c, "/fhir/Questionnaire/phq9", &s.token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing["resourceType"], "OperationOutcome");
+
+    let (made, body) = post_json(&mut c, &s.token, &service_request()).await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    let id = body["id"].as_str().unwrap().to_owned();
+
+    let (status, recorded) = post_qr(
+        &mut c,
+        ucla_response(&id, [Some("3"), Some("3"), Some("2")], "baseline"),
+        &s.token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    assert_eq!(recorded["resourceType"], "QuestionnaireResponse");
+    assert_eq!(recorded["status"], "completed");
+    let score = recorded["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["url"] == "https://linkwork.github.io/fhir/StructureDefinition/score")
+        .expect("the score it gave");
+    assert_eq!(score["extension"][0]["valueCode"], "loneliness");
+    assert_eq!(score["extension"][1]["valueDecimal"], 8.0);
+    assert_eq!(score["extension"][2]["valueString"], "Often lonely");
+    let stored = app
+        .store()
+        .referral_responses(id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].score("loneliness"), Some(8.0));
+    assert_eq!(stored[0].recorded_by_name, "Alpha Surgery");
+
+    // Unanswerable, unknown or someone else's: refused, nothing recorded.
+    let (status, wrong) = post_qr(
+        &mut c,
+        ucla_response(&id, [Some("3"), Some("7"), Some("2")], "review"),
+        &s.token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        wrong["issue"][0]["expression"][0],
+        "QuestionnaireResponse.item[1].answer[0]"
+    );
+    let mut unknown = ucla_response(&id, [Some("1"), Some("1"), Some("1")], "review");
+    unknown["questionnaire"] = json!("http://example.org/fhir/Questionnaire/phq9");
+    let (status, _) = post_qr(&mut c, unknown, &s.token).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = post_qr(
+        &mut c,
+        ucla_response(&id, [Some("1"), Some("1"), Some("1")], "review"),
+        &s.other_token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.store()
+            .referral_responses(id.parse().unwrap())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // One question left out: recorded as in progress, without a score.
+    let (status, partial) = post_qr(
+        &mut c,
+        ucla_response(&id, [Some("1"), None, Some("1")], "review"),
+        &s.token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(partial["status"], "in-progress");
+    assert!(
+        !partial["extension"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["url"] == "https://linkwork.github.io/fhir/StructureDefinition/score")
+    );
+
+    let (status, found) = fhir_get(
+        &mut c,
+        &format!("/fhir/QuestionnaireResponse?based-on=ServiceRequest/{id}"),
+        &s.token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["total"], 2);
+    assert_eq!(
+        found["entry"][0]["resource"]["basedOn"][0]["reference"],
+        format!("ServiceRequest/{id}")
+    );
+    let (status, _) = fhir_get(
+        &mut c,
+        &format!("/fhir/QuestionnaireResponse?based-on=ServiceRequest/{id}"),
+        &s.other_token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
 on_both_backends!(
+    outcome_measures_go_both_ways_as_questionnaires,
     a_uk_core_service_request_in_json_becomes_a_referral,
     a_bundle_in_xml_becomes_a_referral_and_answers_in_xml,
     status_follows_the_team_through_service_request_and_task,

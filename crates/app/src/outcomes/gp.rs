@@ -14,14 +14,15 @@ use linkwork_storage::MeasureChanges;
 
 use crate::App;
 use crate::error::{AppError, AppResult};
+use crate::postcode_import::Rejection;
 use crate::principal::Principal;
 
 /// What an import did: rows applied, and each row refused with its line
 /// and why.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct GpImportReport {
     pub applied: usize,
-    pub refused: Vec<(u64, String)>,
+    pub refused: Vec<Rejection>,
 }
 
 /// The columns an import file needs, found by header name.
@@ -128,20 +129,20 @@ impl App {
             let line = record.position().map_or(0, |p| p.line());
             let cell = |i: usize| record.get(i).unwrap_or("").trim();
             let Ok(nhs) = NhsNumber::parse(cell(columns.nhs_number)) else {
-                report.refused.push((
+                report.refused.push(Rejection {
                     line,
-                    format!("`{}` is not a valid NHS number", cell(columns.nhs_number)),
-                ));
+                    reason: format!("`{}` is not a valid NHS number", cell(columns.nhs_number)),
+                });
                 continue;
             };
             let before = match cell(columns.period).to_ascii_lowercase().as_str() {
                 "before" => true,
                 "after" => false,
                 other => {
-                    report.refused.push((
+                    report.refused.push(Rejection {
                         line,
-                        format!("the period is `{other}`: give before or after"),
-                    ));
+                        reason: format!("the period is `{other}`: give before or after"),
+                    });
                     continue;
                 }
             };
@@ -149,16 +150,17 @@ impl App {
             let Some(count) =
                 appointment_count(&mut errors, "appointments", cell(columns.appointments))
             else {
-                report.refused.push((
+                report.refused.push(Rejection {
                     line,
-                    "the appointments must be a whole number, like 4".into(),
-                ));
+                    reason: "the appointments must be a whole number, like 4".into(),
+                });
                 continue;
             };
             let Some(referral) = self.store.latest_referral_for(&nhs, None).await? else {
-                report
-                    .refused
-                    .push((line, "no one with this NHS number has been referred".into()));
+                report.refused.push(Rejection {
+                    line,
+                    reason: "no one with this NHS number has been referred".into(),
+                });
                 continue;
             };
             let existing = match figures
