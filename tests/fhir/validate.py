@@ -26,6 +26,13 @@ def validate(path: str) -> str:
             for ref in section.entry or []:
                 if ref.reference not in urls:
                     raise ValueError(f"section {section.title!r} refers to {ref.reference}, not in the Bundle")
+    if kind == "Bundle" and resource.type == "searchset":
+        # Each entry as its own resource type, so nothing is checked only
+        # as a generic Resource.
+        for entry in data.get("entry", []):
+            inner = entry["resource"]
+            get_fhir_model_class(inner["resourceType"]).model_validate(inner)
+        kind = f"searchset of {len(data.get('entry', []))}"
     return f"{path}: valid {kind}"
 
 
