@@ -509,6 +509,65 @@ async fn every_role_against_every_route(app: TestApp) {
             "/answer/guessed-token".into(),
             &[],
         )),
+        hidden(get(
+            "outcomes of own network",
+            format!("/referrals/{}/outcomes", referral_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(get(
+            "outcomes of another network",
+            format!("/referrals/{}/outcomes", referral_b.id),
+            &[],
+        )),
+        hidden(get(
+            "a questionnaire for another network's person",
+            format!("/referrals/{}/outcomes/record?measure=ucla3", referral_b.id),
+            &[],
+        )),
+        hidden(post(
+            "recording a questionnaire in another network's case",
+            format!("/referrals/{}/outcomes/record?measure=ucla3", referral_b.id),
+            vec![
+                ("occasion", "baseline".into()),
+                ("completed_by", "link_worker".into()),
+                ("q1", "1".into()),
+            ],
+            &[],
+            StatusCode::SEE_OTHER,
+        )),
+        hidden(post(
+            "a questionnaire link for another network's person",
+            format!("/referrals/{}/outcomes/link", referral_b.id),
+            vec![
+                ("link_measure", "ucla3".into()),
+                ("occasion", "review".into()),
+                ("send", "show".into()),
+            ],
+            &[],
+            StatusCode::CREATED,
+        )),
+        hidden(post(
+            "GP appointments in another network's case",
+            format!("/referrals/{}/outcomes/gp", referral_b.id),
+            vec![("before", "3".into())],
+            &[],
+            StatusCode::SEE_OTHER,
+        )),
+        get(
+            "outcome evidence",
+            "/reports/outcomes".into(),
+            &[Admin, TeamLead, Commissioner],
+        ),
+        get(
+            "outcome evidence as CSV",
+            "/reports/outcomes.csv".into(),
+            &[Admin, TeamLead, Commissioner],
+        ),
+        hidden(get(
+            "a questionnaire link with a guessed token",
+            "/q/guessed-token".into(),
+            &[],
+        )),
         get(
             "capacity of the partner's own listing",
             format!("/directory/services/{}/capacity", own_service.id),
