@@ -2,7 +2,7 @@
 # Link-worker pages at scale: the demo at `--scale 1250` (a million
 # referrals, with the casework their states imply) on SQLite and on
 # PostgreSQL, then each page a link worker lives in (home, caseload,
-# diary, a person's record, a case) under load with wrk, as the demo link
+# diary, a person's record, a case, its outcomes) under load with wrk, as the demo link
 # worker. Writes bench/results/casework-<database>.txt.
 #
 #   bench/casework.sh                 # both databases, scale 1250
@@ -19,8 +19,9 @@ CONNECTIONS=${CONNECTIONS:-4}
 work=${BENCH_DIR:-/tmp/linkwork-bench}
 mkdir -p "$work" bench/results
 
-cargo build --release -p linkwork
-bin=target/release/linkwork
+# LINKWORK_BIN: a release binary built elsewhere (another target dir).
+if [ -z "${LINKWORK_BIN:-}" ]; then cargo build --release -p linkwork; fi
+bin=${LINKWORK_BIN:-target/release/linkwork}
 WORKER=linkworker.north@riverside.example
 
 run() {
@@ -68,7 +69,7 @@ run() {
   person=$(curl -sf -b "$jar" "http://127.0.0.1:$port$case" | grep -o 'href="/people/[0-9a-f-]*"' | head -1 | sed 's/href="//;s/"$//')
   {
     echo "worker: $WORKER; case $case; person $person"
-    for page in / /caseload /diary "$person" "$case" "$case/contacts" "$case/plan"; do
+    for page in / /caseload /diary "$person" "$case" "$case/contacts" "$case/plan" "$case/outcomes"; do
       echo
       echo "## GET $page: wrk -t2 -c$CONNECTIONS -d$DURATION"
       wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port$page" \

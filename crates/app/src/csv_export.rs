@@ -9,6 +9,19 @@
 use std::borrow::Cow;
 use std::io::Write;
 
+/// One cell of `SpreadsheetCsv::write_cells`.
+pub(crate) enum Cell {
+    Text(String),
+    /// Formatted by the program from a number it computed.
+    Number(String),
+}
+
+impl Cell {
+    pub(crate) fn number(value: f64, decimals: usize) -> Cell {
+        Cell::Number(format!("{value:.decimals$}"))
+    }
+}
+
 /// A CSV writer whose cells are never formulas.
 pub(crate) struct SpreadsheetCsv<W: Write> {
     writer: csv::Writer<W>,
@@ -38,19 +51,25 @@ impl<W: Write> SpreadsheetCsv<W> {
             .write_record(cells.into_iter().map(|c| inert(c.as_ref()).into_owned()))
     }
 
+    /// A row whose cells are text (neutralised like `write_row`) or
+    /// numbers the program computed, written as they are: a negative
+    /// figure ("-2.5") is data no one typed, and must stay a number for the
+    /// file's figures to be recomputed.
+    pub(crate) fn write_cells(&mut self, cells: &[Cell]) -> csv::Result<()> {
+        self.writer.write_record(cells.iter().map(|c| match c {
+            Cell::Text(t) => inert(t).into_owned(),
+            Cell::Number(n) => n.clone(),
+        }))
+    }
+
     pub(crate) fn flush(&mut self) -> std::io::Result<()> {
         self.writer.flush()
     }
 }
 
-/// The cell as a spreadsheet will show it without running it. A plain
-/// number (a negative change, "-0.52") is data, not a formula, and is kept
-/// as it is so the figures can be recomputed from the file.
+/// The cell as a spreadsheet will show it without running it.
 fn inert(cell: &str) -> Cow<'_, str> {
-    let number = cell.starts_with('-')
-        && cell.len() > 1
-        && cell[1..].bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    if !number && cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
@@ -66,10 +85,7 @@ mod tests {
         for (cell, written) in [
             ("=1+1", "'=1+1"),
             ("+44 1632 960001", "'+44 1632 960001"),
-            ("-5", "-5"),
-            ("-0.52", "-0.52"),
-            ("-5+1", "'-5+1"),
-            ("-", "'-"),
+            ("-5", "'-5"),
             ("@SUM(A1)", "'@SUM(A1)"),
             ("\t=1", "'\t=1"),
             ("\r=1", "'\r=1"),
@@ -79,6 +95,21 @@ mod tests {
         ] {
             assert_eq!(inert(cell), written, "{cell:?}");
         }
+    }
+
+    #[test]
+    fn computed_numbers_are_kept_and_text_beside_them_neutralised() {
+        let mut out = Vec::new();
+        let mut csv = SpreadsheetCsv::new(&mut out);
+        csv.write_cells(&[
+            Cell::Text("-1".into()),
+            Cell::number(-2.5, 4),
+            Cell::Number("-3".into()),
+        ])
+        .unwrap();
+        csv.flush().unwrap();
+        drop(csv);
+        assert_eq!(String::from_utf8(out).unwrap(), "'-1,-2.5000,-3\n");
     }
 
     #[test]

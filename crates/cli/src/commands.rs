@@ -35,6 +35,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     init_logging(&settings);
+    // Backup and restore work on the database file, not through the app.
+    match &cli.command {
+        Command::Backup { file } => return crate::backup::backup(&settings, file).await,
+        Command::Restore { file } => return crate::backup::restore(&settings, file).await,
+        _ => {}
+    }
     let store = crate::store::open(&settings).await?;
     let transports =
         linkwork_messaging::transports(&settings.messaging).context("invalid settings")?;
@@ -60,7 +66,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Needs(command) => crate::reference::needs(&app, command).await,
         Command::Codes(command) => crate::reference::codes(&app, command).await,
-        Command::DefaultConfig | Command::ShowConfig | Command::Measures(_) => {
+        Command::DefaultConfig
+        | Command::ShowConfig
+        | Command::Measures(_)
+        | Command::Backup { .. }
+        | Command::Restore { .. } => {
             unreachable!("handled above")
         }
     }

@@ -80,6 +80,12 @@ pub enum Command {
     /// Outcome measures (questionnaires) and their definition files.
     #[command(subcommand)]
     Measures(MeasuresCommand),
+    /// Copy the SQLite database to FILE while Linkwork runs: a consistent
+    /// snapshot of everything committed, checked once written.
+    Backup { file: PathBuf },
+    /// Replace the SQLite database with a backup, after checking it. Stop
+    /// Linkwork first; the database it replaces is kept beside it.
+    Restore { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

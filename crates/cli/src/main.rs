@@ -1,5 +1,6 @@
 //! `linkwork`: the one binary. See `linkwork --help`.
 
+mod backup;
 mod commands;
 mod config;
 mod import;

@@ -680,3 +680,74 @@ fn directory_import_reports_and_a_killed_import_changes_nothing() {
     assert_eq!(count(), 1, "nothing from the killed import remains");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn backup_and_restore_keep_what_was_there_and_refuse_a_bad_file() {
+    let dir = temp_dir("backup");
+    let org = |name: &str| {
+        let out = run(
+            &mut linkwork(&dir, &["org", "add", "--name", name, "--kind", "icb"]),
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    let orgs = || text(&run(&mut linkwork(&dir, &["org", "list"]), "").stdout);
+    org("Kept ICB");
+    let file = dir.with_extension("backup.db");
+    let _ = std::fs::remove_file(&file);
+    let backup = run(&mut linkwork(&dir, &["backup", file.to_str().unwrap()]), "");
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+    assert!(text(&backup.stdout).contains("checked"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a backup holds people's records");
+    }
+    // A second backup to the same file is refused, not overwritten.
+    let again = run(&mut linkwork(&dir, &["backup", file.to_str().unwrap()]), "");
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("already exists"));
+
+    org("Added after the backup");
+    assert!(orgs().contains("Added after the backup"));
+    let restore = run(
+        &mut linkwork(&dir, &["restore", file.to_str().unwrap()]),
+        "",
+    );
+    assert!(restore.status.success(), "{}", text(&restore.stderr));
+    assert!(text(&restore.stdout).contains("is kept at"));
+    let now = orgs();
+    assert!(now.contains("Kept ICB"), "{now}");
+    assert!(!now.contains("Added after the backup"), "{now}");
+
+    let junk = dir.with_extension("junk.db");
+    std::fs::write(&junk, "not a database\n".repeat(500)).unwrap();
+    let refused = run(
+        &mut linkwork(&dir, &["restore", junk.to_str().unwrap()]),
+        "",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("not a SQLite database"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(
+        orgs().contains("Kept ICB"),
+        "a refused restore changes nothing"
+    );
+
+    let postgres = run(
+        &mut linkwork(&dir, &["backup", "x.db"]).env(
+            "LINKWORK_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/postgres",
+        ),
+        "",
+    );
+    assert!(!postgres.status.success());
+    assert!(text(&postgres.stderr).contains("pg_dump"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&junk);
+}

@@ -71,3 +71,79 @@ impl SqliteStore {
         &self.pool
     }
 }
+
+/// What a backup file holds, as checked before a restore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupCheck {
+    /// The newest migration it has: older ones are brought up to date when
+    /// it is opened; newer ones than this version knows are refused.
+    pub schema_version: i64,
+}
+
+impl SqliteStore {
+    /// Writes a consistent copy of the database to `target` while it stays
+    /// in use. SQLite's `VACUUM INTO` reads one snapshot (a read
+    /// transaction, which in WAL mode never blocks writers), so the copy
+    /// holds exactly what was committed when it began, compacted. `target`
+    /// must not exist yet.
+    pub async fn backup_to(&self, target: &Path) -> StorageResult<()> {
+        if target.exists() {
+            return Err(StorageError::Conflict(format!(
+                "{} already exists: choose a new file for the backup",
+                target.display()
+            )));
+        }
+        let path = target.to_str().ok_or_else(|| {
+            StorageError::Conflict("the backup file's name must be valid Unicode".into())
+        })?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await
+            .map_err(StorageError::backend)?;
+        Ok(())
+    }
+
+    /// Checks a backup without changing it: SQLite's integrity check must
+    /// pass, and it must be a Linkwork database whose migrations this
+    /// version knows.
+    pub async fn check_backup(file: &Path) -> StorageResult<BackupCheck> {
+        let refused = |why: String| StorageError::Conflict(format!("{}: {why}", file.display()));
+        if !file.is_file() {
+            return Err(refused("there is no such file".into()));
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(file)
+            .read_only(true)
+            .immutable(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| refused(format!("not a SQLite database ({e})")))?;
+        let integrity: Result<String, sqlx::Error> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await;
+        match integrity {
+            Ok(ok) if ok == "ok" => {}
+            Ok(problem) => return Err(refused(format!("it is damaged: {problem}"))),
+            Err(e) => return Err(refused(format!("not a SQLite database ({e})"))),
+        }
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&pool)
+                .await
+                .map_err(|_| refused("it is not a Linkwork database".into()))?;
+        pool.close().await;
+        let version = version.ok_or_else(|| refused("it is not a Linkwork database".into()))?;
+        let newest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        if version > newest {
+            return Err(refused(format!(
+                "it was made by a newer Linkwork (schema {version}; this version knows up to {newest})"
+            )));
+        }
+        Ok(BackupCheck {
+            schema_version: version,
+        })
+    }
+}

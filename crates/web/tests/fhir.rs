@@ -1066,7 +1066,19 @@ async fn the_server_states_what_it_can_do(app: TestApp) {
         .iter()
         .map(|r| r["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["ServiceRequest", "Task", "Bundle"]);
+    assert_eq!(
+        types,
+        [
+            "ServiceRequest",
+            "Task",
+            "Bundle",
+            "Questionnaire",
+            "QuestionnaireResponse"
+        ]
+    );
+    let responses = &cs["rest"][0]["resource"][4];
+    assert_eq!(responses["interaction"][0]["code"], "create");
+    assert_eq!(responses["searchParam"][0]["name"], "based-on");
     let missing = send(
         &mut c,
         "GET",

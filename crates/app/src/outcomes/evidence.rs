@@ -16,7 +16,7 @@ use linkwork_domain::{OrgId, ReferralId, Timestamp};
 use linkwork_storage::{CohortFilter, GpCohortFilter};
 
 use crate::App;
-use crate::csv_export::SpreadsheetCsv;
+use crate::csv_export::{Cell, SpreadsheetCsv};
 use crate::error::{AppError, AppResult};
 use crate::principal::Principal;
 
@@ -222,7 +222,9 @@ impl App {
             "higher_is_better",
         ])
         .map_err(failed)?;
-        let number = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
+        let number = |v: Option<f64>| v.map_or(Cell::Text(String::new()), |v| Cell::number(v, 4));
+        let count = |n: usize| Cell::Number(n.to_string());
+        let text = |t: &str| Cell::Text(t.to_owned());
         let summary = |measure: &str,
                        score: &str,
                        change: &Option<CohortChange>,
@@ -231,25 +233,25 @@ impl App {
                        higher: bool| {
             let c = change.as_ref();
             vec![
-                measure.to_owned(),
-                score.to_owned(),
-                c.map_or(0, |c| c.people).to_string(),
-                left_out.to_string(),
+                text(measure),
+                text(score),
+                count(c.map_or(0, |c| c.people)),
+                count(left_out),
                 number(c.map(|c| c.mean_baseline)),
                 number(c.map(|c| c.mean_follow_up)),
                 number(c.map(|c| c.mean_change)),
                 number(c.and_then(|c| c.ci95).map(|ci| ci.0)),
                 number(c.and_then(|c| c.ci95).map(|ci| ci.1)),
                 number(c.and_then(|c| c.effect_size)),
-                c.map_or(String::new(), |c| c.improved.to_string()),
-                c.map_or(String::new(), |c| c.unchanged.to_string()),
-                c.map_or(String::new(), |c| c.worse.to_string()),
+                c.map_or(text(""), |c| count(c.improved)),
+                c.map_or(text(""), |c| count(c.unchanged)),
+                c.map_or(text(""), |c| count(c.worse)),
                 number(meaningful),
-                higher.to_string(),
+                text(&higher.to_string()),
             ]
         };
         for s in &evidence.scores {
-            csv.write_row(summary(
+            csv.write_cells(&summary(
                 &s.measure,
                 &s.code,
                 &s.change,
@@ -260,7 +262,7 @@ impl App {
             .map_err(failed)?;
         }
         let gp = &evidence.gp;
-        csv.write_row(summary(
+        csv.write_cells(&summary(
             "gp_appointments",
             "six_months",
             &gp.change,
@@ -279,12 +281,12 @@ impl App {
             .chain([("gp_appointments", "six_months", &gp.pairs)]);
         for (measure, score, list) in pairs {
             for (referral, pair) in list {
-                csv.write_row([
-                    measure.to_owned(),
-                    score.to_owned(),
-                    referral.to_string(),
-                    pair.baseline.to_string(),
-                    pair.follow_up.to_string(),
+                csv.write_cells(&[
+                    text(measure),
+                    text(score),
+                    text(&referral.to_string()),
+                    Cell::Number(pair.baseline.to_string()),
+                    Cell::Number(pair.follow_up.to_string()),
                 ])
                 .map_err(failed)?;
             }
