@@ -739,7 +739,7 @@ fn backup_and_restore_keep_what_was_there_and_refuse_a_bad_file() {
     );
 
     let postgres = run(
-        &mut linkwork(&dir, &["backup", "x.db"]).env(
+        linkwork(&dir, &["backup", "x.db"]).env(
             "LINKWORK_DATABASE_URL",
             "postgres://postgres@127.0.0.1:5432/postgres",
         ),
