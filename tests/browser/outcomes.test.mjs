@@ -4,7 +4,8 @@
 // link then refuses a second use; the case shows the change since
 // baseline as a chart and a table; the commissioner reads the cohort
 // evidence. The questionnaires and a response are saved as FHIR for the
-// R4 check in CI. axe-core (WCAG 2.2 A/AA) on every page.
+// R4 check in CI; her team lead produces her subject access export.
+// axe-core (WCAG 2.2 A/AA) on every page.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -196,6 +197,23 @@ describe('outcome measures', () => {
       await assertNoAxeViolations(page, 'the outcome evidence');
     } finally {
       await commissioner.close();
+    }
+
+    // Her subject access request: everything held, questionnaires included.
+    const access = await newContext({ axe: true });
+    try {
+      const page = await access.newPage();
+      await signInToHome(page, DEMO_USERS.teamLead);
+      await page.goto(`/referrals/${id}/outcomes`);
+      await page.getByRole('link', { name: `${FULL_NAME}'s record` }).first().click();
+      await page.getByRole('link', { name: /Everything held about them/ }).click();
+      await page.getByRole('heading', { level: 1, name: `Everything held about ${FULL_NAME}` }).waitFor();
+      const text = await page.locator('main').innerText();
+      assert.match(text, /Loneliness 8 \(Often lonely\)/);
+      assert.match(text, /Who has read or changed their record/);
+      await assertNoAxeViolations(page, 'a subject access export');
+    } finally {
+      await access.close();
     }
 
     // The same measures as FHIR, saved for the R4 check in CI.

@@ -151,6 +151,7 @@ audit_actions! {
     GpAppointmentsRecord => "gp_appointments.record", "Recorded GP appointments";
     GpAppointmentsImport => "gp_appointments.import", "Imported GP appointments";
     OutcomesView => "outcomes.view", "Read the outcome evidence";
+    SubjectAccessExport => "person.subject_access", "Exported everything held about a person";
 }
 
 impl AuditAction {

@@ -320,6 +320,11 @@ async fn every_role_against_every_route(app: TestApp) {
             &[],
         )),
         hidden(get(
+            "everything held about a person of another network",
+            format!("/people/{}/subject-access", person_b.id),
+            &[],
+        )),
+        hidden(get(
             "a referral of own network, made by own practice",
             format!("/referrals/{}", referral_a.id),
             &[LinkWorker, TeamLead, Referrer],

@@ -211,6 +211,7 @@ pub fn signed_in() -> Router<AppState> {
             get(people::edit_form).post(people::edit_submit),
         )
         .route("/people/{id}/consents", post(people::record_consent))
+        .route("/people/{id}/subject-access", get(people::subject_access))
         .route("/caseload", get(worklists::caseload))
         .route("/referrals/sent", get(referrals::sent))
         .route(

@@ -127,6 +127,8 @@ struct PersonPage {
     kind: ChoiceField,
     partner: ChoiceField,
     given: ChoiceField,
+    /// May produce a subject access export (team leads).
+    can_export: bool,
 }
 
 async fn person_page(
@@ -197,6 +199,7 @@ async fn person_page(
             choices
         })
         .errors(errors),
+        can_export: principal.can(linkwork_domain::role::Permission::ReassignCases),
         rec,
     })
 }
@@ -328,4 +331,54 @@ pub async fn edit_submit(
 /// "7 Mar 2026", for the search results.
 pub fn born(person: &Person) -> String {
     short_date(person.details.date_of_birth)
+}
+
+#[derive(Template)]
+#[template(path = "people/subject_access.html")]
+struct SubjectAccessPage {
+    page: PageCtx,
+    export: linkwork_app::rights::SubjectAccess,
+}
+
+/// Everything held about a person, to print for their subject access
+/// request (`?format=json` for the same document as JSON).
+pub async fn subject_access(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<FormatQuery>,
+) -> WebResult<Response> {
+    let export = state
+        .app
+        .subject_access(&principal, parse_person_id(&id)?)
+        .await?;
+    if query.format.as_deref() == Some("json") {
+        let body = serde_json::to_vec_pretty(&export)
+            .map_err(|e| crate::error::WebError::Internal(e.to_string()))?;
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/json".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"subject-access-{id}.json\""),
+                ),
+            ],
+            body,
+        )
+            .into_response());
+    }
+    render(&SubjectAccessPage {
+        page: page.title(format!("Everything held about {}", export.name)),
+        export,
+    })
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct FormatQuery {
+    format: Option<String>,
 }
