@@ -82,6 +82,7 @@ macro_rules! all_referral_cases {
             referral_lists_filter_and_order,
             referrer_organisations_see_their_own_referrals,
             referral_changes_are_versioned_and_kept_in_history,
+            coding_needs_rewrites_them_and_clears_the_flag,
             people_are_updated_and_consents_recorded,
             reference_data_is_seeded_and_can_be_changed,
             search_synonyms_are_one_versioned_record,
