@@ -62,6 +62,7 @@ macro_rules! all_storage_cases {
             saving_replaces_every_list,
             imports_are_one_transaction,
             an_import_may_repeat_a_record,
+            a_partial_service_keeps_the_latest_lists,
             organisations_link_to_their_partners,
             many_services_load_in_bulk,
             known_ids_are_only_stored_records_of_that_kind,

@@ -3,10 +3,13 @@
 //! taxonomies), older ORUK v1 feeds (`content` pages, v1 field names), the
 //! HSDS tabular (CSV) package, and live feeds walked page by page.
 //!
-//! Everything is read and checked first; then all the records that passed
-//! are written in one transaction. A file that cannot be read changes
-//! nothing; a bad record is listed with where it was and why, and the rest
-//! import; an import that is interrupted leaves the directory as it was.
+//! Everything is read and checked first; then the records that passed are
+//! written in parts of a few thousand, each in its own transaction, so a
+//! national feed never holds the database's write lock for long. A file
+//! that cannot be read changes nothing; a bad record is listed with where
+//! it was and why, and the rest import; an import interrupted part-way
+//! keeps the parts already written and says so (the audit log lists each
+//! part), and importing again completes it.
 
 mod csv_package;
 mod feed;
@@ -147,7 +150,6 @@ impl App {
         // number so they are listed in the file's order.
         let mut rejected: Vec<(usize, Rejection)> = Vec::new();
         let mut converted = Vec::with_capacity(raws.len());
-        let mut absent = std::collections::HashMap::new();
         let total = raws.len() as u64;
         for (i, raw) in raws.into_iter().enumerate() {
             if i % 1000 == 0 {
@@ -155,12 +157,7 @@ impl App {
             }
             let position = raw.position.clone();
             match records::to_items(raw) {
-                Ok(records::Converted {
-                    items,
-                    notes,
-                    absent: gaps,
-                }) => {
-                    absent.extend(gaps);
+                Ok(records::Converted { items, notes }) => {
                     converted.extend(items.into_iter().map(|item| Placed {
                         record: i,
                         position: position.clone(),
@@ -177,7 +174,6 @@ impl App {
             }
         }
         progress.update(Stage::Checking, total, Some(total));
-        self.keep_stored_lists(&mut converted, &absent).await?;
         let mut checked = Vec::with_capacity(converted.len());
         for Placed {
             record,
@@ -216,60 +212,81 @@ impl App {
             summary.refused = true;
             return Ok(summary);
         }
-        let detail = format!(
-            "{name}: {} records read, {} rejected",
-            items.len() + summary.rejected.len(),
-            summary.rejected.len()
-        );
-        let event =
-            NewAuditEvent::new(Actor::Cli, AuditAction::DirectoryImport, now()).detail(detail);
-        let to_write = items.len() as u64;
-        let mut writing = items.into_iter().enumerate().map(|(i, placed)| {
-            if i % 500 == 0 {
-                progress.update(Stage::Writing, i as u64, Some(to_write));
-            }
-            Ok(placed.item)
-        });
+        let read = items.len() + summary.rejected.len();
         summary.counts = self
-            .store
-            .import_directory(&mut writing, &event)
-            .await
-            .map_err(|e| match e {
-                StorageError::Aborted(reason) => {
-                    AppError::Import(format!("{reason}; nothing was imported"))
-                }
-                other => other.into(),
-            })?;
+            .write_in_parts(&name, read, summary.rejected.len(), items, progress)
+            .await?;
         Ok(summary)
     }
 }
 
+/// Records written per transaction. One transaction for a national feed
+/// (100,000 services, about 22 seconds) would hold SQLite's one write lock
+/// past the 10 second busy timeout, failing every sign-in and edit
+/// meanwhile; a part of this size takes about a second.
+const COMMIT_EVERY: usize = 5_000;
+
 impl App {
-    /// Fills the lists that service records left out from what is stored.
-    async fn keep_stored_lists(
+    /// Writes the checked records in parts of [`COMMIT_EVERY`], each its own
+    /// transaction with its own audit event, so the product stays usable
+    /// during a long import. Parts already written stay written if a later
+    /// one fails, and the error says how far it got (DEVELOPERS.md, "An
+    /// import is written in parts").
+    async fn write_in_parts(
         &self,
-        items: &mut [Placed],
-        absent: &std::collections::HashMap<uuid::Uuid, Vec<&'static str>>,
-    ) -> AppResult<()> {
-        if absent.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<uuid::Uuid> = absent.keys().copied().collect();
-        let stored: std::collections::HashMap<uuid::Uuid, linkwork_domain::directory::Service> =
-            self.store
-                .services(&ids)
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s))
-                .collect();
-        for placed in items {
-            if let DirectoryItem::Service(service) = &mut placed.item
-                && let (Some(lists), Some(old)) = (absent.get(&service.id), stored.get(&service.id))
-            {
-                records::fill_absent(service, old, lists);
+        name: &str,
+        read: usize,
+        rejected: usize,
+        mut items: Vec<Placed>,
+        progress: &dyn Progress,
+    ) -> AppResult<ImportCounts> {
+        // Organisations and terms before the services that name them: a
+        // service in one part may name an organisation given later.
+        items.sort_by_key(|placed| placed.item.service().is_some());
+        let total = items.len();
+        let parts = total.div_ceil(COMMIT_EVERY).max(1);
+        let mut items = items.into_iter().map(|placed| placed.item);
+        let mut counts = ImportCounts::default();
+        let mut written = 0;
+        for part in 1..=parts {
+            let mut detail = format!("{name}: {read} records read, {rejected} rejected");
+            if parts > 1 {
+                let last = (written + COMMIT_EVERY).min(total);
+                detail.push_str(&format!(
+                    "; part {part} of {parts}, records {} to {last}",
+                    written + 1
+                ));
             }
+            let event =
+                NewAuditEvent::new(Actor::Cli, AuditAction::DirectoryImport, now()).detail(detail);
+            let mut done = written;
+            let mut part_items = items.by_ref().take(COMMIT_EVERY).map(|item| {
+                if done % 500 == 0 {
+                    progress.update(Stage::Writing, done as u64, Some(total as u64));
+                }
+                done += 1;
+                Ok(item)
+            });
+            match self.store.import_directory(&mut part_items, &event).await {
+                Ok(part_counts) => counts += part_counts,
+                Err(e) if written == 0 => {
+                    return Err(match e {
+                        StorageError::Aborted(reason) => {
+                            AppError::Import(format!("{reason}; nothing was imported"))
+                        }
+                        other => other.into(),
+                    });
+                }
+                Err(e) => {
+                    return Err(AppError::Import(format!(
+                        "{e}; the first {written} of {total} records were imported (the audit log lists each part), the rest were not. Importing the same file again is safe: records are matched by id"
+                    )));
+                }
+            }
+            written = (written + COMMIT_EVERY).min(total);
         }
-        Ok(())
+        progress.update(Stage::Writing, total as u64, Some(total as u64));
+        Ok(counts)
     }
 }
 
@@ -281,6 +298,15 @@ fn check_item(item: DirectoryItem) -> Result<(DirectoryItem, Vec<String>), Strin
             records::attach_contact_phones(&mut service);
             let checked = check_service(&mut service)?;
             Ok((DirectoryItem::Service(service), checked.warnings))
+        }
+        // The lists it keeps were checked when they were stored.
+        DirectoryItem::PartialService { mut service, keep } => {
+            records::attach_contact_phones(&mut service);
+            let checked = check_service(&mut service)?;
+            Ok((
+                DirectoryItem::PartialService { service, keep },
+                checked.warnings,
+            ))
         }
         DirectoryItem::Organization(o) if o.name.trim().is_empty() => {
             Err(format!("organization {} has no name", o.id))

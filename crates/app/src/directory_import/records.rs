@@ -2,7 +2,7 @@
 //! types.
 
 use linkwork_domain::directory::{
-    Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm,
+    Organization, Service, ServiceAtLocation, ServiceList, Taxonomy, TaxonomyTerm,
 };
 use linkwork_storage::DirectoryItem;
 use serde::de::DeserializeOwned;
@@ -222,54 +222,27 @@ fn nested_terms(service: &Service) -> Vec<DirectoryItem> {
         .collect()
 }
 
-fn service_items(service: Service) -> Vec<DirectoryItem> {
+/// A service's items: the terms it names, then the service itself,
+/// partial when its record left lists out (`keep`).
+fn service_items(service: Service, keep: Vec<ServiceList>) -> Vec<DirectoryItem> {
     let mut items = nested_terms(&service);
-    items.push(DirectoryItem::Service(Box::new(service)));
+    let service = Box::new(service);
+    items.push(if keep.is_empty() {
+        DirectoryItem::Service(service)
+    } else {
+        DirectoryItem::PartialService { service, keep }
+    });
     items
 }
 
-/// The lists a service record may leave out. A record without a list (a
+/// The lists missing from a service record. A record without a list (a
 /// summary from a feed's list page) says nothing about it, which is not the
 /// same as saying it is empty: the stored list is kept.
-pub const LISTS: &[&str] = &[
-    "schedules",
-    "service_areas",
-    "service_at_locations",
-    "languages",
-    "funding",
-    "cost_options",
-    "contacts",
-    "phones",
-    "attributes",
-];
-
-/// The lists missing from a service record.
-fn absent_lists(value: &Value) -> Vec<&'static str> {
-    LISTS
-        .iter()
-        .copied()
-        .filter(|k| value.get(*k).is_none())
+fn absent_lists(value: &Value) -> Vec<ServiceList> {
+    ServiceList::ALL
+        .into_iter()
+        .filter(|l| value.get(l.key()).is_none())
         .collect()
-}
-
-/// Copies the lists named in `absent` from the stored service.
-pub fn fill_absent(service: &mut Service, stored: &Service, absent: &[&str]) {
-    for list in absent {
-        match *list {
-            "schedules" => service.schedules = stored.schedules.clone(),
-            "service_areas" => service.service_areas = stored.service_areas.clone(),
-            "service_at_locations" => {
-                service.service_at_locations = stored.service_at_locations.clone()
-            }
-            "languages" => service.languages = stored.languages.clone(),
-            "funding" => service.funding = stored.funding.clone(),
-            "cost_options" => service.cost_options = stored.cost_options.clone(),
-            "contacts" => service.contacts = stored.contacts.clone(),
-            "phones" => service.phones = stored.phones.clone(),
-            "attributes" => service.attributes = stored.attributes.clone(),
-            _ => {}
-        }
-    }
 }
 
 /// Moves each of the service's phones that names one of its contacts into
@@ -298,8 +271,6 @@ pub fn attach_contact_phones(service: &mut Service) {
 pub struct Converted {
     pub items: Vec<DirectoryItem>,
     pub notes: Vec<String>,
-    /// Services whose records left lists out, and which.
-    pub absent: Vec<(uuid::Uuid, Vec<&'static str>)>,
 }
 
 /// Converts one raw record into the items to store, with notes on what
@@ -326,15 +297,10 @@ pub fn to_items(raw: Raw) -> Result<Converted, String> {
     }
     ids::normalise(&mut value, kind_name, &mut notes);
     missing_descriptions(&value, kind_name, "", &mut notes);
-    let mut absent = Vec::new();
     let items = match kind {
         Kind::Service => {
             let missing = absent_lists(&value);
-            let service: Service = read(value)?;
-            if !missing.is_empty() {
-                absent.push((service.id, missing));
-            }
-            service_items(service)
+            service_items(read(value)?, missing)
         }
         Kind::ServiceAtLocation => {
             // A service-at-location with its service nested: the service,
@@ -344,16 +310,13 @@ pub fn to_items(raw: Raw) -> Result<Converted, String> {
             };
             let service_value = map.remove("service").unwrap_or(Value::Null);
             let mut missing = absent_lists(&service_value);
-            missing.retain(|l| *l != "service_at_locations");
+            missing.retain(|l| *l != ServiceList::ServiceAtLocations);
             let mut service: Service = read(service_value).map_err(|e| format!("service: {e}"))?;
-            if !missing.is_empty() {
-                absent.push((service.id, missing));
-            }
             let sal: ServiceAtLocation = read(Value::Object(map))?;
             if !service.service_at_locations.iter().any(|s| s.id == sal.id) {
                 service.service_at_locations.push(sal);
             }
-            service_items(service)
+            service_items(service, missing)
         }
         Kind::Organization => {
             let Value::Object(mut map) = value else {
@@ -368,12 +331,9 @@ pub fn to_items(raw: Raw) -> Result<Converted, String> {
             for (i, s) in services.into_iter().enumerate() {
                 let missing = absent_lists(&s);
                 let mut service: Service = read(s).map_err(|e| format!("services[{i}]: {e}"))?;
-                if !missing.is_empty() {
-                    absent.push((service.id, missing));
-                }
                 service.organization_id = Some(org.id);
                 service.organization = Some(org.clone());
-                items.extend(service_items(service));
+                items.extend(service_items(service, missing));
             }
             items
         }
@@ -397,11 +357,7 @@ pub fn to_items(raw: Raw) -> Result<Converted, String> {
         }
         Kind::Term => vec![DirectoryItem::Term(read(value)?)],
     };
-    Ok(Converted {
-        items,
-        notes,
-        absent,
-    })
+    Ok(Converted { items, notes })
 }
 
 #[cfg(test)]
@@ -420,7 +376,11 @@ mod tests {
     #[test]
     fn recognises_each_kind() {
         let service = items(json!({"id": "ac148810-d857-441c-9679-408f346de14b", "name": "Club", "status": "active"})).unwrap();
-        assert!(matches!(&service[..], [DirectoryItem::Service(s)] if s.name == "Club"));
+        // Listing no schedules, contacts …: a partial record, which keeps them.
+        assert!(
+            matches!(&service[..], [DirectoryItem::PartialService { service, keep }]
+            if service.name == "Club" && keep.len() == ServiceList::ALL.len())
+        );
         let term = items(json!({"id": "t1", "name": "Debt", "description": "", "parent_id": null}))
             .unwrap();
         assert!(matches!(&term[..], [DirectoryItem::Term(t)] if t.name == "Debt"));
@@ -436,7 +396,9 @@ mod tests {
         )
         .unwrap();
         assert!(
-            matches!(&org[1], DirectoryItem::Service(s) if s.organization.as_ref().is_some_and(|o| o.name == "Org"))
+            org[1]
+                .service()
+                .is_some_and(|s| s.organization.as_ref().is_some_and(|o| o.name == "Org"))
         );
     }
 

@@ -64,18 +64,13 @@ impl Known {
                 DirectoryItem::Term(t) => {
                     terms.insert(t.id);
                 }
-                DirectoryItem::Service(s) => {
+                DirectoryItem::Service(s) | DirectoryItem::PartialService { service: s, .. } => {
                     organizations.extend(s.organization.as_ref().map(|o| o.id));
                 }
                 DirectoryItem::Taxonomy(_) => {}
             }
         }
-        let services = || {
-            items.iter().filter_map(|p| match &p.item {
-                DirectoryItem::Service(s) => Some(s.as_ref()),
-                _ => None,
-            })
-        };
+        let services = || items.iter().filter_map(|p| p.item.service());
         let missing = |found: &HashSet<Uuid>, refs: &mut dyn Iterator<Item = Uuid>| {
             refs.filter(|id| !found.contains(id))
                 .collect::<HashSet<_>>()
@@ -168,10 +163,11 @@ pub(crate) async fn check(
         let before = rejected.len();
         let mut kept = Vec::with_capacity(items.len());
         for placed in items {
-            let broken = match &placed.item {
-                DirectoryItem::Service(s) => known.broken(s),
-                _ => Vec::new(),
-            };
+            let broken = placed
+                .item
+                .service()
+                .map(|s| known.broken(s))
+                .unwrap_or_default();
             if broken.is_empty() {
                 kept.push(placed);
             } else {
