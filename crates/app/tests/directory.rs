@@ -41,7 +41,10 @@ async fn import_file(
 ) -> Result<linkwork_app::directory_import::DirectoryImportSummary, AppError> {
     let text = std::fs::read_to_string(examples().join(name)).unwrap();
     app.import_directory(
-        ImportSource::Json { name, text: &text },
+        ImportSource::Json {
+            name,
+            reader: &mut text.as_bytes(),
+        },
         ImportOptions::default(),
         &quiet(),
     )
@@ -135,7 +138,7 @@ async fn broken_records_are_listed_and_the_rest_import(app: App) {
         .import_directory(
             ImportSource::Json {
                 name: "mixed.json",
-                text,
+                reader: &mut text.as_bytes(),
             },
             ImportOptions::default(),
             &quiet(),
@@ -173,7 +176,7 @@ async fn import(app: &App, text: &str, options: ImportOptions) -> DirectoryImpor
     app.import_directory(
         ImportSource::Json {
             name: "feed.json",
-            text,
+            reader: &mut text.as_bytes(),
         },
         options,
         &quiet(),
@@ -240,7 +243,7 @@ async fn broken_references_are_named_and_the_rest_import(app: App) {
         .import_directory(
             ImportSource::Json {
                 name: "feed.json",
-                text: feed,
+                reader: &mut feed.as_bytes(),
             },
             ImportOptions { strict: true },
             &quiet(),
@@ -435,7 +438,7 @@ async fn unreadable_files_change_nothing(app: App) {
         .import_directory(
             ImportSource::Json {
                 name: "broken.json",
-                text: "[{\"id\": \"x\", ",
+                reader: &mut "[{\"id\": \"x\", ".as_bytes(),
             },
             ImportOptions::default(),
             &quiet(),

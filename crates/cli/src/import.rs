@@ -51,11 +51,16 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
     let progress = |stage: Stage, done: u64, total: Option<u64>| {
         if stage == Stage::Writing {
             // Said once, on stderr even when the bar is hidden: from here
-            // on the import is being written (in one transaction, so
-            // stopping it still changes nothing).
+            // on the import is being written, in parts, so stopping it
+            // keeps the parts already written.
             writing.call_once(|| {
                 bar.suspend(|| eprintln!("Writing {} records…", total.unwrap_or(0)));
             });
+        }
+        if stage == Stage::Checking && total.is_none() {
+            // A file being read as it streams: the bar counts its bytes.
+            bar.set_message("Reading");
+            return;
         }
         bar.set_message(match stage {
             Stage::Fetching => "Fetching",
@@ -68,7 +73,7 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
         bar.set_position(done);
     };
     let client = HttpFeed::new()?;
-    let text;
+    let mut file;
     let path = std::path::Path::new(source);
     let import_source = if source.starts_with("http://") || source.starts_with("https://") {
         ImportSource::Feed {
@@ -78,10 +83,12 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
     } else if path.is_dir() {
         ImportSource::CsvPackage(path)
     } else {
-        text = std::fs::read_to_string(path).with_context(|| format!("could not read {source}"))?;
+        let opened = File::open(path).with_context(|| format!("could not read {source}"))?;
+        bar.set_length(opened.metadata().map(|m| m.len()).unwrap_or(0));
+        file = bar.wrap_read(opened);
         ImportSource::Json {
             name: source,
-            text: &text,
+            reader: &mut file,
         }
     };
     let summary = app

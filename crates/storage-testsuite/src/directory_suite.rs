@@ -6,7 +6,7 @@ use linkwork_domain::directory::needs;
 use linkwork_domain::directory::*;
 use linkwork_domain::time::now;
 use linkwork_storage::{
-    AuditFilter, DirectoryItem, DirectoryRecord, PageRequest, StorageError, Store,
+    AuditFilter, BulkLoaded, DirectoryItem, DirectoryRecord, PageRequest, StorageError, Store,
 };
 use uuid::Uuid;
 
@@ -517,6 +517,24 @@ pub async fn organisations_link_to_their_partners(store: &dyn Store) {
         .set_organization_tenant(id(), Some(OrgId::new()), &event())
         .await;
     assert!(matches!(missing, Err(StorageError::NotFound(_))));
+}
+
+/// After a bulk load the planner's statistics are refreshed, whatever was
+/// loaded.
+pub async fn statistics_are_refreshed_after_bulk_loads(store: &dyn Store) {
+    let org = organization("Active Riverside");
+    store
+        .save_service(&rich_service(&org), &event())
+        .await
+        .unwrap();
+    for loaded in [
+        BulkLoaded::Directory,
+        BulkLoaded::Postcodes,
+        BulkLoaded::Everything,
+    ] {
+        store.refresh_statistics(loaded).await.unwrap();
+    }
+    assert_eq!(store.service_count().await.unwrap(), 1);
 }
 
 pub async fn many_services_load_in_bulk(store: &dyn Store) {

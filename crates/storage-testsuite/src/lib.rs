@@ -65,6 +65,7 @@ macro_rules! all_storage_cases {
             a_partial_service_keeps_the_latest_lists,
             organisations_link_to_their_partners,
             many_services_load_in_bulk,
+            statistics_are_refreshed_after_bulk_loads,
             known_ids_are_only_stored_records_of_that_kind,
         );
     };

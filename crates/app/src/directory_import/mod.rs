@@ -18,12 +18,13 @@ mod records;
 mod references;
 mod v1;
 
+use std::io::Read;
 use std::path::Path;
 
 use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
 use linkwork_domain::directory::validate::check_service;
 use linkwork_domain::time::now;
-use linkwork_storage::{DirectoryItem, ImportCounts, StorageError};
+use linkwork_storage::{BulkLoaded, DirectoryItem, ImportCounts, StorageError};
 use serde_json::Value;
 
 use crate::App;
@@ -85,8 +86,11 @@ impl<F: Fn(Stage, u64, Option<u64>) + Send + Sync> Progress for F {
 
 /// Where to import from.
 pub enum ImportSource<'a> {
-    /// A JSON file's contents.
-    Json { name: &'a str, text: &'a str },
+    /// A JSON document, read as it streams in (a file, or text as bytes).
+    Json {
+        name: &'a str,
+        reader: &'a mut (dyn Read + Send),
+    },
     /// A folder holding the CSV package (services.csv, locations.csv …).
     CsvPackage(&'a Path),
     /// A feed's base URL (`https://…/api` or `…/services`), walked page by
@@ -111,30 +115,43 @@ impl App {
         options: ImportOptions,
         progress: &dyn Progress,
     ) -> AppResult<DirectoryImportSummary> {
+        let mut intake = Intake {
+            progress,
+            total: None,
+            read: 0,
+            checked: Vec::new(),
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+        };
         let mut rejected_early = Vec::new();
-        let mut page_notes = Vec::new();
-        let (name, raws) = match source {
-            ImportSource::Json { name, text } => {
-                let value: Value = serde_json::from_str(text).map_err(|e| {
-                    AppError::Import(format!(
-                        "{name} is not valid JSON: {e}; nothing was imported"
-                    ))
-                })?;
-                let (raws, notes) = records::from_document(value)?;
-                page_notes = notes;
-                (name.to_owned(), raws)
+        let (name, page_notes) = match source {
+            ImportSource::Json { name, reader } => {
+                let notes = records::read_document(name, reader, &mut |raw| intake.take(raw))?;
+                (name.to_owned(), notes)
             }
             ImportSource::CsvPackage(folder) => {
                 let (raws, orphans) = csv_package::read(folder)?;
                 rejected_early = orphans;
-                (folder.display().to_string(), raws)
+                intake.take_all(raws);
+                (folder.display().to_string(), Vec::new())
             }
             ImportSource::Feed { url, client } => {
                 let (raws, notes) = feed::walk(url, client, progress).await?;
-                page_notes = notes;
-                (url.to_owned(), raws)
+                intake.take_all(raws);
+                (url.to_owned(), notes)
             }
         };
+        progress.update(
+            Stage::Checking,
+            intake.read as u64,
+            Some(intake.read as u64),
+        );
+        let Intake {
+            checked,
+            mut rejected,
+            warnings,
+            ..
+        } = intake;
         let mut summary = DirectoryImportSummary {
             rejected: rejected_early,
             warnings: page_notes
@@ -143,61 +160,10 @@ impl App {
                     position: "the page counts".into(),
                     message,
                 })
+                .chain(warnings)
                 .collect(),
             ..Default::default()
         };
-        // Rejections are found in several passes; each keeps its record's
-        // number so they are listed in the file's order.
-        let mut rejected: Vec<(usize, Rejection)> = Vec::new();
-        let mut converted = Vec::with_capacity(raws.len());
-        let total = raws.len() as u64;
-        for (i, raw) in raws.into_iter().enumerate() {
-            if i % 1000 == 0 {
-                progress.update(Stage::Checking, i as u64, Some(total));
-            }
-            let position = raw.position.clone();
-            match records::to_items(raw) {
-                Ok(records::Converted { items, notes }) => {
-                    converted.extend(items.into_iter().map(|item| Placed {
-                        record: i,
-                        position: position.clone(),
-                        item,
-                    }));
-                    summary
-                        .warnings
-                        .extend(notes.into_iter().map(|message| Warning {
-                            position: position.clone(),
-                            message,
-                        }));
-                }
-                Err(reason) => rejected.push((i, Rejection { position, reason })),
-            }
-        }
-        progress.update(Stage::Checking, total, Some(total));
-        let mut checked = Vec::with_capacity(converted.len());
-        for Placed {
-            record,
-            position,
-            item,
-        } in converted
-        {
-            match check_item(item) {
-                Ok((item, warnings)) => {
-                    summary
-                        .warnings
-                        .extend(warnings.into_iter().map(|message| Warning {
-                            position: position.clone(),
-                            message,
-                        }));
-                    checked.push(Placed {
-                        record,
-                        position,
-                        item,
-                    });
-                }
-                Err(reason) => rejected.push((record, Rejection { position, reason })),
-            }
-        }
         // Services may name Linkwork's own need terms, installed when an
         // instance starts; a first import into a new database must find
         // them too.
@@ -217,6 +183,68 @@ impl App {
             .write_in_parts(&name, read, summary.rejected.len(), items, progress)
             .await?;
         Ok(summary)
+    }
+}
+
+/// Records converted and checked as they are read, so a source is never
+/// held whole: only what will be written is kept.
+struct Intake<'p> {
+    progress: &'p dyn Progress,
+    /// How many records the source holds, when known before reading.
+    total: Option<u64>,
+    read: usize,
+    checked: Vec<Placed>,
+    /// Rejections are found in several passes; each keeps its record's
+    /// number so they are listed in the source's order.
+    rejected: Vec<(usize, Rejection)>,
+    warnings: Vec<Warning>,
+}
+
+impl Intake<'_> {
+    fn take_all(&mut self, raws: Vec<Raw>) {
+        self.total = Some(raws.len() as u64);
+        raws.into_iter().for_each(|raw| self.take(raw));
+    }
+
+    fn take(&mut self, raw: Raw) {
+        let record = self.read;
+        self.read += 1;
+        if record.is_multiple_of(1000) {
+            self.progress
+                .update(Stage::Checking, record as u64, self.total);
+        }
+        let position = raw.position.clone();
+        let converted = match records::to_items(raw) {
+            Ok(converted) => converted,
+            Err(reason) => {
+                self.rejected.push((record, Rejection { position, reason }));
+                return;
+            }
+        };
+        let warn = |message| Warning {
+            position: position.clone(),
+            message,
+        };
+        self.warnings.extend(converted.notes.into_iter().map(warn));
+        for item in converted.items {
+            match check_item(item) {
+                Ok((item, notes)) => {
+                    self.warnings.extend(notes.into_iter().map(warn));
+                    self.checked.push(Placed {
+                        record,
+                        position: position.clone(),
+                        item,
+                    });
+                }
+                Err(reason) => self.rejected.push((
+                    record,
+                    Rejection {
+                        position: position.clone(),
+                        reason,
+                    },
+                )),
+            }
+        }
     }
 }
 
@@ -286,6 +314,7 @@ impl App {
             written = (written + COMMIT_EVERY).min(total);
         }
         progress.update(Stage::Writing, total as u64, Some(total as u64));
+        self.store.refresh_statistics(BulkLoaded::Directory).await?;
         Ok(counts)
     }
 }

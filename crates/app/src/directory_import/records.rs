@@ -1,11 +1,13 @@
 //! Recognising what each JSON record is and reading it into the domain
 //! types.
 
+use std::io::{BufReader, Read};
+
 use linkwork_domain::directory::{
     Organization, Service, ServiceAtLocation, ServiceList, Taxonomy, TaxonomyTerm,
 };
 use linkwork_storage::DirectoryItem;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::{Raw, ids, v1};
@@ -104,50 +106,129 @@ pub fn total_notes(page: &Map<String, Value>, read: usize, pages_read: u64) -> V
     notes
 }
 
-/// Splits a JSON document into records: one record, an array of records,
-/// or a page of a feed (`contents` in ORUK 3.0, `content` in v1), with what
-/// the page's counts get wrong.
-pub fn from_document(value: Value) -> AppResult<(Vec<Raw>, Vec<String>)> {
-    let mut notes = Vec::new();
-    let (items, label) = match value {
-        Value::Array(items) => (items, "item"),
-        Value::Object(mut map) => {
-            if let Some(Value::Array(items)) =
-                map.remove("contents").or_else(|| map.remove("content"))
-            {
-                notes = page_shape_notes(&map, items.len());
-                // A file holding the only page holds every item; a file
-                // holding one page of many cannot be checked against them.
-                if count(&map, "total_pages").is_none_or(|p| p <= 1) {
-                    notes.extend(total_notes(&map, items.len(), 1));
-                }
-                (items, "item")
+/// Reads a JSON document record by record, handing each to `each` as it is
+/// read, so a national feed is never held whole in memory: one record, an
+/// array of records, or a page of a feed (`contents` in ORUK 3.0, `content`
+/// in v1). Returns what the page's counts get wrong.
+pub fn read_document(
+    name: &str,
+    reader: impl Read,
+    each: &mut dyn FnMut(Raw),
+) -> AppResult<Vec<String>> {
+    let mut records = Records { each, read: 0 };
+    let mut json = serde_json::Deserializer::from_reader(BufReader::new(reader));
+    let shape = Document(&mut records)
+        .deserialize(&mut json)
+        .and_then(|shape| json.end().map(|()| shape))
+        .map_err(|e| {
+            AppError::Import(if e.is_data() {
+                "the file holds neither a record nor a list of records; nothing was imported"
+                    .to_owned()
             } else {
-                return Ok((
-                    vec![Raw {
-                        position: "the document".into(),
-                        value: Value::Object(map),
-                    }],
-                    notes,
-                ));
+                format!("{name} is not valid JSON: {e}; nothing was imported")
+            })
+        })?;
+    Ok(match shape {
+        Shape::List => Vec::new(),
+        Shape::Page(page) => {
+            let mut notes = page_shape_notes(&page, records.read);
+            // A file holding the only page holds every item; a file
+            // holding one page of many cannot be checked against them.
+            if count(&page, "total_pages").is_none_or(|p| p <= 1) {
+                notes.extend(total_notes(&page, records.read, 1));
+            }
+            notes
+        }
+        Shape::Record(record) => {
+            (records.each)(Raw {
+                position: "the document".into(),
+                value: Value::Object(record),
+            });
+            Vec::new()
+        }
+    })
+}
+
+/// The records of a list, handed on one by one as "item 1", "item 2" …
+struct Records<'a> {
+    each: &'a mut dyn FnMut(Raw),
+    read: usize,
+}
+
+impl<'de> Visitor<'de> for &mut Records<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element::<Value>()? {
+            self.read += 1;
+            (self.each)(Raw {
+                position: format!("item {}", self.read),
+                value,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for &mut Records<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+/// What a document turned out to be, once its records were handed on.
+enum Shape {
+    List,
+    /// A page: its fields other than the records.
+    Page(Map<String, Value>),
+    /// One record, read whole (it is small).
+    Record(Map<String, Value>),
+}
+
+struct Document<'r, 'a>(&'r mut Records<'a>);
+
+impl<'de> Visitor<'de> for Document<'_, '_> {
+    type Value = Shape;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a record or a list of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Shape, A::Error> {
+        self.0.visit_seq(seq).map(|()| Shape::List)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+        let mut rest = Map::new();
+        let mut paged = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if !paged && (key == "contents" || key == "content") {
+                map.next_value_seed(&mut *self.0)?;
+                paged = true;
+            } else {
+                rest.insert(key, map.next_value()?);
             }
         }
-        _ => {
-            return Err(AppError::Import(
-                "the file holds neither a record nor a list of records; nothing was imported"
-                    .into(),
-            ));
-        }
-    };
-    let raws = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, value)| Raw {
-            position: format!("{label} {}", i + 1),
-            value,
+        Ok(if paged {
+            Shape::Page(rest)
+        } else {
+            Shape::Record(rest)
         })
-        .collect();
-    Ok((raws, notes))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Document<'_, '_> {
+    type Value = Shape;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Shape, D::Error> {
+        d.deserialize_any(self)
+    }
 }
 
 /// Notes each record in `value` that leaves out a description the profile
@@ -432,18 +513,22 @@ mod tests {
 
     #[test]
     fn pages_of_both_versions_split_into_records() {
+        let read = |text: &str| {
+            let mut raws = Vec::new();
+            read_document("t.json", text.as_bytes(), &mut |raw| raws.push(raw))
+                .map(|notes| (raws, notes))
+        };
+        let (raws, notes) = read(r#"{"total_items": 3, "contents": [{}, {}]}"#).unwrap();
+        assert_eq!(raws.len(), 2);
+        assert_eq!(notes, ["total_items is 3, but the feed holds 2"]);
         assert_eq!(
-            from_document(json!({"contents": [{}, {}]}))
-                .unwrap()
-                .0
-                .len(),
-            2
-        );
-        assert_eq!(
-            from_document(json!({"content": [{}]})).unwrap().0[0].position,
+            read(r#"{"content": [{}]}"#).unwrap().0[0].position,
             "item 1"
         );
-        assert_eq!(from_document(json!({"id": "x"})).unwrap().0.len(), 1);
-        assert!(from_document(json!(7)).is_err());
+        let (one, _) = read(r#"{"id": "x"}"#).unwrap();
+        assert_eq!(one[0].position, "the document");
+        assert_eq!(read("[{}, {}, {}]").unwrap().0[2].position, "item 3");
+        assert!(matches!(read("7"), Err(AppError::Import(m)) if m.contains("neither a record")));
+        assert!(matches!(read("[{}, "), Err(AppError::Import(m)) if m.contains("not valid JSON")));
     }
 }
