@@ -39,12 +39,9 @@ async fn import_file(
     app: &App,
     name: &str,
 ) -> Result<linkwork_app::directory_import::DirectoryImportSummary, AppError> {
-    let text = std::fs::read_to_string(examples().join(name)).unwrap();
+    // Read as it streams, as the command line does.
     app.import_directory(
-        ImportSource::Json {
-            name,
-            reader: &mut text.as_bytes(),
-        },
+        ImportSource::JsonFile(&examples().join(name)),
         ImportOptions::default(),
         &quiet(),
     )
@@ -138,7 +135,7 @@ async fn broken_records_are_listed_and_the_rest_import(app: App) {
         .import_directory(
             ImportSource::Json {
                 name: "mixed.json",
-                reader: &mut text.as_bytes(),
+                text,
             },
             ImportOptions::default(),
             &quiet(),
@@ -176,7 +173,7 @@ async fn import(app: &App, text: &str, options: ImportOptions) -> DirectoryImpor
     app.import_directory(
         ImportSource::Json {
             name: "feed.json",
-            reader: &mut text.as_bytes(),
+            text,
         },
         options,
         &quiet(),
@@ -243,7 +240,7 @@ async fn broken_references_are_named_and_the_rest_import(app: App) {
         .import_directory(
             ImportSource::Json {
                 name: "feed.json",
-                reader: &mut feed.as_bytes(),
+                text: feed,
             },
             ImportOptions { strict: true },
             &quiet(),
@@ -438,7 +435,7 @@ async fn unreadable_files_change_nothing(app: App) {
         .import_directory(
             ImportSource::Json {
                 name: "broken.json",
-                reader: &mut "[{\"id\": \"x\", ".as_bytes(),
+                text: "[{\"id\": \"x\", ",
             },
             ImportOptions::default(),
             &quiet(),

@@ -58,8 +58,10 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
             });
         }
         if stage == Stage::Checking && total.is_none() {
-            // A file being read as it streams: the bar counts its bytes.
+            // A file read as it streams: how many records are in it is
+            // known only at its end.
             bar.set_message("Reading");
+            bar.set_position(done);
             return;
         }
         bar.set_message(match stage {
@@ -73,7 +75,6 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
         bar.set_position(done);
     };
     let client = HttpFeed::new()?;
-    let mut file;
     let path = std::path::Path::new(source);
     let import_source = if source.starts_with("http://") || source.starts_with("https://") {
         ImportSource::Feed {
@@ -83,13 +84,7 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
     } else if path.is_dir() {
         ImportSource::CsvPackage(path)
     } else {
-        let opened = File::open(path).with_context(|| format!("could not read {source}"))?;
-        bar.set_length(opened.metadata().map(|m| m.len()).unwrap_or(0));
-        file = bar.wrap_read(opened);
-        ImportSource::Json {
-            name: source,
-            reader: &mut file,
-        }
+        ImportSource::JsonFile(path)
     };
     let summary = app
         .import_directory(import_source, ImportOptions { strict }, &progress)

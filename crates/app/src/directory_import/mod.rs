@@ -16,9 +16,9 @@ mod feed;
 mod ids;
 mod records;
 mod references;
+mod source;
 mod v1;
 
-use std::io::Read;
 use std::path::Path;
 
 use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
@@ -29,7 +29,8 @@ use serde_json::Value;
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-use references::Placed;
+use references::ServiceRefs;
+use source::Records;
 
 pub use feed::FeedClient;
 
@@ -60,6 +61,7 @@ pub struct DirectoryImportSummary {
 }
 
 /// A record read from a source, not yet checked.
+#[derive(Clone)]
 pub(crate) struct Raw {
     pub position: String,
     pub value: Value,
@@ -86,11 +88,11 @@ impl<F: Fn(Stage, u64, Option<u64>) + Send + Sync> Progress for F {
 
 /// Where to import from.
 pub enum ImportSource<'a> {
-    /// A JSON document, read as it streams in (a file, or text as bytes).
-    Json {
-        name: &'a str,
-        reader: &'a mut (dyn Read + Send),
-    },
+    /// JSON text.
+    Json { name: &'a str, text: &'a str },
+    /// A JSON file, read as it streams in: once to check it, once to write
+    /// it, never held whole. It must not change while it is imported.
+    JsonFile(&'a Path),
     /// A folder holding the CSV package (services.csv, locations.csv …).
     CsvPackage(&'a Path),
     /// A feed's base URL (`https://…/api` or `…/services`), walked page by
@@ -115,39 +117,48 @@ impl App {
         options: ImportOptions,
         progress: &dyn Progress,
     ) -> AppResult<DirectoryImportSummary> {
-        let mut intake = Intake {
-            progress,
-            total: None,
-            read: 0,
-            checked: Vec::new(),
-            rejected: Vec::new(),
-            warnings: Vec::new(),
-        };
         let mut rejected_early = Vec::new();
-        let (name, page_notes) = match source {
-            ImportSource::Json { name, reader } => {
-                let notes = records::read_document(name, reader, &mut |raw| intake.take(raw))?;
-                (name.to_owned(), notes)
+        let mut feed_notes = Vec::new();
+        let (name, records) = match source {
+            ImportSource::Json { name, text } => (
+                name.to_owned(),
+                Records::Text {
+                    name: name.to_owned(),
+                    text: text.to_owned(),
+                },
+            ),
+            ImportSource::JsonFile(path) => {
+                (path.display().to_string(), Records::File(path.to_owned()))
             }
             ImportSource::CsvPackage(folder) => {
                 let (raws, orphans) = csv_package::read(folder)?;
                 rejected_early = orphans;
-                intake.take_all(raws);
-                (folder.display().to_string(), Vec::new())
+                (folder.display().to_string(), Records::Read(raws))
             }
             ImportSource::Feed { url, client } => {
                 let (raws, notes) = feed::walk(url, client, progress).await?;
-                intake.take_all(raws);
-                (url.to_owned(), notes)
+                feed_notes = notes;
+                (url.to_owned(), Records::Read(raws))
             }
         };
+        let mut intake = Intake {
+            progress,
+            total: records.known_count(),
+            read: 0,
+            others: Vec::new(),
+            services: Vec::new(),
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let page_notes = [records.read(&mut |raw| intake.take(raw))?, feed_notes].concat();
         progress.update(
             Stage::Checking,
             intake.read as u64,
             Some(intake.read as u64),
         );
         let Intake {
-            checked,
+            others,
+            services,
             mut rejected,
             warnings,
             ..
@@ -168,7 +179,7 @@ impl App {
         // instance starts; a first import into a new database must find
         // them too.
         self.ensure_need_taxonomy().await?;
-        let (items, broken) = references::check(self.store.as_ref(), checked).await?;
+        let (kept, broken) = references::check(self.store.as_ref(), &others, services).await?;
         rejected.extend(broken);
         rejected.sort_by_key(|(record, _)| *record);
         summary
@@ -178,22 +189,49 @@ impl App {
             summary.refused = true;
             return Ok(summary);
         }
-        let read = items.len() + summary.rejected.len();
+        let to_write = others.len() + kept.len();
+        let read = to_write + summary.rejected.len();
+        // Organisations and terms first, so no part names an organisation
+        // a later part brings; then the services that passed, read again.
+        let mut services = records.stream().enumerate().flat_map(move |(record, raw)| {
+            let items: Vec<Result<DirectoryItem, String>> = match raw {
+                Err(e) => vec![Err(e)],
+                Ok(raw) => records::to_items(raw)
+                    .map(|c| c.items)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(k, item)| item.service().is_some() && kept.contains(&(record, *k)))
+                    .filter_map(|(_, item)| check_item(item).ok().map(|(item, _)| Ok(item)))
+                    .collect(),
+            };
+            items
+        });
+        let mut items = others.into_iter().map(Ok).chain(&mut services);
         summary.counts = self
-            .write_in_parts(&name, read, summary.rejected.len(), items, progress)
+            .write_in_parts(
+                &name,
+                read,
+                summary.rejected.len(),
+                &mut items,
+                to_write,
+                progress,
+            )
             .await?;
         Ok(summary)
     }
 }
 
-/// Records converted and checked as they are read, so a source is never
-/// held whole: only what will be written is kept.
+/// Records converted and checked as they are read. Organisations and
+/// terms are kept to be written; of a service, only what checking its
+/// references needs, as it is read again to be written.
 struct Intake<'p> {
     progress: &'p dyn Progress,
     /// How many records the source holds, when known before reading.
     total: Option<u64>,
     read: usize,
-    checked: Vec<Placed>,
+    others: Vec<DirectoryItem>,
+    services: Vec<ServiceRefs>,
     /// Rejections are found in several passes; each keeps its record's
     /// number so they are listed in the source's order.
     rejected: Vec<(usize, Rejection)>,
@@ -201,11 +239,6 @@ struct Intake<'p> {
 }
 
 impl Intake<'_> {
-    fn take_all(&mut self, raws: Vec<Raw>) {
-        self.total = Some(raws.len() as u64);
-        raws.into_iter().for_each(|raw| self.take(raw));
-    }
-
     fn take(&mut self, raw: Raw) {
         let record = self.read;
         self.read += 1;
@@ -226,15 +259,18 @@ impl Intake<'_> {
             message,
         };
         self.warnings.extend(converted.notes.into_iter().map(warn));
-        for item in converted.items {
+        for (k, item) in converted.items.into_iter().enumerate() {
             match check_item(item) {
                 Ok((item, notes)) => {
                     self.warnings.extend(notes.into_iter().map(warn));
-                    self.checked.push(Placed {
-                        record,
-                        position: position.clone(),
-                        item,
-                    });
+                    match item.service() {
+                        Some(service) => self.services.push(ServiceRefs::of(
+                            (record, k),
+                            position.clone(),
+                            service,
+                        )),
+                        None => self.others.push(item),
+                    }
                 }
                 Err(reason) => self.rejected.push((
                     record,
@@ -255,25 +291,21 @@ impl Intake<'_> {
 const COMMIT_EVERY: usize = 5_000;
 
 impl App {
-    /// Writes the checked records in parts of [`COMMIT_EVERY`], each its own
-    /// transaction with its own audit event, so the product stays usable
-    /// during a long import. Parts already written stay written if a later
-    /// one fails, and the error says how far it got (DEVELOPERS.md, "An
-    /// import is written in parts").
+    /// Writes the `total` checked records of `items` in parts of
+    /// [`COMMIT_EVERY`], each its own transaction with its own audit event,
+    /// so the product stays usable during a long import. Parts already
+    /// written stay written if a later one fails, and the error says how
+    /// far it got (DEVELOPERS.md, "An import is written in parts").
     async fn write_in_parts(
         &self,
         name: &str,
         read: usize,
         rejected: usize,
-        mut items: Vec<Placed>,
+        items: &mut (dyn Iterator<Item = Result<DirectoryItem, String>> + Send),
+        total: usize,
         progress: &dyn Progress,
     ) -> AppResult<ImportCounts> {
-        // Organisations and terms before the services that name them: a
-        // service in one part may name an organisation given later.
-        items.sort_by_key(|placed| placed.item.service().is_some());
-        let total = items.len();
         let parts = total.div_ceil(COMMIT_EVERY).max(1);
-        let mut items = items.into_iter().map(|placed| placed.item);
         let mut counts = ImportCounts::default();
         let mut written = 0;
         for part in 1..=parts {
@@ -288,12 +320,11 @@ impl App {
             let event =
                 NewAuditEvent::new(Actor::Cli, AuditAction::DirectoryImport, now()).detail(detail);
             let mut done = written;
-            let mut part_items = items.by_ref().take(COMMIT_EVERY).map(|item| {
-                if done % 500 == 0 {
+            let mut part_items = (&mut *items).take(COMMIT_EVERY).inspect(|_| {
+                if done.is_multiple_of(500) {
                     progress.update(Stage::Writing, done as u64, Some(total as u64));
                 }
                 done += 1;
-                Ok(item)
             });
             match self.store.import_directory(&mut part_items, &event).await {
                 Ok(part_counts) => counts += part_counts,
