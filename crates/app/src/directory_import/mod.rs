@@ -3,9 +3,10 @@
 //! taxonomies), older ORUK v1 feeds (`content` pages, v1 field names), the
 //! HSDS tabular (CSV) package, and live feeds walked page by page.
 //!
-//! Everything is read and checked first; then the records that passed are
-//! written in parts of a few thousand, each in its own transaction, so a
-//! national feed never holds the database's write lock for long. A file
+//! Everything is read and checked first; then the source is read again
+//! and the records that passed are written in parts of a few thousand,
+//! each in its own transaction, so a national feed is never held whole in
+//! memory nor holds the database's write lock for long. A file
 //! that cannot be read changes nothing; a bad record is listed with where
 //! it was and why, and the rest import; an import interrupted part-way
 //! keeps the parts already written and says so (the audit log lists each
