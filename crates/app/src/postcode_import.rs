@@ -8,7 +8,7 @@ use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
 use linkwork_domain::geo::GeoPoint;
 use linkwork_domain::postcode::{ImdEdition, Postcode};
 use linkwork_domain::time::now;
-use linkwork_storage::{PostcodeRecord, StorageError};
+use linkwork_storage::{BulkLoaded, PostcodeRecord, StorageError};
 
 use crate::App;
 use crate::error::{AppError, AppResult};
@@ -168,6 +168,7 @@ impl App {
                 other => other.into(),
             })?;
         drop(rows);
+        self.store.refresh_statistics(BulkLoaded::Postcodes).await?;
         self.located.clear();
         Ok(PostcodeImportSummary { imported, rejected })
     }

@@ -10,7 +10,7 @@ use linkwork_app::directory_import::{
 use linkwork_app::settings::PasswordHashing;
 use linkwork_app::{App, AppError, Settings};
 use linkwork_search::Query;
-use linkwork_storage::Store;
+use linkwork_storage::{AuditFilter, PageRequest, Store};
 use linkwork_storage_testsuite::databases::{
     PostgresTestDatabase, SqliteTestDatabase, TestDatabase,
 };
@@ -39,9 +39,9 @@ async fn import_file(
     app: &App,
     name: &str,
 ) -> Result<linkwork_app::directory_import::DirectoryImportSummary, AppError> {
-    let text = std::fs::read_to_string(examples().join(name)).unwrap();
+    // Read as it streams, as the command line does.
     app.import_directory(
-        ImportSource::Json { name, text: &text },
+        ImportSource::JsonFile(&examples().join(name)),
         ImportOptions::default(),
         &quiet(),
     )
@@ -530,6 +530,108 @@ async fn saving_an_untouched_edit_form_changes_nothing(app: App) {
     );
 }
 
+/// A service with one weekly schedule on `day`, listing every list.
+fn full_copy(name: &str, day: &str) -> String {
+    format!(
+        r#"{{"id": "a1a1a1a1-0000-4000-8000-000000000001", "name": "{name}", "status": "active",
+        "schedules": [{{"id": "a1a1a1a1-0000-4000-8000-000000000002", "freq": "WEEKLY", "byday": "{day}",
+                        "opens_at": "10:00", "closes_at": "12:00"}}],
+        "service_areas": [], "service_at_locations": [], "languages": [], "funding": [],
+        "cost_options": [], "contacts": [], "phones": [], "attributes": []}}"#
+    )
+}
+
+/// A summary from a feed's list page: the name, no lists.
+const SUMMARY: &str = r#"{"id": "a1a1a1a1-0000-4000-8000-000000000001", "name": "Walk and Talk", "status": "active"}"#;
+
+async fn schedule_days(app: &App) -> Vec<String> {
+    app.store
+        .service("a1a1a1a1-0000-4000-8000-000000000001".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .schedules
+        .iter()
+        .map(|s| s.byday.clone().unwrap_or_default())
+        .collect()
+}
+
+/// The issue's reproduction: a feed holding a summary copy and a full copy
+/// of a service already stored. The summary keeps what it leaves out; the
+/// full copy's new lists are never replaced by the old ones.
+async fn a_summary_copy_never_undoes_the_full_copy(app: App) {
+    import(
+        &app,
+        &format!("[{}]", full_copy("Walk and Talk", "MO")),
+        ImportOptions::default(),
+    )
+    .await;
+    assert_eq!(schedule_days(&app).await, ["MO"]);
+    for (feed, days) in [
+        (
+            format!("[{SUMMARY}, {}]", full_copy("Walk and Talk", "TU")),
+            ["TU"],
+        ),
+        (
+            format!("[{}, {SUMMARY}]", full_copy("Walk and Talk", "WE")),
+            ["WE"],
+        ),
+        (format!("[{SUMMARY}]"), ["WE"]),
+    ] {
+        let summary = import(&app, &feed, ImportOptions::default()).await;
+        assert!(summary.rejected.is_empty(), "{:?}", summary.rejected);
+        assert_eq!(schedule_days(&app).await, days, "{feed}");
+    }
+}
+
+/// A national feed is written in parts, each its own transaction with its
+/// own audit event, so the database is never locked for the whole import.
+async fn a_large_import_is_written_in_parts(app: App) {
+    let orgs: Vec<String> = (0..5_001)
+        .map(|i| {
+            format!(
+                r#"{{"id": "b0000000-0000-4000-8000-{i:012}", "name": "Group {i}", "description": "A group", "website": "https://g{i}.example"}}"#
+            )
+        })
+        .collect();
+    let summary = import(
+        &app,
+        &format!("[{}]", orgs.join(",")),
+        ImportOptions::default(),
+    )
+    .await;
+    assert!(summary.rejected.is_empty(), "{:?}", summary.rejected);
+    assert_eq!(summary.counts.organizations, 5_001);
+    let parts: Vec<String> = app
+        .store
+        .audit_events(
+            &AuditFilter {
+                action: Some("directory.import".into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.detail)
+        .collect();
+    assert_eq!(parts.len(), 2, "{parts:?}");
+    assert!(
+        parts
+            .iter()
+            .any(|d| d.ends_with("part 1 of 2, records 1 to 5000")),
+        "{parts:?}"
+    );
+    assert!(
+        parts
+            .iter()
+            .any(|d| d.ends_with("part 2 of 2, records 5001 to 5001")),
+        "{parts:?}"
+    );
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -558,5 +660,7 @@ both!(
     feeds_are_warned_about_and_nothing_defined_is_dropped,
     unreadable_files_change_nothing,
     search_finds_imported_services_and_follows_changes,
-    saving_an_untouched_edit_form_changes_nothing
+    saving_an_untouched_edit_form_changes_nothing,
+    a_summary_copy_never_undoes_the_full_copy,
+    a_large_import_is_written_in_parts
 );

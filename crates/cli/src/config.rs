@@ -170,8 +170,10 @@ pub enum ImportCommand {
     /// (a service, a list, a feed page, an organisation with its services, a
     /// taxonomy), an ORUK v1 feed file, a folder holding the CSV package, or
     /// a feed URL whose /services pages are walked. Re-importing updates by
-    /// id; bad records are listed and skipped; a file that cannot be read, or
-    /// an import that is interrupted, changes nothing.
+    /// id; bad records are listed and skipped; a file that cannot be read
+    /// changes nothing. Records are written in parts of 5,000, so the
+    /// product stays usable meanwhile; an import interrupted part-way keeps
+    /// the parts written, and importing again completes it.
     Directory {
         /// A .json file, a folder of CSV files, or an http(s):// feed address.
         source: String,

@@ -65,11 +65,18 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
     let progress = |stage: Stage, done: u64, total: Option<u64>| {
         if stage == Stage::Writing {
             // Said once, on stderr even when the bar is hidden: from here
-            // on the import is being written (in one transaction, so
-            // stopping it still changes nothing).
+            // on the import is being written, in parts, so stopping it
+            // keeps the parts already written.
             writing.call_once(|| {
                 bar.suspend(|| eprintln!("Writing {} records…", total.unwrap_or(0)));
             });
+        }
+        if stage == Stage::Checking && total.is_none() {
+            // A file read as it streams: how many records are in it is
+            // known only at its end.
+            bar.set_message("Reading");
+            bar.set_position(done);
+            return;
         }
         bar.set_message(match stage {
             Stage::Fetching => "Fetching",
@@ -82,7 +89,6 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
         bar.set_position(done);
     };
     let client = HttpFeed::new()?;
-    let text;
     let path = std::path::Path::new(source);
     let import_source = if source.starts_with("http://") || source.starts_with("https://") {
         ImportSource::Feed {
@@ -92,11 +98,7 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
     } else if path.is_dir() {
         ImportSource::CsvPackage(path)
     } else {
-        text = std::fs::read_to_string(path).with_context(|| format!("could not read {source}"))?;
-        ImportSource::Json {
-            name: source,
-            text: &text,
-        }
+        ImportSource::JsonFile(path)
     };
     let summary = app
         .import_directory(import_source, ImportOptions { strict }, &progress)

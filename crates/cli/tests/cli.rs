@@ -598,7 +598,7 @@ fn a_service_naming_an_unknown_organisation_is_rejected_and_the_rest_import() {
 }
 
 #[test]
-fn directory_import_reports_and_a_killed_import_changes_nothing() {
+fn directory_import_reports_and_a_killed_import_keeps_whole_parts() {
     let dir = temp_dir("directory");
     std::fs::create_dir_all(&dir).unwrap();
     let small = dir.join("small.json");
@@ -628,26 +628,40 @@ fn directory_import_reports_and_a_killed_import_changes_nothing() {
     );
     assert!(text(&again.stdout).contains("0 services new, 1 updated, 1 rejected"));
 
-    // A large import killed part-way leaves the directory as it was.
+    // A large import killed part-way keeps only whole parts, each in the
+    // audit log.
     let big = dir.join("big.json");
     std::fs::write(&big, linkwork_demo::directory_feed(30_000)).unwrap();
     let db = dir.join("linkwork.db");
-    let count = || -> u64 {
+    // Services stored, and the import's parts the audit log records.
+    let count = || -> (u64, u64) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         runtime.block_on(async {
-            use linkwork_storage::DirectoryStore;
-            linkwork_storage_sqlite::SqliteStore::open(&db)
+            use linkwork_storage::{AuditFilter, AuditStore, DirectoryStore, PageRequest};
+            let store = linkwork_storage_sqlite::SqliteStore::open(&db)
+                .await
+                .unwrap();
+            let parts = store
+                .audit_events(
+                    &AuditFilter {
+                        action: Some("directory.import".into()),
+                        ..Default::default()
+                    },
+                    PageRequest::new(1, 100),
+                )
                 .await
                 .unwrap()
-                .service_count()
-                .await
-                .unwrap()
+                .items
+                .iter()
+                .filter(|e| e.detail.contains("big.json") && e.detail.contains(" part "))
+                .count() as u64;
+            (store.service_count().await.unwrap(), parts)
         })
     };
-    assert_eq!(count(), 1);
+    assert_eq!(count(), (1, 0));
     let mut child = linkwork(&dir, &["import", "directory", big.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -677,7 +691,12 @@ fn directory_import_reports_and_a_killed_import_changes_nothing() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(count(), 1, "nothing from the killed import remains");
+    let (services, parts) = count();
+    assert_eq!(
+        services,
+        1 + parts * 5_000,
+        "whole parts only, each one audited"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -27,7 +27,7 @@ use linkwork_domain::postcode::ImdEdition;
 use linkwork_domain::role::{Role, Roles};
 use linkwork_domain::time::now;
 use linkwork_domain::user::{Email, User, UserStatus};
-use linkwork_storage::{AuditFilter, DirectoryItem, PageRequest, StorageError};
+use linkwork_storage::{AuditFilter, BulkLoaded, DirectoryItem, PageRequest, StorageError};
 
 pub use organisations::DEMO_ICB_CODE;
 pub use referrals::{DEMO_API_TOKEN, REFERRALS_PER_NETWORK};
@@ -318,6 +318,7 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
     let directory = directory_data(app, &plan, scale).await?;
     let services = directory.services.len();
     let referrals = referrals::generate(app, &plan, &directory).await?;
+    store.refresh_statistics(BulkLoaded::Everything).await?;
     Ok(DemoSummary {
         created: true,
         organisations: plan.organisations.len(),

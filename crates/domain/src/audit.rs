@@ -115,6 +115,7 @@ audit_actions! {
     ReferralAssign => "referral.assign", "Assigned a referral";
     ReferralContactAttempt => "referral.contact_attempt", "Recorded a contact attempt";
     ReferralNextAction => "referral.next_action", "Set a referral's next action";
+    ReferralNeedsCoded => "referral.needs_coded", "Coded a referral's needs";
     PublicReferralDiscarded => "referral.discarded", "Discarded a suspected spam referral";
     PublicReferralThrottled => "referral.throttled", "Refused a referral: too many from one address";
     ApiTokenIssue => "api_token.issue", "Issued an API token";

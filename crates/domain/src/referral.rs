@@ -393,6 +393,8 @@ pub enum EventKind {
     Assignment,
     ContactAttempt,
     NextAction,
+    /// The team chose the needs of a referral whose reasons came as words.
+    NeedsCoded,
 }
 
 impl EventKind {
@@ -403,6 +405,7 @@ impl EventKind {
             EventKind::Assignment => "assignment",
             EventKind::ContactAttempt => "contact_attempt",
             EventKind::NextAction => "next_action",
+            EventKind::NeedsCoded => "needs_coded",
         }
     }
 
@@ -413,6 +416,7 @@ impl EventKind {
             EventKind::Assignment,
             EventKind::ContactAttempt,
             EventKind::NextAction,
+            EventKind::NeedsCoded,
         ]
         .into_iter()
         .find(|k| k.code() == code)
@@ -1003,6 +1007,70 @@ impl Referral {
             reason: note,
         })
     }
+
+    /// Replaces the needs with `codes`, chosen by the team from the active
+    /// list (`needs`), and clears "needs coding". The reasons as written
+    /// stay as they were: the codes are what Linkwork made of them.
+    pub fn code_needs(
+        &mut self,
+        codes: &[String],
+        needs: &[Need],
+    ) -> Result<Change, ValidationErrors> {
+        if self.status.is_closed() {
+            return Err(ValidationErrors::single(
+                "status",
+                format!(
+                    "This referral is {}: its needs can no longer be changed",
+                    self.status.label().to_lowercase()
+                ),
+            ));
+        }
+        let mut e = ValidationErrors::new();
+        let chosen = chosen_needs(&mut e, codes, needs);
+        if codes.is_empty() {
+            e.add("needs", "Select at least one need");
+        }
+        e.into_result(())?;
+        let codes: Vec<String> = chosen.iter().map(|n| n.code.clone()).collect();
+        if codes == self.needs && !self.needs_coding {
+            return Err(ValidationErrors::single(
+                "needs",
+                "These are already the referral's needs",
+            ));
+        }
+        self.needs = codes;
+        self.needs_coding = false;
+        let labels: Vec<&str> = chosen.iter().map(|n| n.label.as_str()).collect();
+        Ok(Change {
+            kind: EventKind::NeedsCoded,
+            from_status: None,
+            to_status: None,
+            summary: format!("Needs coded: {}", labels.join(", ")),
+            reason: None,
+        })
+    }
+}
+
+/// The active needs `codes` name, each once and in the order given; a code
+/// not on the list is an error on `needs`.
+fn chosen_needs<'a>(
+    e: &mut ValidationErrors,
+    codes: &[String],
+    needs: &'a [Need],
+) -> Vec<&'a Need> {
+    let mut chosen: Vec<&Need> = Vec::new();
+    for code in codes {
+        let code = code.trim();
+        match needs.iter().find(|n| n.code == code && n.active) {
+            Some(n) if !chosen.iter().any(|c| c.code == n.code) => chosen.push(n),
+            Some(_) => {}
+            None => e.add(
+                "needs",
+                format!("{code:?} is not one of the reasons on the list"),
+            ),
+        }
+    }
+    chosen
 }
 
 /// What a referral gives as its reasons and context, as typed (the person
@@ -1052,18 +1120,10 @@ impl ReferralInput {
         needs: &[Need],
     ) -> Result<ReferralDetails, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let mut chosen = Vec::new();
-        for code in &self.needs {
-            let code = code.trim();
-            match needs.iter().find(|n| n.code == code && n.active) {
-                Some(n) if !chosen.contains(&n.code) => chosen.push(n.code.clone()),
-                Some(_) => {}
-                None => e.add(
-                    "needs",
-                    format!("{code:?} is not one of the reasons on the list"),
-                ),
-            }
-        }
+        let chosen: Vec<String> = chosen_needs(&mut e, &self.needs, needs)
+            .into_iter()
+            .map(|n| n.code.clone())
+            .collect();
         let mut written = Vec::new();
         for reason in &self.reasons_as_written {
             written.extend(text_field(
@@ -1564,5 +1624,37 @@ mod tests {
             .validate(ReferralRoute::Fhir, &needs())
             .unwrap_err();
         assert!(hidden.for_field("reasons").is_some());
+    }
+
+    #[test]
+    fn coding_needs_replaces_them_keeps_the_words_and_clears_the_flag() {
+        let mut r = referral();
+        r.needs = Vec::new();
+        r.needs_coding = true;
+        r.reasons_as_written = Some("Lonely since husband died".into());
+        let codes = |c: &[&str]| c.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        for bad in [codes(&[]), codes(&["debt", "gardening"])] {
+            let e = r.clone().code_needs(&bad, &needs()).unwrap_err();
+            assert!(e.for_field("needs").is_some(), "{e}");
+        }
+        let change = r
+            .code_needs(&codes(&["loneliness", "debt", "loneliness"]), &needs())
+            .unwrap();
+        assert_eq!(r.needs, codes(&["loneliness", "debt"]));
+        assert!(!r.needs_coding);
+        assert_eq!(
+            r.reasons_as_written.as_deref(),
+            Some("Lonely since husband died")
+        );
+        assert_eq!(change.kind, EventKind::NeedsCoded);
+        assert_eq!(change.summary, "Needs coded: LONELINESS, DEBT");
+        // Saving the same needs again changes nothing, so it is refused.
+        assert!(
+            r.code_needs(&codes(&["loneliness", "debt"]), &needs())
+                .is_err()
+        );
+        r.status = ReferralStatus::Declined;
+        let closed = r.code_needs(&codes(&["debt"]), &needs()).unwrap_err();
+        assert!(closed.for_field("status").is_some());
     }
 }

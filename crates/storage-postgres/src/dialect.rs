@@ -20,6 +20,11 @@ pub(crate) const STRPOS: &str = "strpos";
 /// two instances never take the same message.
 pub(crate) const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
+/// What a select of rows about to be rewritten from what it read ends
+/// with: writers run side by side here, so the rows are locked until the
+/// commit and a change saved meanwhile waits rather than being lost.
+pub(crate) const FOR_UPDATE: &str = " FOR UPDATE";
+
 /// Starts a transaction that will write. PostgreSQL runs writers side by
 /// side; row locks and unique constraints keep them apart.
 pub(crate) async fn begin_write(

@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use linkwork_domain::OrgId;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::audit::insert as insert_audit;
 use super::{Connection, backend, insert_rows, push_in};
-use crate::dialect::{self, Db, MAX_PARAMS, Store};
+use crate::dialect::{self, Db, FOR_UPDATE, MAX_PARAMS, Store};
 
 /// Services written per batch during an import.
 const IMPORT_BATCH: usize = 500;
@@ -484,6 +484,41 @@ async fn write_services(conn: &mut Connection, services: &[&Service]) -> Storage
     Ok(ids.iter().filter(|id| !existing.contains(*id)).count() as u64)
 }
 
+/// Gives each partial service (`partial`: its place in `services` and the
+/// lists it left out) those lists from the copy of it before it in
+/// `services`, or else from what `tx` reads as stored: earlier batches of
+/// the same import included.
+async fn keep_lists(
+    tx: &mut Connection,
+    services: &mut [Service],
+    partial: Vec<(usize, Vec<ServiceList>)>,
+) -> StorageResult<()> {
+    if partial.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = distinct(partial.iter().map(|(i, _)| services[*i].id));
+    for chunk in ids.chunks(MAX_PARAMS) {
+        let mut query = QueryBuilder::<Db>::new("SELECT id FROM dir_services WHERE ");
+        push_in(&mut query, "id", chunk);
+        query.push(FOR_UPDATE);
+        query.build().fetch_all(&mut *tx).await.map_err(backend)?;
+    }
+    let stored: HashMap<Uuid, Service> = load_services_in(tx, Some(&ids))
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    for (i, keep) in partial {
+        let (before, rest) = services.split_at_mut(i);
+        let service = &mut rest[0];
+        let earlier = before.iter().rev().find(|s| s.id == service.id);
+        if let Some(from) = earlier.or_else(|| stored.get(&service.id)) {
+            service.keep_lists(from, &keep);
+        }
+    }
+    Ok(())
+}
+
 /// Logs that services changed, for other instances to follow; call it last,
 /// just before committing. Followers read changes after the last sequence
 /// number they saw, so numbers must be taken in commit order: otherwise a
@@ -549,8 +584,19 @@ async fn load_services(store: &Store, ids: Option<&[Uuid]>) -> StorageResult<Vec
     let mut tx = dialect::begin_snapshot(&store.pool)
         .await
         .map_err(backend)?;
+    let services = load_services_in(&mut tx, ids).await?;
+    tx.commit().await.map_err(backend)?;
+    Ok(services)
+}
+
+/// Loads services as `conn` sees them (a snapshot, or a writing
+/// transaction).
+async fn load_services_in(
+    tx: &mut Connection,
+    ids: Option<&[Uuid]>,
+) -> StorageResult<Vec<Service>> {
     let mut rows = ServiceRows {
-        services: select(&mut tx, col::SERVICES, "dir_services", "id", ids).await?,
+        services: select(tx, col::SERVICES, "dir_services", "id", ids).await?,
         ..Default::default()
     };
     if rows.services.is_empty() {
@@ -560,36 +606,29 @@ async fn load_services(store: &Store, ids: Option<&[Uuid]>) -> StorageResult<Vec
     // Loading everything, filtering by id would only slow the queries down.
     let by = ids.map(|_| service_ids.as_slice());
     rows.service_at_locations = select(
-        &mut tx,
+        tx,
         col::SERVICE_AT_LOCATIONS,
         "dir_service_at_locations",
         "service_id",
         by,
     )
     .await?;
-    rows.schedules = select(&mut tx, col::SCHEDULES, "dir_schedules", "service_id", by).await?;
-    rows.cost_options = select(
-        &mut tx,
-        col::COST_OPTIONS,
-        "dir_cost_options",
-        "service_id",
-        by,
-    )
-    .await?;
-    rows.contacts = select(&mut tx, col::CONTACTS, "dir_contacts", "service_id", by).await?;
-    rows.phones = select(&mut tx, col::PHONES, "dir_phones", "service_id", by).await?;
-    rows.languages = select(&mut tx, col::LANGUAGES, "dir_languages", "service_id", by).await?;
+    rows.schedules = select(tx, col::SCHEDULES, "dir_schedules", "service_id", by).await?;
+    rows.cost_options = select(tx, col::COST_OPTIONS, "dir_cost_options", "service_id", by).await?;
+    rows.contacts = select(tx, col::CONTACTS, "dir_contacts", "service_id", by).await?;
+    rows.phones = select(tx, col::PHONES, "dir_phones", "service_id", by).await?;
+    rows.languages = select(tx, col::LANGUAGES, "dir_languages", "service_id", by).await?;
     rows.service_areas = select(
-        &mut tx,
+        tx,
         col::SERVICE_AREAS,
         "dir_service_areas",
         "service_id",
         by,
     )
     .await?;
-    rows.funding = select(&mut tx, col::FUNDING, "dir_funding", "service_id", by).await?;
+    rows.funding = select(tx, col::FUNDING, "dir_funding", "service_id", by).await?;
     rows.attributes = select(
-        &mut tx,
+        tx,
         col::ATTRIBUTES,
         "dir_service_attributes",
         "service_id",
@@ -607,42 +646,26 @@ async fn load_services(store: &Store, ids: Option<&[Uuid]>) -> StorageResult<Vec
         ),
         None => (None, None, None),
     };
-    rows.locations = select(&mut tx, col::LOCATIONS, "dir_locations", "id", locs).await?;
-    rows.addresses = select(
-        &mut tx,
-        col::ADDRESSES,
-        "dir_addresses",
-        "location_id",
-        locs,
-    )
-    .await?;
+    rows.locations = select(tx, col::LOCATIONS, "dir_locations", "id", locs).await?;
+    rows.addresses = select(tx, col::ADDRESSES, "dir_addresses", "location_id", locs).await?;
     rows.accessibility = select(
-        &mut tx,
+        tx,
         col::ACCESSIBILITY,
         "dir_accessibility",
         "location_id",
         locs,
     )
     .await?;
-    rows.organizations =
-        select(&mut tx, col::ORGANIZATIONS, "dir_organizations", "id", orgs).await?;
+    rows.organizations = select(tx, col::ORGANIZATIONS, "dir_organizations", "id", orgs).await?;
     rows.organization_identifiers = select(
-        &mut tx,
+        tx,
         col::ORGANIZATION_IDENTIFIERS,
         "dir_organization_identifiers",
         "organization_id",
         orgs,
     )
     .await?;
-    rows.terms = select(
-        &mut tx,
-        col::TAXONOMY_TERMS,
-        "dir_taxonomy_terms",
-        "id",
-        terms,
-    )
-    .await?;
-    tx.commit().await.map_err(backend)?;
+    rows.terms = select(tx, col::TAXONOMY_TERMS, "dir_taxonomy_terms", "id", terms).await?;
     Ok(rows.assemble())
 }
 
@@ -675,14 +698,26 @@ impl DirectoryStore for Store {
             }
             let (mut orgs, mut taxonomies, mut terms, mut services) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            for item in &batch {
+            let mut partial = Vec::new();
+            for item in batch {
                 match item {
                     DirectoryItem::Organization(o) => orgs.push(o),
                     DirectoryItem::Taxonomy(t) => taxonomies.push(t),
                     DirectoryItem::Term(t) => terms.push(t),
-                    DirectoryItem::Service(s) => services.push(s.as_ref()),
+                    DirectoryItem::Service(s) => services.push(*s),
+                    DirectoryItem::PartialService { service, keep } => {
+                        partial.push((services.len(), keep));
+                        services.push(*service);
+                    }
                 }
             }
+            keep_lists(&mut tx, &mut services, partial).await?;
+            let (orgs, taxonomies, terms, services): (Vec<_>, Vec<_>, Vec<_>, Vec<_>) = (
+                orgs.iter().collect(),
+                taxonomies.iter().collect(),
+                terms.iter().collect(),
+                services.iter().collect(),
+            );
             let orgs = last_of_each(orgs, |o| o.id);
             let taxonomies = last_of_each(taxonomies, |t| t.id);
             let terms = last_of_each(terms, |t| t.id);

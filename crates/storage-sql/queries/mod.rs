@@ -30,7 +30,7 @@ mod sessions;
 mod users;
 
 use async_trait::async_trait;
-use linkwork_storage::{HealthStore, StorageError, StorageResult};
+use linkwork_storage::{BulkLoaded, HealthStore, StorageError, StorageResult};
 use sqlx::query_builder::Separated;
 use sqlx::{Database, QueryBuilder};
 
@@ -49,6 +49,41 @@ impl HealthStore for Store {
             .await
             .map(|_| ())
             .map_err(backend)
+    }
+
+    async fn refresh_statistics(&self, loaded: BulkLoaded) -> StorageResult<()> {
+        let tables: &[&str] = match loaded {
+            BulkLoaded::Directory => &[
+                "dir_organizations",
+                "dir_organization_identifiers",
+                "dir_taxonomies",
+                "dir_taxonomy_terms",
+                "dir_services",
+                "dir_locations",
+                "dir_addresses",
+                "dir_accessibility",
+                "dir_service_at_locations",
+                "dir_schedules",
+                "dir_cost_options",
+                "dir_contacts",
+                "dir_phones",
+                "dir_languages",
+                "dir_service_areas",
+                "dir_funding",
+                "dir_service_attributes",
+                "dir_changes",
+            ],
+            BulkLoaded::Postcodes => &["postcodes"],
+            // A bare ANALYZE covers every table.
+            BulkLoaded::Everything => &[""],
+        };
+        for table in tables {
+            sqlx::query(&format!("ANALYZE {table}"))
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 }
 

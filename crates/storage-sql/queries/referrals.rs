@@ -143,20 +143,7 @@ async fn insert_referrals(conn: &mut Connection, new: &[&NewReferral]) -> Storag
                 .map(move |(i, code)| (r, i, code))
         })
         .collect();
-    insert_rows(
-        conn,
-        "referral_needs",
-        "referral_id, need_code, position",
-        &needs,
-        "",
-        |b, (r, position, code)| {
-            b.push_bind(r.id.0)
-                .push_bind(code.as_str())
-                .push_bind(*position as i32);
-        },
-    )
-    .await
-    .map_err(backend)?;
+    insert_needs(conn, &needs).await?;
     let consents: Vec<&Consent> = new.iter().flat_map(|n| &n.consents).collect();
     insert_rows(conn, "consents", CONSENT_COLUMNS, &consents, "", |b, c| {
         push_consent(b, c)
@@ -176,6 +163,27 @@ async fn insert_referrals(conn: &mut Connection, new: &[&NewReferral]) -> Storag
     .map_err(backend)
 }
 
+/// Writes referrals' needs: (referral, position, need code).
+async fn insert_needs(
+    conn: &mut Connection,
+    needs: &[(&Referral, usize, &String)],
+) -> StorageResult<()> {
+    insert_rows(
+        conn,
+        "referral_needs",
+        "referral_id, need_code, position",
+        needs,
+        "",
+        |b, (r, position, code)| {
+            b.push_bind(r.id.0)
+                .push_bind(code.as_str())
+                .push_bind(*position as i32);
+        },
+    )
+    .await
+    .map_err(backend)
+}
+
 /// Saves a referral's new state if it is still at `expected_version`, with
 /// the history entry for the change; otherwise `Conflict`.
 pub(super) async fn write_referral_update(
@@ -188,8 +196,8 @@ pub(super) async fn write_referral_update(
     let result = sqlx::query(
         "UPDATE referrals SET status = $1, accepted_at = $2, first_contact_at = $3, closed_at = $4, assigned_to = $5, \
          failed_contact_attempts = $6, next_action_due = $7, next_action_note = $8, outcome_decline_reason = $9, \
-         outcome_redirected_to = $10, outcome_note = $11, outcome_code = $12, version = $13, updated_at = $14 \
-         WHERE id = $15 AND version = $16",
+         outcome_redirected_to = $10, outcome_note = $11, outcome_code = $12, version = $13, updated_at = $14, \
+         needs_coding = $17 WHERE id = $15 AND version = $16",
     )
     .bind(r.status.code())
     .bind(r.accepted_at)
@@ -207,6 +215,7 @@ pub(super) async fn write_referral_update(
     .bind(r.updated_at)
     .bind(r.id.0)
     .bind(expected_version)
+    .bind(r.needs_coding)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -215,6 +224,22 @@ pub(super) async fn write_referral_update(
             "Someone else changed this referral while you were working on it. Check its latest state and try again"
                 .into(),
         ));
+    }
+    // Only coding the needs changes them; every other change would rewrite
+    // the same rows.
+    if event.kind == EventKind::NeedsCoded {
+        sqlx::query("DELETE FROM referral_needs WHERE referral_id = $1")
+            .bind(r.id.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        let needs: Vec<(&Referral, usize, &String)> = r
+            .needs
+            .iter()
+            .enumerate()
+            .map(|(i, code)| (r, i, code))
+            .collect();
+        insert_needs(conn, &needs).await?;
     }
     insert_rows(
         conn,

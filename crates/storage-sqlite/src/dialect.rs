@@ -20,6 +20,10 @@ pub(crate) const STRPOS: &str = "instr";
 /// at a time, so an `UPDATE` claiming rows cannot race another.
 pub(crate) const SKIP_LOCKED: &str = "";
 
+/// Nothing to add: a writing transaction here already holds the database's
+/// one write lock, so nothing changes what it read before it commits.
+pub(crate) const FOR_UPDATE: &str = "";
+
 /// Starts a transaction that will write. `BEGIN IMMEDIATE` takes SQLite's
 /// single write lock up front, so two writers queue (within the busy
 /// timeout) instead of one failing when it upgrades a read lock.

@@ -6,7 +6,7 @@ use linkwork_domain::directory::needs;
 use linkwork_domain::directory::*;
 use linkwork_domain::time::now;
 use linkwork_storage::{
-    AuditFilter, DirectoryItem, DirectoryRecord, PageRequest, StorageError, Store,
+    AuditFilter, BulkLoaded, DirectoryItem, DirectoryRecord, PageRequest, StorageError, Store,
 };
 use uuid::Uuid;
 
@@ -399,6 +399,72 @@ pub async fn an_import_may_repeat_a_record(store: &dyn Store) {
     );
 }
 
+/// A partial service (a summary that left lists out) keeps those lists
+/// from the copy of it just before it in the import, else from what is
+/// stored when the import writes it: never from anything older.
+pub async fn a_partial_service_keeps_the_latest_lists(store: &dyn Store) {
+    with_needs(store).await;
+    let org = organization("Riverside Walkers");
+    let stored = rich_service(&org);
+    store.save_service(&stored, &event()).await.unwrap();
+    let summary = |name: &str| {
+        let mut s = stored.clone();
+        s.name = name.into();
+        s.schedules.clear();
+        s.contacts.clear();
+        DirectoryItem::PartialService {
+            service: Box::new(s),
+            keep: vec![ServiceList::Schedules, ServiceList::Contacts],
+        }
+    };
+    let mut full = stored.clone();
+    full.schedules[0].byday = Some("TU".into());
+    full.contacts.truncate(1);
+    for (items, name) in [
+        (
+            vec![
+                summary("First"),
+                DirectoryItem::Service(Box::new(full.clone())),
+            ],
+            &full.name,
+        ),
+        (
+            vec![
+                DirectoryItem::Service(Box::new(full.clone())),
+                summary("Later"),
+            ],
+            &"Later".to_owned(),
+        ),
+    ] {
+        store.save_service(&stored, &event()).await.unwrap();
+        store
+            .import_directory(&mut items.into_iter().map(Ok), &event())
+            .await
+            .unwrap();
+        let saved = store.service(stored.id).await.unwrap().unwrap();
+        assert_eq!(&saved.name, name);
+        assert_eq!(saved.schedules, full.schedules, "the full copy's lists");
+        assert_eq!(saved.contacts, full.contacts);
+    }
+    // Alone, a summary keeps what is stored when it is written: an edit
+    // saved since the import began (its reading) is not undone.
+    let mut edited = stored.clone();
+    edited.schedules[0].byday = Some("SA".into());
+    store.save_service(&edited, &event()).await.unwrap();
+    store
+        .import_directory(&mut std::iter::once(Ok(summary("Walkers"))), &event())
+        .await
+        .unwrap();
+    let saved = store.service(stored.id).await.unwrap().unwrap();
+    assert_eq!(saved.name, "Walkers");
+    assert_eq!(saved.schedules, edited.schedules);
+    assert_eq!(saved.contacts, edited.contacts);
+    assert_eq!(
+        saved.service_at_locations, stored.service_at_locations,
+        "lists it gave are its own"
+    );
+}
+
 pub async fn organisations_link_to_their_partners(store: &dyn Store) {
     let t = tree(store).await;
     let org = organization("Riverside Befrienders");
@@ -451,6 +517,24 @@ pub async fn organisations_link_to_their_partners(store: &dyn Store) {
         .set_organization_tenant(id(), Some(OrgId::new()), &event())
         .await;
     assert!(matches!(missing, Err(StorageError::NotFound(_))));
+}
+
+/// After a bulk load the planner's statistics are refreshed, whatever was
+/// loaded.
+pub async fn statistics_are_refreshed_after_bulk_loads(store: &dyn Store) {
+    let org = organization("Active Riverside");
+    store
+        .save_service(&rich_service(&org), &event())
+        .await
+        .unwrap();
+    for loaded in [
+        BulkLoaded::Directory,
+        BulkLoaded::Postcodes,
+        BulkLoaded::Everything,
+    ] {
+        store.refresh_statistics(loaded).await.unwrap();
+    }
+    assert_eq!(store.service_count().await.unwrap(), 1);
 }
 
 pub async fn many_services_load_in_bulk(store: &dyn Store) {

@@ -63,8 +63,10 @@ macro_rules! all_storage_cases {
             saving_replaces_every_list,
             imports_are_one_transaction,
             an_import_may_repeat_a_record,
+            a_partial_service_keeps_the_latest_lists,
             organisations_link_to_their_partners,
             many_services_load_in_bulk,
+            statistics_are_refreshed_after_bulk_loads,
             known_ids_are_only_stored_records_of_that_kind,
         );
     };
@@ -83,6 +85,7 @@ macro_rules! all_referral_cases {
             referral_lists_filter_and_order,
             referrer_organisations_see_their_own_referrals,
             referral_changes_are_versioned_and_kept_in_history,
+            coding_needs_rewrites_them_and_clears_the_flag,
             people_are_updated_and_consents_recorded,
             reference_data_is_seeded_and_can_be_changed,
             search_synonyms_are_one_versioned_record,

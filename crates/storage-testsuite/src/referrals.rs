@@ -490,6 +490,72 @@ pub async fn referral_changes_are_versioned_and_kept_in_history(store: &dyn Stor
     );
 }
 
+pub async fn coding_needs_rewrites_them_and_clears_the_flag(store: &dyn Store) {
+    let t = tree(store).await;
+    let p = person(t.pcn_a.id, "Sam", "Patel", None, None);
+    let mut r = referral(&p, ReferralRoute::Fhir, now());
+    r.needs = vec!["loneliness".into()];
+    r.needs_coding = true;
+    r.reasons_as_written = Some("Lonely since husband died; stopped going out".into());
+    store
+        .create_referral(
+            &new_referral(ReferralPerson::New(Box::new(p)), r.clone()),
+            &referral_audit(&r),
+        )
+        .await
+        .unwrap();
+    // Any other change leaves the needs as they are.
+    let mut planned = r.clone();
+    planned.next_action_note = Some("Call back".into());
+    planned.version = 2;
+    store
+        .update_referral(
+            &planned,
+            1,
+            &event(&planned, EventKind::NextAction, "Next action set", now()),
+            &cli_event(AuditAction::ReferralNextAction),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.referral(r.id).await.unwrap().unwrap(), planned);
+
+    let mut coded = planned.clone();
+    coded.needs = vec!["bereavement".into(), "loneliness".into()];
+    coded.needs_coding = false;
+    coded.version = 3;
+    let before = audit_count(store).await;
+    store
+        .update_referral(
+            &coded,
+            2,
+            &event(&coded, EventKind::NeedsCoded, "Needs coded", now()),
+            &cli_event(AuditAction::ReferralNeedsCoded),
+        )
+        .await
+        .unwrap();
+    let stored = store.referral(r.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored, coded,
+        "needs in the chosen order, flag cleared, words kept"
+    );
+    assert_eq!(audit_count(store).await, before + 1);
+    let history = store.referral_history(r.id).await.unwrap();
+    assert_eq!(history.last().unwrap().kind, EventKind::NeedsCoded);
+    let to_code = store
+        .list_referrals(
+            &ReferralFilter {
+                pcn_id: Some(t.pcn_a.id),
+                needs_coding: true,
+                ..Default::default()
+            },
+            ReferralOrder::OldestFirst,
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(to_code.total, 0);
+}
+
 pub async fn people_are_updated_and_consents_recorded(store: &dyn Store) {
     let t = tree(store).await;
     let p = person(t.pcn_a.id, "Sam", "Patel", Some("9434765919"), None);

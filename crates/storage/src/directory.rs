@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use linkwork_domain::OrgId;
 use linkwork_domain::audit::NewAuditEvent;
-use linkwork_domain::directory::{Organization, Service, Taxonomy, TaxonomyTerm};
+use linkwork_domain::directory::{Organization, Service, ServiceList, Taxonomy, TaxonomyTerm};
 use uuid::Uuid;
 
 use crate::StorageResult;
@@ -17,6 +17,23 @@ pub enum DirectoryItem {
     Taxonomy(Taxonomy),
     Term(TaxonomyTerm),
     Service(Box<Service>),
+    /// A service record that left lists out: those are kept as they are
+    /// when it is written (read in the writing transaction, so an earlier
+    /// copy in the same import or an edit saved meanwhile is what stays).
+    PartialService {
+        service: Box<Service>,
+        keep: Vec<ServiceList>,
+    },
+}
+
+impl DirectoryItem {
+    /// The service, whole or partial.
+    pub fn service(&self) -> Option<&Service> {
+        match self {
+            DirectoryItem::Service(s) | DirectoryItem::PartialService { service: s, .. } => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// What an import wrote.
@@ -27,6 +44,16 @@ pub struct ImportCounts {
     pub organizations: u64,
     pub taxonomies: u64,
     pub taxonomy_terms: u64,
+}
+
+impl std::ops::AddAssign for ImportCounts {
+    fn add_assign(&mut self, part: ImportCounts) {
+        self.services_created += part.services_created;
+        self.services_updated += part.services_updated;
+        self.organizations += part.organizations;
+        self.taxonomies += part.taxonomies;
+        self.taxonomy_terms += part.taxonomy_terms;
+    }
 }
 
 /// A kind of directory record that other records refer to by id.
@@ -52,7 +79,10 @@ pub trait DirectoryStore: Send + Sync {
     async fn save_service(&self, service: &Service, audit: &NewAuditEvent) -> StorageResult<bool>;
 
     /// Writes every item in one transaction; an `Err` item aborts and rolls
-    /// back everything (`StorageError::Aborted`), as does a failure.
+    /// back everything (`StorageError::Aborted`), as does a failure. A
+    /// later copy of a record replaces an earlier one; a partial service
+    /// keeps the lists it left out from the copy before it in `items`, or
+    /// else from what is stored when the transaction reads it.
     async fn import_directory(
         &self,
         items: &mut (dyn Iterator<Item = Result<DirectoryItem, String>> + Send),

@@ -12,10 +12,25 @@ use crate::{
     ApiTokenStore, Page, PageRequest, PersonStore, ReferenceDataStore, ReferralStore, StorageResult,
 };
 
-/// Whether the database answers.
+/// What a bulk load filled, for [`HealthStore::refresh_statistics`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkLoaded {
+    Directory,
+    Postcodes,
+    /// Everything (the demo data).
+    Everything,
+}
+
+/// Whether the database answers, and keeping its planner informed.
 #[async_trait]
 pub trait HealthStore: Send + Sync {
     async fn ping(&self) -> StorageResult<()>;
+
+    /// Refreshes the query planner's statistics (`ANALYZE`) for what a
+    /// bulk load filled. PostgreSQL's autovacuum would get there in its own
+    /// time, SQLite's never; until then the planner judges the new rows by
+    /// the old, nearly empty, tables.
+    async fn refresh_statistics(&self, loaded: BulkLoaded) -> StorageResult<()>;
 }
 
 #[async_trait]

@@ -339,6 +339,18 @@ async fn every_role_against_every_route(app: TestApp) {
             format!("/referrals/{}/accept", referral_a.id),
             &[LinkWorker, TeamLead],
         )),
+        hidden(get(
+            "coding the needs of a referral of own network",
+            format!("/referrals/{}/needs", referral_a.id),
+            &[LinkWorker, TeamLead],
+        )),
+        hidden(post(
+            "code the needs of a referral of another network",
+            format!("/referrals/{}/needs", referral_b.id),
+            vec![("needs", "loneliness".into()), ("version", "1".into())],
+            &[],
+            StatusCode::SEE_OTHER,
+        )),
         get(
             "referrals made",
             "/referrals/sent".into(),

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use linkwork_app::admin::Caller;
 use linkwork_domain::organisation::NewOrganisationInput;
-use linkwork_domain::referral::{ReferralRoute, ReferralStatus};
+use linkwork_domain::referral::{EventKind, ReferralRoute, ReferralStatus};
 use linkwork_domain::role::Role;
 use linkwork_storage::{AuditFilter, PageRequest, ReferralFilter, ReferralOrder};
 use serde_json::{Value, json};
@@ -779,6 +779,74 @@ async fn reasons_in_words_are_kept_and_left_for_the_team_to_code(app: TestApp) {
     assert_eq!(to_code.matches("Needs coding").count(), 2, "{to_code}");
     let page = lw.get(&format!("/referrals/{}", referral.id)).await.body;
     assert!(page.contains("Lonely since husband died; stopped going out"));
+    assert!(
+        page.contains(&format!("/referrals/{}/needs", referral.id)),
+        "{page}"
+    );
+
+    // A referrer cannot code them: to them the form does not exist.
+    app.user(
+        "gp@practice-a.example",
+        s.t.practice_a.id,
+        &[Role::Referrer],
+    )
+    .await;
+    let mut gp = app.signed_in("gp@practice-a.example").await;
+    gp.get("/referrals/sent").await;
+    let path = format!("/referrals/{}/needs", referral.id);
+    let version = referral.version.to_string();
+    let refused = gp
+        .post(&path, &[("version", &version), ("needs", "loneliness")])
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.body);
+
+    // The link worker codes them from the list; the words stay as sent.
+    let form = lw.get(&path).await.body;
+    assert!(
+        form.contains("Lonely since husband died; stopped going out"),
+        "{form}"
+    );
+    let unknown = lw
+        .post(&path, &[("version", &version), ("needs", "gardening")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = lw
+        .post(
+            &path,
+            &[
+                ("version", &version),
+                ("needs", "bereavement"),
+                ("needs", "loneliness"),
+                ("needs", "debt"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let coded = app.store().referral(referral.id).await.unwrap().unwrap();
+    assert_eq!(coded.needs, ["bereavement", "loneliness", "debt"]);
+    assert!(!coded.needs_coding);
+    assert_eq!(coded.reasons_as_written, referral.reasons_as_written);
+    let history = app.store().referral_history(referral.id).await.unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last.kind, EventKind::NeedsCoded);
+    assert_eq!(
+        last.summary,
+        "Needs coded: Bereavement, Loneliness, Debt and money worries"
+    );
+    let coding = app
+        .store()
+        .audit_events(
+            &AuditFilter {
+                action: Some("referral.needs_coded".into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(coding.total, 1, "only the link worker's change");
+    let to_code = lw.get("/waiting-list?stage=needs_coding").await.body;
+    assert!(to_code.contains("Tomasz Kowalski") && !to_code.contains("Grace Okafor"));
 }
 
 /// A transaction Bundle as GP systems send one: the ServiceRequest, its

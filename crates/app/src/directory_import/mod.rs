@@ -3,16 +3,21 @@
 //! taxonomies), older ORUK v1 feeds (`content` pages, v1 field names), the
 //! HSDS tabular (CSV) package, and live feeds walked page by page.
 //!
-//! Everything is read and checked first; then all the records that passed
-//! are written in one transaction. A file that cannot be read changes
-//! nothing; a bad record is listed with where it was and why, and the rest
-//! import; an import that is interrupted leaves the directory as it was.
+//! Everything is read and checked first; then the source is read again
+//! and the records that passed are written in parts of a few thousand,
+//! each in its own transaction, so a national feed is never held whole in
+//! memory nor holds the database's write lock for long. A file
+//! that cannot be read changes nothing; a bad record is listed with where
+//! it was and why, and the rest import; an import interrupted part-way
+//! keeps the parts already written and says so (the audit log lists each
+//! part), and importing again completes it.
 
 mod csv_package;
 mod feed;
 mod ids;
 mod records;
 mod references;
+mod source;
 mod v1;
 
 use std::path::Path;
@@ -20,12 +25,13 @@ use std::path::Path;
 use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
 use linkwork_domain::directory::validate::check_service;
 use linkwork_domain::time::now;
-use linkwork_storage::{DirectoryItem, ImportCounts, StorageError};
+use linkwork_storage::{BulkLoaded, DirectoryItem, ImportCounts, StorageError};
 use serde_json::Value;
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-use references::Placed;
+use references::ServiceRefs;
+use source::Records;
 
 pub use feed::FeedClient;
 
@@ -56,6 +62,7 @@ pub struct DirectoryImportSummary {
 }
 
 /// A record read from a source, not yet checked.
+#[derive(Clone)]
 pub(crate) struct Raw {
     pub position: String,
     pub value: Value,
@@ -82,8 +89,11 @@ impl<F: Fn(Stage, u64, Option<u64>) + Send + Sync> Progress for F {
 
 /// Where to import from.
 pub enum ImportSource<'a> {
-    /// A JSON file's contents.
+    /// JSON text.
     Json { name: &'a str, text: &'a str },
+    /// A JSON file, read as it streams in: once to check it, once to write
+    /// it, never held whole. It must not change while it is imported.
+    JsonFile(&'a Path),
     /// A folder holding the CSV package (services.csv, locations.csv …).
     CsvPackage(&'a Path),
     /// A feed's base URL (`https://…/api` or `…/services`), walked page by
@@ -109,29 +119,51 @@ impl App {
         progress: &dyn Progress,
     ) -> AppResult<DirectoryImportSummary> {
         let mut rejected_early = Vec::new();
-        let mut page_notes = Vec::new();
-        let (name, raws) = match source {
-            ImportSource::Json { name, text } => {
-                let value: Value = serde_json::from_str(text).map_err(|e| {
-                    AppError::Import(format!(
-                        "{name} is not valid JSON: {e}; nothing was imported"
-                    ))
-                })?;
-                let (raws, notes) = records::from_document(value)?;
-                page_notes = notes;
-                (name.to_owned(), raws)
+        let mut feed_notes = Vec::new();
+        let (name, records) = match source {
+            ImportSource::Json { name, text } => (
+                name.to_owned(),
+                Records::Text {
+                    name: name.to_owned(),
+                    text: text.to_owned(),
+                },
+            ),
+            ImportSource::JsonFile(path) => {
+                (path.display().to_string(), Records::File(path.to_owned()))
             }
             ImportSource::CsvPackage(folder) => {
                 let (raws, orphans) = csv_package::read(folder)?;
                 rejected_early = orphans;
-                (folder.display().to_string(), raws)
+                (folder.display().to_string(), Records::Read(raws))
             }
             ImportSource::Feed { url, client } => {
                 let (raws, notes) = feed::walk(url, client, progress).await?;
-                page_notes = notes;
-                (url.to_owned(), raws)
+                feed_notes = notes;
+                (url.to_owned(), Records::Read(raws))
             }
         };
+        let mut intake = Intake {
+            progress,
+            total: records.known_count(),
+            read: 0,
+            others: Vec::new(),
+            services: Vec::new(),
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let page_notes = [records.read(&mut |raw| intake.take(raw))?, feed_notes].concat();
+        progress.update(
+            Stage::Checking,
+            intake.read as u64,
+            Some(intake.read as u64),
+        );
+        let Intake {
+            others,
+            services,
+            mut rejected,
+            warnings,
+            ..
+        } = intake;
         let mut summary = DirectoryImportSummary {
             rejected: rejected_early,
             warnings: page_notes
@@ -140,73 +172,15 @@ impl App {
                     position: "the page counts".into(),
                     message,
                 })
+                .chain(warnings)
                 .collect(),
             ..Default::default()
         };
-        // Rejections are found in several passes; each keeps its record's
-        // number so they are listed in the file's order.
-        let mut rejected: Vec<(usize, Rejection)> = Vec::new();
-        let mut converted = Vec::with_capacity(raws.len());
-        let mut absent = std::collections::HashMap::new();
-        let total = raws.len() as u64;
-        for (i, raw) in raws.into_iter().enumerate() {
-            if i % 1000 == 0 {
-                progress.update(Stage::Checking, i as u64, Some(total));
-            }
-            let position = raw.position.clone();
-            match records::to_items(raw) {
-                Ok(records::Converted {
-                    items,
-                    notes,
-                    absent: gaps,
-                }) => {
-                    absent.extend(gaps);
-                    converted.extend(items.into_iter().map(|item| Placed {
-                        record: i,
-                        position: position.clone(),
-                        item,
-                    }));
-                    summary
-                        .warnings
-                        .extend(notes.into_iter().map(|message| Warning {
-                            position: position.clone(),
-                            message,
-                        }));
-                }
-                Err(reason) => rejected.push((i, Rejection { position, reason })),
-            }
-        }
-        progress.update(Stage::Checking, total, Some(total));
-        self.keep_stored_lists(&mut converted, &absent).await?;
-        let mut checked = Vec::with_capacity(converted.len());
-        for Placed {
-            record,
-            position,
-            item,
-        } in converted
-        {
-            match check_item(item) {
-                Ok((item, warnings)) => {
-                    summary
-                        .warnings
-                        .extend(warnings.into_iter().map(|message| Warning {
-                            position: position.clone(),
-                            message,
-                        }));
-                    checked.push(Placed {
-                        record,
-                        position,
-                        item,
-                    });
-                }
-                Err(reason) => rejected.push((record, Rejection { position, reason })),
-            }
-        }
         // Services may name Linkwork's own need terms, installed when an
         // instance starts; a first import into a new database must find
         // them too.
         self.ensure_need_taxonomy().await?;
-        let (items, broken) = references::check(self.store.as_ref(), checked).await?;
+        let (kept, broken) = references::check(self.store.as_ref(), &others, services).await?;
         rejected.extend(broken);
         rejected.sort_by_key(|(record, _)| *record);
         summary
@@ -216,60 +190,164 @@ impl App {
             summary.refused = true;
             return Ok(summary);
         }
-        let detail = format!(
-            "{name}: {} records read, {} rejected",
-            items.len() + summary.rejected.len(),
-            summary.rejected.len()
-        );
-        let event =
-            NewAuditEvent::new(Actor::Cli, AuditAction::DirectoryImport, now()).detail(detail);
-        let to_write = items.len() as u64;
-        let mut writing = items.into_iter().enumerate().map(|(i, placed)| {
-            if i % 500 == 0 {
-                progress.update(Stage::Writing, i as u64, Some(to_write));
-            }
-            Ok(placed.item)
+        let to_write = others.len() + kept.len();
+        let read = to_write + summary.rejected.len();
+        // Organisations and terms first, so no part names an organisation
+        // a later part brings; then the services that passed, read again.
+        let mut services = records.stream().enumerate().flat_map(move |(record, raw)| {
+            let items: Vec<Result<DirectoryItem, String>> = match raw {
+                Err(e) => vec![Err(e)],
+                Ok(raw) => records::to_items(raw)
+                    .map(|c| c.items)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(k, item)| item.service().is_some() && kept.contains(&(record, *k)))
+                    .filter_map(|(_, item)| check_item(item).ok().map(|(item, _)| Ok(item)))
+                    .collect(),
+            };
+            items
         });
+        let mut items = others.into_iter().map(Ok).chain(&mut services);
         summary.counts = self
-            .store
-            .import_directory(&mut writing, &event)
-            .await
-            .map_err(|e| match e {
-                StorageError::Aborted(reason) => {
-                    AppError::Import(format!("{reason}; nothing was imported"))
-                }
-                other => other.into(),
-            })?;
+            .write_in_parts(
+                &name,
+                read,
+                summary.rejected.len(),
+                &mut items,
+                to_write,
+                progress,
+            )
+            .await?;
         Ok(summary)
     }
 }
 
-impl App {
-    /// Fills the lists that service records left out from what is stored.
-    async fn keep_stored_lists(
-        &self,
-        items: &mut [Placed],
-        absent: &std::collections::HashMap<uuid::Uuid, Vec<&'static str>>,
-    ) -> AppResult<()> {
-        if absent.is_empty() {
-            return Ok(());
+/// Records converted and checked as they are read. Organisations and
+/// terms are kept to be written; of a service, only what checking its
+/// references needs, as it is read again to be written.
+struct Intake<'p> {
+    progress: &'p dyn Progress,
+    /// How many records the source holds, when known before reading.
+    total: Option<u64>,
+    read: usize,
+    others: Vec<DirectoryItem>,
+    services: Vec<ServiceRefs>,
+    /// Rejections are found in several passes; each keeps its record's
+    /// number so they are listed in the source's order.
+    rejected: Vec<(usize, Rejection)>,
+    warnings: Vec<Warning>,
+}
+
+impl Intake<'_> {
+    fn take(&mut self, raw: Raw) {
+        let record = self.read;
+        self.read += 1;
+        if record.is_multiple_of(1000) {
+            self.progress
+                .update(Stage::Checking, record as u64, self.total);
         }
-        let ids: Vec<uuid::Uuid> = absent.keys().copied().collect();
-        let stored: std::collections::HashMap<uuid::Uuid, linkwork_domain::directory::Service> =
-            self.store
-                .services(&ids)
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s))
-                .collect();
-        for placed in items {
-            if let DirectoryItem::Service(service) = &mut placed.item
-                && let (Some(lists), Some(old)) = (absent.get(&service.id), stored.get(&service.id))
-            {
-                records::fill_absent(service, old, lists);
+        let position = raw.position.clone();
+        let converted = match records::to_items(raw) {
+            Ok(converted) => converted,
+            Err(reason) => {
+                self.rejected.push((record, Rejection { position, reason }));
+                return;
+            }
+        };
+        let warn = |message| Warning {
+            position: position.clone(),
+            message,
+        };
+        self.warnings.extend(converted.notes.into_iter().map(warn));
+        for (k, item) in converted.items.into_iter().enumerate() {
+            match check_item(item) {
+                Ok((item, notes)) => {
+                    self.warnings.extend(notes.into_iter().map(warn));
+                    match item.service() {
+                        Some(service) => self.services.push(ServiceRefs::of(
+                            (record, k),
+                            position.clone(),
+                            service,
+                        )),
+                        None => self.others.push(item),
+                    }
+                }
+                Err(reason) => self.rejected.push((
+                    record,
+                    Rejection {
+                        position: position.clone(),
+                        reason,
+                    },
+                )),
             }
         }
-        Ok(())
+    }
+}
+
+/// Records written per transaction. One transaction for a national feed
+/// (100,000 services, about 22 seconds) would hold SQLite's one write lock
+/// past the 10 second busy timeout, failing every sign-in and edit
+/// meanwhile; a part of this size takes about a second.
+const COMMIT_EVERY: usize = 5_000;
+
+impl App {
+    /// Writes the `total` checked records of `items` in parts of
+    /// [`COMMIT_EVERY`], each its own transaction with its own audit event,
+    /// so the product stays usable during a long import. Parts already
+    /// written stay written if a later one fails, and the error says how
+    /// far it got (DEVELOPERS.md, "An import is written in parts").
+    async fn write_in_parts(
+        &self,
+        name: &str,
+        read: usize,
+        rejected: usize,
+        items: &mut (dyn Iterator<Item = Result<DirectoryItem, String>> + Send),
+        total: usize,
+        progress: &dyn Progress,
+    ) -> AppResult<ImportCounts> {
+        let parts = total.div_ceil(COMMIT_EVERY).max(1);
+        let mut counts = ImportCounts::default();
+        let mut written = 0;
+        for part in 1..=parts {
+            let mut detail = format!("{name}: {read} records read, {rejected} rejected");
+            if parts > 1 {
+                let last = (written + COMMIT_EVERY).min(total);
+                detail.push_str(&format!(
+                    "; part {part} of {parts}, records {} to {last}",
+                    written + 1
+                ));
+            }
+            let event =
+                NewAuditEvent::new(Actor::Cli, AuditAction::DirectoryImport, now()).detail(detail);
+            let mut done = written;
+            let mut part_items = (&mut *items).take(COMMIT_EVERY).inspect(|_| {
+                if done.is_multiple_of(500) {
+                    progress.update(Stage::Writing, done as u64, Some(total as u64));
+                }
+                done += 1;
+            });
+            match self.store.import_directory(&mut part_items, &event).await {
+                Ok(part_counts) => counts += part_counts,
+                Err(e) if written == 0 => {
+                    return Err(match e {
+                        StorageError::Aborted(reason) => {
+                            AppError::Import(format!("{reason}; nothing was imported"))
+                        }
+                        other => other.into(),
+                    });
+                }
+                Err(e) => {
+                    return Err(AppError::Import(format!(
+                        "{e}; the first {written} of {total} records were imported (the audit log lists each part), the rest were not. Importing the same file again is safe: records are matched by id"
+                    )));
+                }
+            }
+            written = (written + COMMIT_EVERY).min(total);
+        }
+        progress.update(Stage::Writing, total as u64, Some(total as u64));
+        self.store.refresh_statistics(BulkLoaded::Directory).await?;
+        Ok(counts)
     }
 }
 
@@ -281,6 +359,15 @@ fn check_item(item: DirectoryItem) -> Result<(DirectoryItem, Vec<String>), Strin
             records::attach_contact_phones(&mut service);
             let checked = check_service(&mut service)?;
             Ok((DirectoryItem::Service(service), checked.warnings))
+        }
+        // The lists it keeps were checked when they were stored.
+        DirectoryItem::PartialService { mut service, keep } => {
+            records::attach_contact_phones(&mut service);
+            let checked = check_service(&mut service)?;
+            Ok((
+                DirectoryItem::PartialService { service, keep },
+                checked.warnings,
+            ))
         }
         DirectoryItem::Organization(o) if o.name.trim().is_empty() => {
             Err(format!("organization {} has no name", o.id))

@@ -1,11 +1,13 @@
 //! Recognising what each JSON record is and reading it into the domain
 //! types.
 
+use std::io::{BufReader, Read};
+
 use linkwork_domain::directory::{
-    Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm,
+    Organization, Service, ServiceAtLocation, ServiceList, Taxonomy, TaxonomyTerm,
 };
 use linkwork_storage::DirectoryItem;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::{Raw, ids, v1};
@@ -104,50 +106,129 @@ pub fn total_notes(page: &Map<String, Value>, read: usize, pages_read: u64) -> V
     notes
 }
 
-/// Splits a JSON document into records: one record, an array of records,
-/// or a page of a feed (`contents` in ORUK 3.0, `content` in v1), with what
-/// the page's counts get wrong.
-pub fn from_document(value: Value) -> AppResult<(Vec<Raw>, Vec<String>)> {
-    let mut notes = Vec::new();
-    let (items, label) = match value {
-        Value::Array(items) => (items, "item"),
-        Value::Object(mut map) => {
-            if let Some(Value::Array(items)) =
-                map.remove("contents").or_else(|| map.remove("content"))
-            {
-                notes = page_shape_notes(&map, items.len());
-                // A file holding the only page holds every item; a file
-                // holding one page of many cannot be checked against them.
-                if count(&map, "total_pages").is_none_or(|p| p <= 1) {
-                    notes.extend(total_notes(&map, items.len(), 1));
-                }
-                (items, "item")
+/// Reads a JSON document record by record, handing each to `each` as it is
+/// read, so a national feed is never held whole in memory: one record, an
+/// array of records, or a page of a feed (`contents` in ORUK 3.0, `content`
+/// in v1). Returns what the page's counts get wrong.
+pub fn read_document(
+    name: &str,
+    reader: impl Read,
+    each: &mut dyn FnMut(Raw),
+) -> AppResult<Vec<String>> {
+    let mut records = Records { each, read: 0 };
+    let mut json = serde_json::Deserializer::from_reader(BufReader::new(reader));
+    let shape = Document(&mut records)
+        .deserialize(&mut json)
+        .and_then(|shape| json.end().map(|()| shape))
+        .map_err(|e| {
+            AppError::Import(if e.is_data() {
+                "the file holds neither a record nor a list of records; nothing was imported"
+                    .to_owned()
             } else {
-                return Ok((
-                    vec![Raw {
-                        position: "the document".into(),
-                        value: Value::Object(map),
-                    }],
-                    notes,
-                ));
+                format!("{name} is not valid JSON: {e}; nothing was imported")
+            })
+        })?;
+    Ok(match shape {
+        Shape::List => Vec::new(),
+        Shape::Page(page) => {
+            let mut notes = page_shape_notes(&page, records.read);
+            // A file holding the only page holds every item; a file
+            // holding one page of many cannot be checked against them.
+            if count(&page, "total_pages").is_none_or(|p| p <= 1) {
+                notes.extend(total_notes(&page, records.read, 1));
+            }
+            notes
+        }
+        Shape::Record(record) => {
+            (records.each)(Raw {
+                position: "the document".into(),
+                value: Value::Object(record),
+            });
+            Vec::new()
+        }
+    })
+}
+
+/// The records of a list, handed on one by one as "item 1", "item 2" …
+struct Records<'a> {
+    each: &'a mut dyn FnMut(Raw),
+    read: usize,
+}
+
+impl<'de> Visitor<'de> for &mut Records<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element::<Value>()? {
+            self.read += 1;
+            (self.each)(Raw {
+                position: format!("item {}", self.read),
+                value,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for &mut Records<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+/// What a document turned out to be, once its records were handed on.
+enum Shape {
+    List,
+    /// A page: its fields other than the records.
+    Page(Map<String, Value>),
+    /// One record, read whole (it is small).
+    Record(Map<String, Value>),
+}
+
+struct Document<'r, 'a>(&'r mut Records<'a>);
+
+impl<'de> Visitor<'de> for Document<'_, '_> {
+    type Value = Shape;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a record or a list of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Shape, A::Error> {
+        self.0.visit_seq(seq).map(|()| Shape::List)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+        let mut rest = Map::new();
+        let mut paged = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if !paged && (key == "contents" || key == "content") {
+                map.next_value_seed(&mut *self.0)?;
+                paged = true;
+            } else {
+                rest.insert(key, map.next_value()?);
             }
         }
-        _ => {
-            return Err(AppError::Import(
-                "the file holds neither a record nor a list of records; nothing was imported"
-                    .into(),
-            ));
-        }
-    };
-    let raws = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, value)| Raw {
-            position: format!("{label} {}", i + 1),
-            value,
+        Ok(if paged {
+            Shape::Page(rest)
+        } else {
+            Shape::Record(rest)
         })
-        .collect();
-    Ok((raws, notes))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Document<'_, '_> {
+    type Value = Shape;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Shape, D::Error> {
+        d.deserialize_any(self)
+    }
 }
 
 /// Notes each record in `value` that leaves out a description the profile
@@ -222,54 +303,27 @@ fn nested_terms(service: &Service) -> Vec<DirectoryItem> {
         .collect()
 }
 
-fn service_items(service: Service) -> Vec<DirectoryItem> {
+/// A service's items: the terms it names, then the service itself,
+/// partial when its record left lists out (`keep`).
+fn service_items(service: Service, keep: Vec<ServiceList>) -> Vec<DirectoryItem> {
     let mut items = nested_terms(&service);
-    items.push(DirectoryItem::Service(Box::new(service)));
+    let service = Box::new(service);
+    items.push(if keep.is_empty() {
+        DirectoryItem::Service(service)
+    } else {
+        DirectoryItem::PartialService { service, keep }
+    });
     items
 }
 
-/// The lists a service record may leave out. A record without a list (a
+/// The lists missing from a service record. A record without a list (a
 /// summary from a feed's list page) says nothing about it, which is not the
 /// same as saying it is empty: the stored list is kept.
-pub const LISTS: &[&str] = &[
-    "schedules",
-    "service_areas",
-    "service_at_locations",
-    "languages",
-    "funding",
-    "cost_options",
-    "contacts",
-    "phones",
-    "attributes",
-];
-
-/// The lists missing from a service record.
-fn absent_lists(value: &Value) -> Vec<&'static str> {
-    LISTS
-        .iter()
-        .copied()
-        .filter(|k| value.get(*k).is_none())
+fn absent_lists(value: &Value) -> Vec<ServiceList> {
+    ServiceList::ALL
+        .into_iter()
+        .filter(|l| value.get(l.key()).is_none())
         .collect()
-}
-
-/// Copies the lists named in `absent` from the stored service.
-pub fn fill_absent(service: &mut Service, stored: &Service, absent: &[&str]) {
-    for list in absent {
-        match *list {
-            "schedules" => service.schedules = stored.schedules.clone(),
-            "service_areas" => service.service_areas = stored.service_areas.clone(),
-            "service_at_locations" => {
-                service.service_at_locations = stored.service_at_locations.clone()
-            }
-            "languages" => service.languages = stored.languages.clone(),
-            "funding" => service.funding = stored.funding.clone(),
-            "cost_options" => service.cost_options = stored.cost_options.clone(),
-            "contacts" => service.contacts = stored.contacts.clone(),
-            "phones" => service.phones = stored.phones.clone(),
-            "attributes" => service.attributes = stored.attributes.clone(),
-            _ => {}
-        }
-    }
 }
 
 /// Moves each of the service's phones that names one of its contacts into
@@ -298,8 +352,6 @@ pub fn attach_contact_phones(service: &mut Service) {
 pub struct Converted {
     pub items: Vec<DirectoryItem>,
     pub notes: Vec<String>,
-    /// Services whose records left lists out, and which.
-    pub absent: Vec<(uuid::Uuid, Vec<&'static str>)>,
 }
 
 /// Converts one raw record into the items to store, with notes on what
@@ -326,15 +378,10 @@ pub fn to_items(raw: Raw) -> Result<Converted, String> {
     }
     ids::normalise(&mut value, kind_name, &mut notes);
     missing_descriptions(&value, kind_name, "", &mut notes);
-    let mut absent = Vec::new();
     let items = match kind {
         Kind::Service => {
             let missing = absent_lists(&value);
-            let service: Service = read(value)?;
-            if !missing.is_empty() {
-                absent.push((service.id, missing));
-            }
-            service_items(service)
+            service_items(read(value)?, missing)
         }
         Kind::ServiceAtLocation => {
             // A service-at-location with its service nested: the service,
@@ -344,16 +391,13 @@ pub fn to_items(raw: Raw) -> Result<Converted, String> {
             };
             let service_value = map.remove("service").unwrap_or(Value::Null);
             let mut missing = absent_lists(&service_value);
-            missing.retain(|l| *l != "service_at_locations");
+            missing.retain(|l| *l != ServiceList::ServiceAtLocations);
             let mut service: Service = read(service_value).map_err(|e| format!("service: {e}"))?;
-            if !missing.is_empty() {
-                absent.push((service.id, missing));
-            }
             let sal: ServiceAtLocation = read(Value::Object(map))?;
             if !service.service_at_locations.iter().any(|s| s.id == sal.id) {
                 service.service_at_locations.push(sal);
             }
-            service_items(service)
+            service_items(service, missing)
         }
         Kind::Organization => {
             let Value::Object(mut map) = value else {
@@ -368,12 +412,9 @@ pub fn to_items(raw: Raw) -> Result<Converted, String> {
             for (i, s) in services.into_iter().enumerate() {
                 let missing = absent_lists(&s);
                 let mut service: Service = read(s).map_err(|e| format!("services[{i}]: {e}"))?;
-                if !missing.is_empty() {
-                    absent.push((service.id, missing));
-                }
                 service.organization_id = Some(org.id);
                 service.organization = Some(org.clone());
-                items.extend(service_items(service));
+                items.extend(service_items(service, missing));
             }
             items
         }
@@ -397,11 +438,7 @@ pub fn to_items(raw: Raw) -> Result<Converted, String> {
         }
         Kind::Term => vec![DirectoryItem::Term(read(value)?)],
     };
-    Ok(Converted {
-        items,
-        notes,
-        absent,
-    })
+    Ok(Converted { items, notes })
 }
 
 #[cfg(test)]
@@ -420,7 +457,11 @@ mod tests {
     #[test]
     fn recognises_each_kind() {
         let service = items(json!({"id": "ac148810-d857-441c-9679-408f346de14b", "name": "Club", "status": "active"})).unwrap();
-        assert!(matches!(&service[..], [DirectoryItem::Service(s)] if s.name == "Club"));
+        // Listing no schedules, contacts …: a partial record, which keeps them.
+        assert!(
+            matches!(&service[..], [DirectoryItem::PartialService { service, keep }]
+            if service.name == "Club" && keep.len() == ServiceList::ALL.len())
+        );
         let term = items(json!({"id": "t1", "name": "Debt", "description": "", "parent_id": null}))
             .unwrap();
         assert!(matches!(&term[..], [DirectoryItem::Term(t)] if t.name == "Debt"));
@@ -436,7 +477,9 @@ mod tests {
         )
         .unwrap();
         assert!(
-            matches!(&org[1], DirectoryItem::Service(s) if s.organization.as_ref().is_some_and(|o| o.name == "Org"))
+            org[1]
+                .service()
+                .is_some_and(|s| s.organization.as_ref().is_some_and(|o| o.name == "Org"))
         );
     }
 
@@ -470,18 +513,22 @@ mod tests {
 
     #[test]
     fn pages_of_both_versions_split_into_records() {
+        let read = |text: &str| {
+            let mut raws = Vec::new();
+            read_document("t.json", text.as_bytes(), &mut |raw| raws.push(raw))
+                .map(|notes| (raws, notes))
+        };
+        let (raws, notes) = read(r#"{"total_items": 3, "contents": [{}, {}]}"#).unwrap();
+        assert_eq!(raws.len(), 2);
+        assert_eq!(notes, ["total_items is 3, but the feed holds 2"]);
         assert_eq!(
-            from_document(json!({"contents": [{}, {}]}))
-                .unwrap()
-                .0
-                .len(),
-            2
-        );
-        assert_eq!(
-            from_document(json!({"content": [{}]})).unwrap().0[0].position,
+            read(r#"{"content": [{}]}"#).unwrap().0[0].position,
             "item 1"
         );
-        assert_eq!(from_document(json!({"id": "x"})).unwrap().0.len(), 1);
-        assert!(from_document(json!(7)).is_err());
+        let (one, _) = read(r#"{"id": "x"}"#).unwrap();
+        assert_eq!(one[0].position, "the document");
+        assert_eq!(read("[{}, {}, {}]").unwrap().0[2].position, "item 3");
+        assert!(matches!(read("7"), Err(AppError::Import(m)) if m.contains("neither a record")));
+        assert!(matches!(read("[{}, "), Err(AppError::Import(m)) if m.contains("not valid JSON")));
     }
 }

@@ -18,16 +18,11 @@ use uuid::Uuid;
 use super::Rejection;
 use crate::error::AppResult;
 
-/// An item with where it came from.
-pub(crate) struct Placed {
-    /// The record's number in the source, for listing rejections in order.
-    pub record: usize,
-    pub position: String,
-    pub item: DirectoryItem,
-}
+/// Which item of which record: the same on both readings of a source.
+pub(crate) type ItemKey = (usize, usize);
 
-/// The organisations and terms a service refers to, whichever way it gives
-/// them (an id, or a record nested in it).
+/// The organisation a service refers to, whichever way it gives it (an
+/// id, or a record nested in it).
 fn organization_ref(service: &Service) -> Option<Uuid> {
     service
         .organization_id
@@ -45,47 +40,109 @@ fn attribute_term(attribute: &Attribute) -> Option<Uuid> {
     (!id.is_nil()).then_some(id)
 }
 
-/// The ids of one kind of record that the import holds and the directory
-/// already has.
+/// What checking a service's references needs of it, kept between reading
+/// a source to check it and reading it again to write it, instead of the
+/// service.
+pub(crate) struct ServiceRefs {
+    pub key: ItemKey,
+    pub position: String,
+    organization: Option<Uuid>,
+    /// An organisation given inside it, written with it.
+    nested_organization: Option<Uuid>,
+    /// Each attribute's term, by the attribute's place.
+    terms: Vec<(usize, Uuid)>,
+    /// References within the service itself that do not hold.
+    broken_within: Vec<String>,
+}
+
+impl ServiceRefs {
+    pub fn of(key: ItemKey, position: String, service: &Service) -> ServiceRefs {
+        let mut broken_within = Vec::new();
+        for (i, sal) in service.service_at_locations.iter().enumerate() {
+            if let Some(named) = sal.location_id
+                && named != sal.location.id
+            {
+                broken_within.push(format!(
+                    "service_at_locations[{i}].location_id {named} is not the id of the location given with it ({})",
+                    sal.location.id
+                ));
+            }
+        }
+        let sals: HashSet<Uuid> = service.service_at_locations.iter().map(|s| s.id).collect();
+        for (i, schedule) in service.schedules.iter().enumerate() {
+            if let Some(sal) = schedule.service_at_location_id
+                && !sals.contains(&sal)
+            {
+                broken_within.push(format!(
+                    "schedules[{i}].service_at_location_id {sal} names none of this service's service_at_locations"
+                ));
+            }
+        }
+        for (i, phone) in service.phones.iter().enumerate() {
+            if let Some(contact) = phone.contact_id {
+                broken_within.push(format!(
+                    "phones[{i}].contact_id {contact} names none of this service's contacts"
+                ));
+            }
+        }
+        ServiceRefs {
+            key,
+            position,
+            organization: organization_ref(service),
+            nested_organization: service.organization.as_ref().map(|o| o.id),
+            terms: service
+                .attributes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| attribute_term(a).map(|t| (i, t)))
+                .collect(),
+            broken_within,
+        }
+    }
+}
+
+/// The ids of the organisations and terms that the import holds and the
+/// directory already has.
 struct Known {
     organizations: HashSet<Uuid>,
     terms: HashSet<Uuid>,
 }
 
 impl Known {
-    async fn gather(store: &dyn Store, items: &[Placed]) -> AppResult<Known> {
+    async fn gather(
+        store: &dyn Store,
+        others: &[DirectoryItem],
+        services: &[ServiceRefs],
+    ) -> AppResult<Known> {
         let mut organizations = HashSet::new();
         let mut terms = HashSet::new();
-        for placed in items {
-            match &placed.item {
+        for item in others {
+            match item {
                 DirectoryItem::Organization(o) => {
                     organizations.insert(o.id);
                 }
                 DirectoryItem::Term(t) => {
                     terms.insert(t.id);
                 }
-                DirectoryItem::Service(s) => {
-                    organizations.extend(s.organization.as_ref().map(|o| o.id));
-                }
-                DirectoryItem::Taxonomy(_) => {}
+                _ => {}
             }
         }
-        let services = || {
-            items.iter().filter_map(|p| match &p.item {
-                DirectoryItem::Service(s) => Some(s.as_ref()),
-                _ => None,
-            })
-        };
+        organizations.extend(services.iter().filter_map(|s| s.nested_organization));
         let missing = |found: &HashSet<Uuid>, refs: &mut dyn Iterator<Item = Uuid>| {
             refs.filter(|id| !found.contains(id))
                 .collect::<HashSet<_>>()
                 .into_iter()
                 .collect::<Vec<_>>()
         };
-        let unseen_orgs = missing(&organizations, &mut services().filter_map(organization_ref));
+        let unseen_orgs = missing(
+            &organizations,
+            &mut services.iter().filter_map(|s| s.organization),
+        );
         let unseen_terms = missing(
             &terms,
-            &mut services().flat_map(|s| s.attributes.iter().filter_map(attribute_term)),
+            &mut services
+                .iter()
+                .flat_map(|s| s.terms.iter().map(|(_, t)| *t)),
         );
         organizations.extend(
             store
@@ -103,90 +160,61 @@ impl Known {
         })
     }
 
-    /// Every broken reference `service` makes, each naming its field.
-    fn broken(&self, service: &Service) -> Vec<String> {
+    /// Every broken reference the service makes, each naming its field.
+    fn broken(&self, service: &ServiceRefs) -> Vec<String> {
         let mut broken = Vec::new();
-        if let Some(org) = organization_ref(service)
+        if let Some(org) = service.organization
             && !self.organizations.contains(&org)
         {
             broken.push(format!(
                 "organization_id {org} names an organization that is neither in this import nor in the directory"
             ));
         }
-        for (i, attribute) in service.attributes.iter().enumerate() {
-            if let Some(term) = attribute_term(attribute)
-                && !self.terms.contains(&term)
-            {
+        for (i, term) in &service.terms {
+            if !self.terms.contains(term) {
                 broken.push(format!(
                     "attributes[{i}].taxonomy_term_id {term} names a taxonomy term that is neither in this import nor in the directory"
                 ));
             }
         }
-        for (i, sal) in service.service_at_locations.iter().enumerate() {
-            if let Some(named) = sal.location_id
-                && named != sal.location.id
-            {
-                broken.push(format!(
-                    "service_at_locations[{i}].location_id {named} is not the id of the location given with it ({})",
-                    sal.location.id
-                ));
-            }
-        }
-        let sals: HashSet<Uuid> = service.service_at_locations.iter().map(|s| s.id).collect();
-        for (i, schedule) in service.schedules.iter().enumerate() {
-            if let Some(sal) = schedule.service_at_location_id
-                && !sals.contains(&sal)
-            {
-                broken.push(format!(
-                    "schedules[{i}].service_at_location_id {sal} names none of this service's service_at_locations"
-                ));
-            }
-        }
-        for (i, phone) in service.phones.iter().enumerate() {
-            if let Some(contact) = phone.contact_id {
-                broken.push(format!(
-                    "phones[{i}].contact_id {contact} names none of this service's contacts"
-                ));
-            }
-        }
+        broken.extend(service.broken_within.iter().cloned());
         broken
     }
 }
 
-/// Splits `items` into those whose references all hold and a rejection for
-/// each service with a broken one (with its record's number).
+/// The services whose references all hold, and a rejection for each with
+/// a broken one (with its record's number). `others` are the import's
+/// organisations, taxonomies and terms.
 pub(crate) async fn check(
     store: &dyn Store,
-    mut items: Vec<Placed>,
-) -> AppResult<(Vec<Placed>, Vec<(usize, Rejection)>)> {
+    others: &[DirectoryItem],
+    mut services: Vec<ServiceRefs>,
+) -> AppResult<(HashSet<ItemKey>, Vec<(usize, Rejection)>)> {
     let mut rejected = Vec::new();
     // An organisation given only inside a service is written with that
     // service, so rejecting the service takes it away from any other that
     // names it: check again until a pass rejects nothing.
     loop {
-        let known = Known::gather(store, &items).await?;
+        let known = Known::gather(store, others, &services).await?;
         let before = rejected.len();
-        let mut kept = Vec::with_capacity(items.len());
-        for placed in items {
-            let broken = match &placed.item {
-                DirectoryItem::Service(s) => known.broken(s),
-                _ => Vec::new(),
-            };
+        let mut kept = Vec::with_capacity(services.len());
+        for service in services {
+            let broken = known.broken(&service);
             if broken.is_empty() {
-                kept.push(placed);
+                kept.push(service);
             } else {
                 rejected.push((
-                    placed.record,
+                    service.key.0,
                     Rejection {
-                        position: placed.position,
+                        position: service.position,
                         reason: broken.join("; "),
                     },
                 ));
             }
         }
-        items = kept;
+        services = kept;
         if rejected.len() == before {
-            return Ok((items, rejected));
+            return Ok((services.into_iter().map(|s| s.key).collect(), rejected));
         }
     }
 }

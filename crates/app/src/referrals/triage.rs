@@ -520,6 +520,23 @@ impl App {
             .await
     }
 
+    /// Codes the needs of a referral whose reasons came as words (or
+    /// corrects them at triage): `codes` from the active list replace the
+    /// needs, and the referral no longer shows as needing coding.
+    pub async fn code_referral_needs(
+        &self,
+        p: &Principal,
+        id: ReferralId,
+        expected_version: i64,
+        codes: &[String],
+    ) -> AppResult<Referral> {
+        let mut referral = self.referral_to_change(p, id, expected_version).await?;
+        p.require(Permission::TriageReferrals)?;
+        let change = referral.code_needs(codes, &self.active_needs().await?)?;
+        self.save_change(p, referral, change, AuditAction::ReferralNeedsCoded)
+            .await
+    }
+
     /// Referrals made by `p`'s organisation (and those beneath it), newest
     /// first.
     pub async fn referrals_made(

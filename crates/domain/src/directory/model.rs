@@ -412,7 +412,72 @@ pub struct Service {
     pub attributes: Vec<Attribute>,
 }
 
+/// A list a service holds. A record may leave one out (a summary from a
+/// feed's list page): that says nothing about it, which is not the same
+/// as saying it is empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceList {
+    Schedules,
+    ServiceAreas,
+    ServiceAtLocations,
+    Languages,
+    Funding,
+    CostOptions,
+    Contacts,
+    Phones,
+    Attributes,
+}
+
+impl ServiceList {
+    pub const ALL: [ServiceList; 9] = [
+        ServiceList::Schedules,
+        ServiceList::ServiceAreas,
+        ServiceList::ServiceAtLocations,
+        ServiceList::Languages,
+        ServiceList::Funding,
+        ServiceList::CostOptions,
+        ServiceList::Contacts,
+        ServiceList::Phones,
+        ServiceList::Attributes,
+    ];
+
+    /// Its field name in ORUK JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            ServiceList::Schedules => "schedules",
+            ServiceList::ServiceAreas => "service_areas",
+            ServiceList::ServiceAtLocations => "service_at_locations",
+            ServiceList::Languages => "languages",
+            ServiceList::Funding => "funding",
+            ServiceList::CostOptions => "cost_options",
+            ServiceList::Contacts => "contacts",
+            ServiceList::Phones => "phones",
+            ServiceList::Attributes => "attributes",
+        }
+    }
+}
+
 impl Service {
+    /// Takes the `lists` from `from` (what is stored, or an earlier copy
+    /// of the same service), leaving the rest of this service as it is.
+    pub fn keep_lists(&mut self, from: &Service, lists: &[ServiceList]) {
+        for list in lists {
+            match list {
+                ServiceList::Schedules => self.schedules = from.schedules.clone(),
+                ServiceList::ServiceAreas => self.service_areas = from.service_areas.clone(),
+                ServiceList::ServiceAtLocations => {
+                    self.service_at_locations = from.service_at_locations.clone()
+                }
+                ServiceList::Languages => self.languages = from.languages.clone(),
+                ServiceList::Funding => self.funding = from.funding.clone(),
+                ServiceList::CostOptions => self.cost_options = from.cost_options.clone(),
+                ServiceList::Contacts => self.contacts = from.contacts.clone(),
+                ServiceList::Phones => self.phones = from.phones.clone(),
+                ServiceList::Attributes => self.attributes = from.attributes.clone(),
+            }
+        }
+    }
+
     /// Ids of the taxonomy terms this service is classified by.
     pub fn term_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
         self.attributes.iter().map(|a| a.taxonomy_term_id)

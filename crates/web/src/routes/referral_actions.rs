@@ -1,7 +1,7 @@
 //! The team's actions on a referral, each a small form of its own so the
 //! pages work without JavaScript: accept, decline, redirect, close as
 //! unable to contact, withdraw, discharge, record a contact attempt, set
-//! the next action, assign. Every form carries the version it was loaded
+//! the next action, assign, code the needs. Every form carries the version it was loaded
 //! at, so two people acting at once cannot overwrite each other.
 
 use askama::Template;
@@ -37,10 +37,11 @@ pub enum Action {
     Contact,
     PlanNext,
     Assign,
+    CodeNeeds,
 }
 
 impl Action {
-    const ALL: [Action; 8] = [
+    const ALL: [Action; 9] = [
         Action::Accept,
         Action::Decline,
         Action::Redirect,
@@ -49,6 +50,7 @@ impl Action {
         Action::Contact,
         Action::PlanNext,
         Action::Assign,
+        Action::CodeNeeds,
     ];
 
     pub fn path(self) -> &'static str {
@@ -61,6 +63,7 @@ impl Action {
             Action::Contact => "contact",
             Action::PlanNext => "next-action",
             Action::Assign => "assign",
+            Action::CodeNeeds => "needs",
         }
     }
 
@@ -78,6 +81,7 @@ impl Action {
             Action::Contact => "Record a contact attempt",
             Action::PlanNext => "Set the next action",
             Action::Assign => "Assign a link worker",
+            Action::CodeNeeds => "Code the needs",
         }
     }
 
@@ -91,6 +95,7 @@ impl Action {
             Action::Contact => "Save contact attempt",
             Action::PlanNext => "Save next action",
             Action::Assign => "Save",
+            Action::CodeNeeds => "Save needs",
         }
     }
 
@@ -109,7 +114,9 @@ impl Action {
             Action::Redirect => ReferralStatus::Redirected,
             Action::UnableToContact => ReferralStatus::UnableToContact,
             Action::Withdraw => ReferralStatus::Withdrawn,
-            Action::Contact | Action::PlanNext | Action::Assign => return None,
+            Action::Contact | Action::PlanNext | Action::Assign | Action::CodeNeeds => {
+                return None;
+            }
         })
     }
 }
@@ -127,6 +134,7 @@ pub struct ActionForm {
     due_day: String,
     due_month: String,
     due_year: String,
+    needs: Vec<String>,
 }
 
 impl ActionForm {
@@ -153,6 +161,7 @@ struct ActionPage {
     outcome: Option<ChoiceField>,
     due: Option<DateField>,
     note: Option<Input>,
+    needs: Option<ChoiceField>,
     /// Why there is no form: the referral's state does not allow the action.
     closed: Option<String>,
 }
@@ -292,8 +301,33 @@ async fn action_page(
             .value(&form.due_day, &form.due_month, &form.due_year)
             .errors(errors)
     });
+    let needs = if action == Action::CodeNeeds {
+        let chosen = if form.version == 0 {
+            &r.referral.needs
+        } else {
+            &form.needs
+        };
+        Some(
+            ChoiceField::new(
+                "needs",
+                "What does the person need help with?",
+                app.active_needs()
+                    .await?
+                    .into_iter()
+                    .map(|n| {
+                        let selected = chosen.contains(&n.code);
+                        Choice::new(n.code, n.label, selected)
+                    })
+                    .collect(),
+            )
+            .hint("Select all that apply. What the sender wrote is kept as it is.")
+            .errors(errors),
+        )
+    } else {
+        None
+    };
     let note = match action {
-        Action::Accept | Action::Assign => None,
+        Action::Accept | Action::Assign | Action::CodeNeeds => None,
         Action::PlanNext => Some(
             Input::new("note", "What is the next action?")
                 .hint("For example, call back after their hospital appointment"),
@@ -333,6 +367,7 @@ async fn action_page(
         outcome,
         due,
         note,
+        needs,
         r,
     })
 }
@@ -409,6 +444,10 @@ pub async fn submit(
         }
         (Action::Assign, _) => {
             app.assign_referral(&principal, referral_id, form.version, &form.assign_to)
+                .await
+        }
+        (Action::CodeNeeds, _) => {
+            app.code_referral_needs(&principal, referral_id, form.version, &form.needs)
                 .await
         }
         (_, Some(target)) => {

@@ -385,6 +385,7 @@ fn notice(done: Option<&str>, r: &ReferralRecord) -> Option<String> {
         "discharge" => "Person discharged.".into(),
         "contact" => "Contact attempt recorded.".into(),
         "next-action" => "Next action saved.".into(),
+        "needs" => "Needs saved.".into(),
         "assign" => match &r.assigned {
             Some(u) => format!("Assigned to {}.", u.display_name),
             None => "Referral unassigned.".into(),
@@ -456,6 +457,18 @@ fn actions(r: &ReferralRecord, p: &Principal, required_attempts: u32) -> Vec<Act
         open_case,
     );
     add("next-action", "Set the next action", false, open_case);
+    // Reasons that came as words wait for the team to choose the needs;
+    // the same form corrects coded ones.
+    add(
+        "needs",
+        if referral.needs_coding {
+            "Code the needs"
+        } else {
+            "Change the needs"
+        },
+        referral.needs_coding,
+        triage && !status.is_closed(),
+    );
     // As the service allows: assigning needs triage, moving a case from
     // one link worker to another needs a team lead.
     let (label, may_assign) = match referral.assigned_to {
