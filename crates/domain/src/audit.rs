@@ -150,6 +150,7 @@ audit_actions! {
     GpAppointmentsRecord => "gp_appointments.record", "Recorded GP appointments";
     GpAppointmentsImport => "gp_appointments.import", "Imported GP appointments";
     OutcomesView => "outcomes.view", "Read the outcome evidence";
+    ReportsView => "reports.view", "Read reports";
 }
 
 impl AuditAction {

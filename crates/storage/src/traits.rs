@@ -253,6 +253,7 @@ pub trait Store:
     + crate::LinkingStore
     + crate::MessageStore
     + crate::MeasureStore
+    + crate::ReportStore
     + 'static
 {
 }
@@ -275,6 +276,7 @@ impl<T> Store for T where
         + crate::LinkingStore
         + crate::MessageStore
         + crate::MeasureStore
+        + crate::ReportStore
         + 'static
 {
 }

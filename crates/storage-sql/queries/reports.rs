@@ -1,0 +1,265 @@
+//! Counts for reports, grouped in the database: each query returns at
+//! most a row per day, per code or per organisation, never a row per
+//! referral.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use linkwork_domain::casework::DischargeReason;
+use linkwork_domain::referral::{ReferralRoute, ReferralStatus};
+use linkwork_storage::{
+    OnwardCount, ReportCounts, ReportFilter, ReportStore, StorageResult, UtcDay, WaitCount,
+};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::{DbRow, backend, coded, corrupt, get, push_in};
+use crate::dialect::{self, Db, Store};
+
+/// Pushes `from` (a `FROM` clause whose `alias` has `pcn_id` and
+/// `person_id`) and the filter's conditions, with `time` in the period.
+fn push_scope(
+    qb: &mut QueryBuilder<'_, Db>,
+    from: &str,
+    alias: &str,
+    time: Option<&str>,
+    filter: &ReportFilter,
+) {
+    qb.push(" ").push(from);
+    if filter.practice_id.is_some() {
+        qb.push(format!(" JOIN people p ON p.id = {alias}.person_id"));
+    }
+    qb.push(" WHERE ");
+    let ids: Vec<Uuid> = filter.pcn_ids.iter().map(|o| o.0).collect();
+    push_in(qb, &format!("{alias}.pcn_id"), &ids);
+    if let Some(time) = time {
+        qb.push(format!(" AND {time} >= "))
+            .push_bind(filter.from)
+            .push(format!(" AND {time} < "))
+            .push_bind(filter.to);
+    }
+    if let Some(practice) = filter.practice_id {
+        qb.push(" AND p.gp_practice_id = ").push_bind(practice.0);
+    }
+}
+
+/// Referrals received in the period.
+fn push_referrals(qb: &mut QueryBuilder<'_, Db>, filter: &ReportFilter) {
+    push_scope(qb, "FROM referrals r", "r", Some("r.received_at"), filter);
+}
+
+fn count(row: &DbRow, column: &str) -> StorageResult<u64> {
+    let n: i64 = get(row, column)?;
+    u64::try_from(n).map_err(|_| corrupt(column, n))
+}
+
+/// The `UtcDay` selected as `{prefix}_day` and `{prefix}_last`.
+fn utc_day(row: &DbRow, prefix: &str) -> StorageResult<Option<UtcDay>> {
+    let day: Option<String> = get(row, &format!("{prefix}_day"))?;
+    let last: i32 = get(row, &format!("{prefix}_last"))?;
+    day.map(|d| {
+        NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+            .map(|day| UtcDay {
+                day,
+                last_hour: last == 1,
+            })
+            .map_err(|_| corrupt("date", &d))
+    })
+    .transpose()
+}
+
+/// Selects `column` as `{prefix}_day` and `{prefix}_last` (see `UtcDay`).
+fn select_utc_day(column: &str, prefix: &str) -> String {
+    format!(
+        "{} AS {prefix}_day, {} AS {prefix}_last",
+        dialect::utc_day(column),
+        dialect::utc_last_hour(column)
+    )
+}
+
+fn organisation(row: &DbRow) -> StorageResult<Option<(linkwork_domain::OrgId, String)>> {
+    let id: Option<Uuid> = get(row, "org_id")?;
+    let name: Option<String> = get(row, "org_name")?;
+    Ok(id.map(|id| (id.into(), name.unwrap_or_default())))
+}
+
+impl Store {
+    async fn rows(&self, mut qb: QueryBuilder<'_, Db>) -> StorageResult<Vec<DbRow>> {
+        qb.build().fetch_all(&self.pool).await.map_err(backend)
+    }
+}
+
+#[async_trait]
+impl ReportStore for Store {
+    async fn report_counts(&self, filter: &ReportFilter) -> StorageResult<ReportCounts> {
+        if filter.pcn_ids.is_empty() {
+            return Ok(ReportCounts::default());
+        }
+        let mut counts = ReportCounts::default();
+
+        let mut qb = QueryBuilder::new(format!(
+            "SELECT {}, COUNT(*) AS n",
+            select_utc_day("r.received_at", "received")
+        ));
+        push_referrals(&mut qb, filter);
+        qb.push(" GROUP BY 1, 2");
+        for row in self.rows(qb).await? {
+            if let Some(day) = utc_day(&row, "received")? {
+                counts.received.push((day, count(&row, "n")?));
+            }
+        }
+
+        let mut qb = QueryBuilder::new("SELECT r.route, COUNT(*) AS n");
+        push_referrals(&mut qb, filter);
+        qb.push(" GROUP BY r.route");
+        for row in self.rows(qb).await? {
+            counts.by_route.push((
+                coded(&row, "route", ReferralRoute::from_code)?,
+                count(&row, "n")?,
+            ));
+        }
+
+        let mut qb = QueryBuilder::new(
+            "SELECT r.referrer_org_id AS org_id, o.name AS org_name, COUNT(*) AS n",
+        );
+        push_scope(
+            &mut qb,
+            "FROM referrals r LEFT JOIN organisations o ON o.id = r.referrer_org_id",
+            "r",
+            Some("r.received_at"),
+            filter,
+        );
+        qb.push(" GROUP BY r.referrer_org_id, o.name");
+        for row in self.rows(qb).await? {
+            counts
+                .by_referrer
+                .push((organisation(&row)?, count(&row, "n")?));
+        }
+
+        let mut qb = QueryBuilder::new("SELECT n.need_code, COUNT(*) AS n");
+        push_scope(
+            &mut qb,
+            "FROM referral_needs n JOIN referrals r ON r.id = n.referral_id",
+            "r",
+            Some("r.received_at"),
+            filter,
+        );
+        qb.push(" GROUP BY n.need_code");
+        for row in self.rows(qb).await? {
+            counts
+                .by_need
+                .push((get(&row, "need_code")?, count(&row, "n")?));
+        }
+
+        let open: Vec<&str> = ReferralStatus::ALL
+            .iter()
+            .filter(|s| !s.is_closed())
+            .map(|s| s.code())
+            .collect();
+        let mut qb = QueryBuilder::new(format!(
+            "SELECT {}, {}, CASE WHEN r.status IN ('{}') THEN 1 ELSE 0 END AS still_open, COUNT(*) AS n",
+            select_utc_day("r.received_at", "received"),
+            select_utc_day("r.first_contact_at", "contact"),
+            open.join("', '")
+        ));
+        push_referrals(&mut qb, filter);
+        qb.push(" GROUP BY 1, 2, 3, 4, 5");
+        for row in self.rows(qb).await? {
+            let Some(received) = utc_day(&row, "received")? else {
+                continue;
+            };
+            counts.waits.push(WaitCount {
+                received,
+                first_contact: utc_day(&row, "contact")?,
+                open: get::<i32>(&row, "still_open")? == 1,
+                referrals: count(&row, "n")?,
+            });
+        }
+
+        let mut qb = QueryBuilder::new(
+            "SELECT COUNT(r.intervention_received_at) AS intervention, \
+             COUNT(DISTINCT r.person_id) AS people",
+        );
+        push_referrals(&mut qb, filter);
+        let row = qb.build().fetch_one(&self.pool).await.map_err(backend)?;
+        counts.with_intervention = count(&row, "intervention")?;
+        counts.people_referred = count(&row, "people")?;
+
+        let mut qb = QueryBuilder::new("SELECT u.id AS user_id, u.display_name, COUNT(*) AS n");
+        push_scope(
+            &mut qb,
+            "FROM referrals r JOIN users u ON u.id = r.assigned_to",
+            "r",
+            None,
+            filter,
+        );
+        qb.push(" AND r.status IN (")
+            .push_bind(ReferralStatus::Accepted.code())
+            .push(", ")
+            .push_bind(ReferralStatus::InProgress.code())
+            .push(") GROUP BY u.id, u.display_name");
+        for row in self.rows(qb).await? {
+            counts.caseloads.push((
+                get::<Uuid>(&row, "user_id")?.into(),
+                get(&row, "display_name")?,
+                count(&row, "n")?,
+            ));
+        }
+
+        let mut qb = QueryBuilder::new(
+            "SELECT contacts, COUNT(*) AS people FROM (SELECT c.person_id, COUNT(*) AS contacts",
+        );
+        push_scope(&mut qb, "FROM contacts c", "c", Some("c.starts_at"), filter);
+        qb.push(" AND c.status = 'attended' GROUP BY c.person_id) per_person GROUP BY contacts");
+        for row in self.rows(qb).await? {
+            counts
+                .contacts_per_person
+                .push((count(&row, "contacts")?, count(&row, "people")?));
+        }
+
+        let mut qb = QueryBuilder::new("SELECT d.reason, COUNT(*) AS n");
+        push_scope(
+            &mut qb,
+            "FROM discharges d JOIN referrals r ON r.id = d.referral_id",
+            "r",
+            Some("d.discharged_at"),
+            filter,
+        );
+        qb.push(" GROUP BY d.reason");
+        for row in self.rows(qb).await? {
+            counts.discharges.push((
+                coded(&row, "reason", DischargeReason::from_code)?,
+                count(&row, "n")?,
+            ));
+        }
+
+        let mut qb = QueryBuilder::new(
+            "SELECT o.partner_org_id AS org_id, g.name AS org_name, COUNT(*) AS sent, \
+             COUNT(o.answered_at) AS answered, \
+             COUNT(CASE WHEN o.answered_at IS NOT NULL AND o.status <> 'declined' THEN 1 END) AS accepted, \
+             COUNT(CASE WHEN o.status = 'declined' THEN 1 END) AS declined, \
+             COUNT(CASE WHEN o.status = 'declined' AND o.decline_reason = 'full' THEN 1 END) AS declined_full, \
+             COUNT(o.started_at) AS started, COUNT(o.completed_at) AS completed",
+        );
+        push_scope(
+            &mut qb,
+            "FROM onward_referrals o LEFT JOIN organisations g ON g.id = o.partner_org_id",
+            "o",
+            Some("o.sent_at"),
+            filter,
+        );
+        qb.push(" GROUP BY o.partner_org_id, g.name");
+        for row in self.rows(qb).await? {
+            counts.onward.push(OnwardCount {
+                partner: organisation(&row)?,
+                sent: count(&row, "sent")?,
+                answered: count(&row, "answered")?,
+                accepted: count(&row, "accepted")?,
+                declined: count(&row, "declined")?,
+                declined_full: count(&row, "declined_full")?,
+                started: count(&row, "started")?,
+                completed: count(&row, "completed")?,
+            });
+        }
+        Ok(counts)
+    }
+}
