@@ -20,6 +20,7 @@ pub mod passwords;
 pub mod postcode_import;
 pub mod principal;
 pub mod referrals;
+pub mod reports;
 pub mod search_synonyms;
 pub mod secrets;
 pub mod settings;

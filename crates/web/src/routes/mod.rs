@@ -16,6 +16,7 @@ pub mod people;
 pub mod refer;
 pub mod referral_actions;
 pub mod referrals;
+pub mod reports;
 pub mod search_synonyms;
 pub mod worklists;
 
@@ -185,6 +186,8 @@ pub fn signed_in() -> Router<AppState> {
             get(api_tokens::list).post(api_tokens::issue),
         )
         .route("/admin/api-tokens/{id}/revoke", post(api_tokens::revoke))
+        .route("/reports", get(reports::dashboard))
+        .route("/reports/{file}", get(reports::table_csv))
         .route("/waiting-list", get(worklists::waiting_list))
         .route("/people", get(people::search))
         .route("/people/{id}", get(people::show))
