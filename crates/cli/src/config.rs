@@ -80,6 +80,38 @@ pub enum Command {
     /// Outcome measures (questionnaires) and their definition files.
     #[command(subcommand)]
     Measures(MeasuresCommand),
+    /// Print report figures: the same numbers, suppressed the same way, as
+    /// the reports pages.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Every figure of the reports dashboard, as tables.
+    Summary(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// First day counted (YYYY-MM-DD) [default: a year before today].
+    #[arg(long, default_value = "")]
+    pub from: String,
+    /// Last day counted (YYYY-MM-DD) [default: today].
+    #[arg(long, default_value = "")]
+    pub to: String,
+    /// One network, by its ODS code (e.g. U00001) or id [default: every network].
+    #[arg(long)]
+    pub network: Option<String>,
+    /// One GP practice, by its ODS code (e.g. Y00001) or id.
+    #[arg(long)]
+    pub practice: Option<String>,
+    /// Print only this table (e.g. `waiting-times`).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Print CSV, as the reports pages download, instead of aligned text.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Debug, Subcommand)]
