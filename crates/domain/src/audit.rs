@@ -151,6 +151,7 @@ audit_actions! {
     GpAppointmentsImport => "gp_appointments.import", "Imported GP appointments";
     OutcomesView => "outcomes.view", "Read the outcome evidence";
     ReportsView => "reports.view", "Read reports";
+    PopulationImport => "population.import", "Imported a registered population or deprivation file";
 }
 
 impl AuditAction {

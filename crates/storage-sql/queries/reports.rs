@@ -4,19 +4,23 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::casework::DischargeReason;
 use linkwork_domain::referral::{ReferralRoute, ReferralStatus};
 use linkwork_storage::{
-    OnwardCount, ReportCounts, ReportFilter, ReportStore, StorageResult, UtcDay, WaitCount,
+    LsoaDeprivation, OnwardCount, PracticeCodes, RegisteredPopulation, RegisteredTotals,
+    ReportCounts, ReportFilter, ReportStore, StorageResult, UtcDay, WaitCount,
 };
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{DbRow, backend, coded, corrupt, get, push_in};
+use super::audit::insert as insert_audit;
+use super::{DbRow, backend, coded, corrupt, get, insert_rows, push_in};
 use crate::dialect::{self, Db, Store};
 
 /// Pushes `from` (a `FROM` clause whose `alias` has `pcn_id` and
 /// `person_id`) and the filter's conditions, with `time` in the period.
+/// The practice is the person's (`people p`), joined unless `from` does.
 fn push_scope(
     qb: &mut QueryBuilder<'_, Db>,
     from: &str,
@@ -25,7 +29,7 @@ fn push_scope(
     filter: &ReportFilter,
 ) {
     qb.push(" ").push(from);
-    if filter.practice_id.is_some() {
+    if filter.practice_id.is_some() && !from.contains("JOIN people p ") {
         qb.push(format!(" JOIN people p ON p.id = {alias}.person_id"));
     }
     qb.push(" WHERE ");
@@ -260,6 +264,160 @@ impl ReportStore for Store {
                 completed: count(&row, "completed")?,
             });
         }
+        for outcome in [false, true] {
+            let column = if outcome { "r.outcome_code" } else { "r.code" };
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT g.id AS org_id, g.name AS org_name, g.code AS org_code, {column} AS clinical_code, \
+                 COUNT(*) AS n, COUNT(DISTINCT r.person_id) AS people"
+            ));
+            push_scope(
+                &mut qb,
+                "FROM referrals r JOIN people p ON p.id = r.person_id \
+                 JOIN organisations g ON g.id = p.gp_practice_id",
+                "r",
+                Some("r.received_at"),
+                filter,
+            );
+            qb.push(format!(
+                " AND {column} IS NOT NULL GROUP BY g.id, g.name, g.code, {column}"
+            ));
+            for row in self.rows(qb).await? {
+                counts.coded_by_practice.push(PracticeCodes {
+                    practice_id: get::<Uuid>(&row, "org_id")?.into(),
+                    practice_name: get(&row, "org_name")?,
+                    practice_code: get(&row, "org_code")?,
+                    code: get(&row, "clinical_code")?,
+                    outcome,
+                    referrals: count(&row, "n")?,
+                    people: count(&row, "people")?,
+                });
+            }
+        }
         Ok(counts)
+    }
+
+    async fn replace_registered_population(
+        &self,
+        rows: &RegisteredPopulation,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<u64> {
+        let mut tx = self.write().await?;
+        let written = match rows {
+            RegisteredPopulation::ByLsoa(rows) => {
+                sqlx::query("DELETE FROM registered_lsoa")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                insert_rows(
+                    &mut tx,
+                    "registered_lsoa",
+                    "practice_code, lsoa, patients",
+                    rows,
+                    "",
+                    |b, r| {
+                        b.push_bind(r.practice_code.as_str())
+                            .push_bind(r.lsoa.as_str())
+                            .push_bind(patients(r.patients));
+                    },
+                )
+                .await
+                .map_err(backend)?;
+                rows.len()
+            }
+            RegisteredPopulation::ByAgeSex(rows) => {
+                sqlx::query("DELETE FROM registered_age_sex")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                insert_rows(
+                    &mut tx,
+                    "registered_age_sex",
+                    "practice_code, sex, age_from, patients",
+                    rows,
+                    "",
+                    |b, r| {
+                        b.push_bind(r.practice_code.as_str())
+                            .push_bind(r.sex.code())
+                            .push_bind(i16::from(r.age_from))
+                            .push_bind(patients(r.patients));
+                    },
+                )
+                .await
+                .map_err(backend)?;
+                rows.len()
+            }
+        };
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(written as u64)
+    }
+
+    async fn replace_deprivation(
+        &self,
+        rows: &[LsoaDeprivation],
+        audit: &NewAuditEvent,
+    ) -> StorageResult<u64> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM lsoa_deprivation")
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        insert_rows(
+            &mut tx,
+            "lsoa_deprivation",
+            "lsoa, edition, imd_rank, imd_decile",
+            rows,
+            "",
+            |b, r| {
+                b.push_bind(r.lsoa.as_str())
+                    .push_bind(edition(r.edition))
+                    .push_bind(i32::try_from(r.rank).unwrap_or(i32::MAX))
+                    .push_bind(i16::from(r.decile));
+            },
+        )
+        .await
+        .map_err(backend)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn registered_totals(
+        &self,
+        practice_codes: &[String],
+    ) -> StorageResult<RegisteredTotals> {
+        if practice_codes.is_empty() {
+            return Ok(RegisteredTotals::default());
+        }
+        let mut totals = RegisteredTotals::default();
+        for table in ["registered_age_sex", "registered_lsoa"] {
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT COUNT(*) AS n, SUM(patients) AS patients FROM {table} WHERE "
+            ));
+            push_in(&mut qb, "practice_code", practice_codes);
+            let row = qb.build().fetch_one(&self.pool).await.map_err(backend)?;
+            let total = match count(&row, "n")? {
+                0 => None,
+                _ => Some(count(&row, "patients")?),
+            };
+            if table == "registered_age_sex" {
+                totals.by_age_sex = total;
+            } else {
+                totals.by_lsoa = total;
+            }
+        }
+        Ok(totals)
+    }
+}
+
+/// A patient count at the column's width: no practice has two billion.
+fn patients(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+fn edition(e: linkwork_domain::postcode::ImdEdition) -> &'static str {
+    match e {
+        linkwork_domain::postcode::ImdEdition::Iod2019 => "2019",
+        linkwork_domain::postcode::ImdEdition::Iod2025 => "2025",
     }
 }

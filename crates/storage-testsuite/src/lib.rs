@@ -220,7 +220,10 @@ macro_rules! linking_suite {
 #[macro_export]
 macro_rules! all_report_cases {
     ($make:expr) => {
-        $crate::all_report_cases!(@cases $make; report_counts_group_referrals_in_the_filter);
+        $crate::all_report_cases!(@cases $make;
+            report_counts_group_referrals_in_the_filter,
+            registered_population_replaces_its_kind_whole,
+        );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
         $(

@@ -6,15 +6,18 @@ use linkwork_domain::audit::{AuditAction, EntityRef};
 use linkwork_domain::casework::{ContactStatus, Discharge, DischargeReason};
 use linkwork_domain::linking::{OnwardStatus, PartnerDecline};
 use linkwork_domain::person::Person;
+use linkwork_domain::person::Sex;
+use linkwork_domain::postcode::ImdEdition;
 use linkwork_domain::referral::{Referral, ReferralRoute, ReferralStatus};
 use linkwork_domain::user::User;
 use linkwork_domain::{OrgId, Timestamp};
 use linkwork_storage::{
-    CaseworkChanges, OnwardCount, ReferralPerson, ReportFilter, Store, UtcDay, WaitCount,
+    CaseworkChanges, LsoaDeprivation, OnwardCount, PracticeCodes, ReferralPerson, RegisteredAgeSex,
+    RegisteredLsoa, RegisteredPopulation, RegisteredTotals, ReportFilter, Store, UtcDay, WaitCount,
 };
 
 use crate::casework::{contact, worker};
-use crate::fixtures::{event, tree};
+use crate::fixtures::{audit_count, event, tree};
 use crate::linking::onward;
 use crate::referral_fixtures::{new_referral, person, referral, referral_audit};
 
@@ -284,6 +287,19 @@ pub async fn report_counts_group_referrals_in_the_filter(store: &dyn Store) {
         ]
     );
 
+    assert_eq!(
+        counts.coded_by_practice,
+        vec![PracticeCodes {
+            practice_id: t.practice_a.id,
+            practice_name: "Alpha Surgery".into(),
+            practice_code: t.practice_a.code.clone(),
+            code: "871731000000106".into(),
+            outcome: false,
+            referrals: 1,
+            people: 1,
+        }]
+    );
+
     // One practice: only Ana's referral and what followed it.
     let practice = store
         .report_counts(&march(vec![t.pcn_a.id], Some(t.practice_a.id)))
@@ -304,4 +320,110 @@ pub async fn report_counts_group_referrals_in_the_filter(store: &dyn Store) {
         .unwrap();
     assert_eq!(both.people_referred, 4);
     assert_eq!(sorted(&both.contacts_per_person), vec![(1, 1), (2, 1)]);
+}
+
+fn lsoa(practice: &str, lsoa: &str, patients: u64) -> RegisteredLsoa {
+    RegisteredLsoa {
+        practice_code: practice.into(),
+        lsoa: lsoa.into(),
+        patients,
+    }
+}
+
+pub async fn registered_population_replaces_its_kind_whole(store: &dyn Store) {
+    let audit = || {
+        event(
+            AuditAction::PopulationImport,
+            EntityRef::new("population", "x"),
+        )
+    };
+    let codes = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        store.registered_totals(&codes(&["A1"])).await.unwrap(),
+        RegisteredTotals::default()
+    );
+    let before = audit_count(store).await;
+    let first = RegisteredPopulation::ByLsoa(vec![
+        lsoa("A1", "E01000001", 100),
+        lsoa("A1", "E01000002", 50),
+        lsoa("B2", "E01000001", 70),
+    ]);
+    assert_eq!(
+        store
+            .replace_registered_population(&first, &audit())
+            .await
+            .unwrap(),
+        3
+    );
+    let ages = RegisteredPopulation::ByAgeSex(vec![
+        RegisteredAgeSex {
+            practice_code: "A1".into(),
+            sex: Sex::Female,
+            age_from: 95,
+            patients: 9,
+        },
+        RegisteredAgeSex {
+            practice_code: "A1".into(),
+            sex: Sex::Male,
+            age_from: 0,
+            patients: 11,
+        },
+    ]);
+    store
+        .replace_registered_population(&ages, &audit())
+        .await
+        .unwrap();
+    assert_eq!(audit_count(store).await, before + 2);
+    assert_eq!(
+        store
+            .registered_totals(&codes(&["A1", "B2"]))
+            .await
+            .unwrap(),
+        RegisteredTotals {
+            by_age_sex: Some(20),
+            by_lsoa: Some(220),
+        }
+    );
+    // A newer file replaces the older one whole.
+    let second = RegisteredPopulation::ByLsoa(vec![lsoa("B2", "E01000001", 80)]);
+    store
+        .replace_registered_population(&second, &audit())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.registered_totals(&codes(&["A1"])).await.unwrap(),
+        RegisteredTotals {
+            by_age_sex: Some(20),
+            by_lsoa: None,
+        }
+    );
+    // A row the database refuses writes nothing, not even the audit entry.
+    let twice = RegisteredPopulation::ByLsoa(vec![lsoa("C3", "E1", 1), lsoa("C3", "E1", 2)]);
+    assert!(
+        store
+            .replace_registered_population(&twice, &audit())
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store
+            .registered_totals(&codes(&["B2"]))
+            .await
+            .unwrap()
+            .by_lsoa,
+        Some(80)
+    );
+    assert_eq!(audit_count(store).await, before + 3);
+
+    let deprivation = |lsoa: &str, rank| LsoaDeprivation {
+        lsoa: lsoa.into(),
+        edition: ImdEdition::Iod2025,
+        rank,
+        decile: ImdEdition::Iod2025.decile(rank).unwrap(),
+    };
+    let rows = vec![
+        deprivation("E01000001", 1),
+        deprivation("E01000002", 33_755),
+    ];
+    assert_eq!(store.replace_deprivation(&rows, &audit()).await.unwrap(), 2);
 }

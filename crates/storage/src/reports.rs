@@ -6,7 +6,10 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::casework::DischargeReason;
+use linkwork_domain::person::Sex;
+use linkwork_domain::postcode::ImdEdition;
 use linkwork_domain::referral::ReferralRoute;
 use linkwork_domain::{OrgId, Timestamp, UserId};
 
@@ -82,9 +85,87 @@ pub struct ReportCounts {
     /// Discharges in the period, by reason.
     pub discharges: Vec<(DischargeReason, u64)>,
     pub onward: Vec<OnwardCount>,
+    /// Referrals received in the period of people registered with each
+    /// practice, by the clinical code they were recorded with.
+    pub coded_by_practice: Vec<PracticeCodes>,
+}
+
+/// A practice's referrals recorded with one clinical code: the referral's
+/// own code (`code`), or the code of its outcome (`outcome_code`, e.g.
+/// "declined").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PracticeCodes {
+    pub practice_id: OrgId,
+    pub practice_name: String,
+    pub practice_code: Option<String>,
+    pub code: String,
+    /// Whether `code` is the outcome's rather than the referral's.
+    pub outcome: bool,
+    pub referrals: u64,
+    /// Distinct people among those referrals.
+    pub people: u64,
+}
+
+/// A row of NHS England's registered patients by practice and LSOA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredLsoa {
+    pub practice_code: String,
+    pub lsoa: String,
+    pub patients: u64,
+}
+
+/// A row of NHS England's registered patients by practice, sex and
+/// five-year age band (`age_from` 0, 5, … 95, the last being 95 and over).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredAgeSex {
+    pub practice_code: String,
+    pub sex: Sex,
+    pub age_from: u8,
+    pub patients: u64,
+}
+
+/// An LSOA's Index of Multiple Deprivation rank and decile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LsoaDeprivation {
+    pub lsoa: String,
+    pub edition: ImdEdition,
+    pub rank: u32,
+    pub decile: u8,
+}
+
+/// A registered population loaded from the published files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegisteredPopulation {
+    ByLsoa(Vec<RegisteredLsoa>),
+    ByAgeSex(Vec<RegisteredAgeSex>),
+}
+
+/// How many patients are registered with some practices, by each file (so
+/// the reader can see where a denominator came from): `None` when the file
+/// has no row for any of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RegisteredTotals {
+    pub by_age_sex: Option<u64>,
+    pub by_lsoa: Option<u64>,
 }
 
 #[async_trait]
 pub trait ReportStore: Send + Sync {
     async fn report_counts(&self, filter: &ReportFilter) -> StorageResult<ReportCounts>;
+    /// Replaces the registered population of the file's kind with its
+    /// rows, in one transaction with `audit`.
+    async fn replace_registered_population(
+        &self,
+        rows: &RegisteredPopulation,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<u64>;
+    /// Replaces every LSOA's deprivation, in one transaction with `audit`.
+    async fn replace_deprivation(
+        &self,
+        rows: &[LsoaDeprivation],
+        audit: &NewAuditEvent,
+    ) -> StorageResult<u64>;
+    /// Patients registered with the practices of these ODS codes.
+    async fn registered_totals(&self, practice_codes: &[String])
+    -> StorageResult<RegisteredTotals>;
 }
