@@ -218,6 +218,17 @@ pub enum ImportCommand {
         #[arg(long, value_enum, default_value_t = ImdEditionArg::Iod2019)]
         imd_edition: ImdEditionArg,
     },
+    /// Load NHS England's "Patients Registered at a GP Practice" file:
+    /// `gp-reg-pat-prac-lsoa-all.csv` (patients by practice and LSOA) or
+    /// `gp-reg-pat-prac-quin-age.csv` (by practice, sex and five-year age
+    /// band), told apart by their columns. Each replaces the population of
+    /// its kind; a file with any bad row changes nothing.
+    RegisteredPopulation { file: PathBuf },
+    /// Load the English Indices of Deprivation LSOA file (IoD2019 or
+    /// IoD2025, e.g. `File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators.csv`):
+    /// each LSOA's IMD rank and decile. Replaces the last one loaded; a
+    /// file with any bad row changes nothing.
+    Deprivation { file: PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -14,6 +14,7 @@ mod ids;
 mod linking;
 mod names;
 mod organisations;
+pub mod population;
 pub mod postcodes;
 mod referrals;
 pub mod services;
@@ -283,6 +284,23 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
         postcodes::RIVERSIDE_NSPL.as_bytes(),
         "the demo postcode lookup",
         ImdEdition::Iod2019,
+    )
+    .await?;
+    // The registered population and deprivation the reports compare
+    // referrals with, loaded as the published files are.
+    for (file, name) in [
+        (
+            population::RIVERSIDE_QUIN_AGE,
+            "the demo population by age and sex",
+        ),
+        (population::RIVERSIDE_LSOA, "the demo population by LSOA"),
+    ] {
+        app.import_registered_population(file.as_bytes(), name)
+            .await?;
+    }
+    app.import_deprivation(
+        population::RIVERSIDE_IOD.as_bytes(),
+        "the demo deprivation file",
     )
     .await?;
     for org in &plan.organisations {

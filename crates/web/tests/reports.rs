@@ -29,13 +29,19 @@ async fn network(app: &TestApp, name: &str) -> OrgId {
         .id
 }
 
-/// The value in a CSV file's row that starts with `label`.
+/// The value in a CSV file's row that starts with `label` (quoted when it
+/// holds a comma).
 fn csv_value(csv: &str, label: &str) -> String {
+    let cell = if label.contains(',') {
+        format!("\"{label}\",")
+    } else {
+        format!("{label},")
+    };
     let line = csv
         .lines()
-        .find(|l| l.starts_with(&format!("{label},")))
+        .find(|l| l.starts_with(&cell))
         .unwrap_or_else(|| panic!("no row {label} in {csv}"));
-    line[label.len() + 1..].to_owned()
+    line[cell.len()..].to_owned()
 }
 
 async fn readers_see_the_networks_of_their_tenancy_only(app: TestApp) {
@@ -122,6 +128,7 @@ async fn figures_match_a_count_made_from_the_referrals(app: TestApp) {
     let mut by_route = std::collections::BTreeMap::<&str, u64>::new();
     let mut intervention = 0;
     let mut waits = Vec::new();
+    let mut coded = std::collections::BTreeSet::new();
     for name in [NORTH, SOUTH] {
         let pcn_id = network(&app, name).await;
         let mut page = 1;
@@ -148,6 +155,9 @@ async fn figures_match_a_count_made_from_the_referrals(app: TestApp) {
                 if r.first_contact_at.is_some() {
                     waits.push(app.app.waiting(r, today).working_days);
                 }
+                if r.code == "871731000000106" {
+                    coded.insert(r.person_id);
+                }
             }
             if u64::from(page) * 200 >= list.total {
                 break;
@@ -156,6 +166,23 @@ async fn figures_match_a_count_made_from_the_referrals(app: TestApp) {
         }
     }
     waits.sort_unstable();
+    // IIF PC-01: people coded as referred who are registered with a
+    // practice, over the practices' registered list (the "ALL, ALL" rows
+    // of the shipped age and sex file).
+    let mut registered_referred = 0u64;
+    for id in coded {
+        let person = app.store().person(id).await.unwrap().unwrap();
+        registered_referred += u64::from(person.details.gp_practice_id.is_some());
+    }
+    let list_size: u64 = linkwork_demo::population::RIVERSIDE_QUIN_AGE
+        .lines()
+        .filter(|l| l.contains(",ALL,ALL,"))
+        .map(|l| l.rsplit(',').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    let pc01 = format!(
+        "{:.2}",
+        100.0 * registered_referred as f64 / list_size as f64
+    );
     // Nearest rank: the ⌈n/2⌉th smallest.
     let median = waits[waits.len().div_ceil(2) - 1];
 
@@ -177,6 +204,17 @@ async fn figures_match_a_count_made_from_the_referrals(app: TestApp) {
     let summary = commissioner
         .get("/reports/summary.csv?from=2000-01-01")
         .await;
+    assert_eq!(
+        csv_value(&summary.body, "Registered patients referred, IIF PC-01 (%)"),
+        pc01
+    );
+    assert_eq!(
+        csv_value(
+            &summary.body,
+            "Patients registered with the practices counted"
+        ),
+        list_size.to_string()
+    );
     assert_eq!(
         csv_value(
             &summary.body,
@@ -232,6 +270,10 @@ async fn small_counts_show_as_fewer_than_the_threshold(app: TestApp) {
     let csv = lead.get("/reports/summary.csv").await;
     assert_eq!(csv_value(&csv.body, "Referrals received"), "fewer than 5");
     assert_eq!(csv_value(&csv.body, "People referred"), "fewer than 5");
+    assert_eq!(
+        csv_value(&csv.body, "Registered patients referred, IIF PC-01 (%)"),
+        "No registered population loaded"
+    );
     let routes = lead.get("/reports/referrals-by-route.csv").await;
     assert_eq!(
         csv_value(&routes.body, "Professional referral"),

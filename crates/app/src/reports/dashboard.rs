@@ -9,6 +9,7 @@ use linkwork_domain::OrgId;
 use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
 use linkwork_domain::calendar::{uk_date_of, uk_start_of_day};
 use linkwork_domain::casework::DischargeReason;
+use linkwork_domain::codes::{ClinicalCode, CodePurpose};
 use linkwork_domain::organisation::{OrgKind, Organisation};
 use linkwork_domain::referral::ReferralRoute;
 use linkwork_domain::report::{Suppression, percentile};
@@ -177,9 +178,33 @@ impl App {
             below: suppress_below,
         };
         let needs = self.store.needs().await?;
+        let codes = self.store.clinical_codes().await?;
         let waits = self.wait_figures(&counts);
+        let in_scope: Vec<&Organisation> = practices
+            .iter()
+            .filter(|o| filter.practice.is_none_or(|p| p == o.id))
+            .collect();
+        let practice_codes: Vec<String> = in_scope.iter().filter_map(|o| o.code.clone()).collect();
+        let registered = self.store.registered_totals(&practice_codes).await?;
+        let registered = registered.by_age_sex.or(registered.by_lsoa);
+        let referral_code = codes
+            .iter()
+            .find(|c| c.purpose == CodePurpose::Referral)
+            .map(|c| c.code.as_str());
+        let coded_people: u64 = counts
+            .coded_by_practice
+            .iter()
+            .filter(|c| {
+                !c.outcome
+                    && Some(c.code.as_str()) == referral_code
+                    && c.practice_code
+                        .as_ref()
+                        .is_some_and(|code| practice_codes.contains(code))
+            })
+            .map(|c| c.people)
+            .sum();
         let tables = vec![
-            summary(s, &counts),
+            summary(s, &counts, registered.map(|r| (coded_people, r))),
             by_month(s, &counts, &filter),
             by_route(s, &counts),
             by_referrer(s, &counts),
@@ -194,6 +219,7 @@ impl App {
             contacts_per_person(s, &counts),
             discharges(s, &counts),
             onward(s, &counts),
+            monthly_return(s, &counts, &codes),
         ];
         Ok(Dashboard {
             filter,
@@ -289,11 +315,22 @@ fn most_first(mut rows: Vec<(String, u64)>) -> Vec<(String, u64)> {
     rows
 }
 
+const PC01: &str = "IIF PC-01 is the percentage of registered patients referred to social \
+     prescribing: the people with a referral recorded with the SNOMED CT code for a referral to a \
+     social prescribing service (871731000000106, as set in Linkwork's clinical codes) received in the \
+     period, who are registered with a practice counted, divided by the patients registered with \
+     those practices (every practice of the chosen networks, or the chosen practice) in the \
+     registered population last imported (by sex and age band if loaded, else by LSOA). Referrals \
+     the person declined (871711000000103) are not in the count, as they are not coded as \
+     referrals. A person is counted once however many referrals they had.";
+
 const RECEIVED: &str = "Referrals received in the period: those whose date of receipt, on UK \
      clocks, falls from the start date to the end date (both included), in the chosen network \
      (or every network you can see) and, if chosen, of people registered with the chosen practice.";
 
-fn summary(s: Suppression, counts: &ReportCounts) -> ReportTable {
+/// `pc01`: people coded as referred and the patients registered with the
+/// same practices, when a registered population is loaded.
+fn summary(s: Suppression, counts: &ReportCounts, pc01: Option<(u64, u64)>) -> ReportTable {
     let received: u64 = counts.received.iter().map(|(_, n)| n).sum();
     let contacts: u64 = counts.contacts_per_person.iter().map(|(c, p)| c * p).sum();
     let seen: u64 = counts.contacts_per_person.iter().map(|(_, p)| p).sum();
@@ -306,8 +343,7 @@ fn summary(s: Suppression, counts: &ReportCounts) -> ReportTable {
              A referral received an intervention when its link worker recorded that the person \
              started support they were linked to (the referral's “intervention received” date); \
              the share is of referrals received in the period. Contacts per person: attended \
-             contacts in the period divided by the people they were with. The IIF PC-01 figure \
-             (registered patients referred) needs the registered population, which is not loaded."
+             contacts in the period divided by the people they were with. {PC01}"
         ),
         columns: vec!["Figure", "Value"],
         rows: vec![
@@ -325,11 +361,31 @@ fn summary(s: Suppression, counts: &ReportCounts) -> ReportTable {
                 text("Attended contacts per person seen (mean)"),
                 Cell::Figure(s.figure(mean, seen), 1),
             ],
-            vec![
-                text("Registered patients referred, IIF PC-01 (%)"),
-                text("No registered population loaded"),
+        ]
+        .into_iter()
+        .chain(match pc01 {
+            Some((people, registered)) => [
+                vec![
+                    text("Patients registered with the practices counted"),
+                    count(s, registered),
+                ],
+                vec![
+                    text("Registered patients referred, IIF PC-01 (%)"),
+                    Cell::Figure(s.percent(people, registered), 2),
+                ],
             ],
-        ],
+            None => [
+                vec![
+                    text("Patients registered with the practices counted"),
+                    text("No registered population loaded"),
+                ],
+                vec![
+                    text("Registered patients referred, IIF PC-01 (%)"),
+                    text("No registered population loaded"),
+                ],
+            ],
+        })
+        .collect(),
         chart: None,
     }
 }
@@ -648,5 +704,51 @@ fn onward(s: Suppression, counts: &ReportCounts) -> ReportTable {
         ],
         chart: (rows.len() <= MOST_BARS).then_some(ChartKind::Bar),
         rows,
+    }
+}
+
+fn monthly_return(s: Suppression, counts: &ReportCounts, codes: &[ClinicalCode]) -> ReportTable {
+    let mut list = counts.coded_by_practice.clone();
+    list.sort_by(|a, b| {
+        (&a.practice_name, a.outcome, &a.code).cmp(&(&b.practice_name, b.outcome, &b.code))
+    });
+    let rows = list
+        .iter()
+        .map(|c| {
+            let display = codes
+                .iter()
+                .find(|k| k.code == c.code)
+                .map_or("", |k| k.display.as_str());
+            vec![
+                text(c.practice_name.clone()),
+                text(c.practice_code.clone().unwrap_or_default()),
+                text(c.code.clone()),
+                text(display),
+                count(s, c.referrals),
+                count(s, c.people),
+            ]
+        })
+        .collect();
+    ReportTable {
+        id: "monthly-return",
+        title: "Monthly return: coded referrals per practice",
+        how_counted: format!(
+            "{RECEIVED} Choose one calendar month as the period for a monthly return. Each \
+             referral is counted under its person's registered practice, once with the SNOMED CT \
+             code it was recorded with, and again with its outcome's code when it has one (for \
+             example “social prescribing declined” when the person declined). People counts \
+             each person once per practice and code. Referrals of people with no registered \
+             practice are not in this table."
+        ),
+        columns: vec![
+            "Practice",
+            "ODS code",
+            "SNOMED CT code",
+            "Description",
+            "Referrals",
+            "People",
+        ],
+        rows,
+        chart: None,
     }
 }

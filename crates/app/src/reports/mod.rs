@@ -6,7 +6,9 @@
 //! (`linkwork_domain::report::Suppression`).
 
 mod dashboard;
+mod population;
 mod table;
 
 pub use dashboard::{Dashboard, DashboardFilter};
+pub use population::PopulationImportSummary;
 pub use table::{Cell, ChartKind, ReportTable};
