@@ -103,7 +103,7 @@ fn age_band(raw: &str) -> Option<u8> {
         .take_while(char::is_ascii_digit)
         .collect();
     let from: u8 = digits.parse().ok()?;
-    (from % 5 == 0 && from <= 95 && raw.trim().len() > digits.len()).then_some(from)
+    (from.is_multiple_of(5) && from <= 95 && raw.trim().len() > digits.len()).then_some(from)
 }
 
 fn sex(raw: &str) -> Option<Sex> {
