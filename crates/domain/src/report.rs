@@ -128,6 +128,46 @@ pub fn percentile(counts: &[(u32, u64)], p: f64) -> Option<u32> {
     None
 }
 
+/// A group's rate against everyone else's, with its 95% confidence
+/// interval: `a` of `n1` in the group, `c` of `n2` in the rest. The
+/// interval is the usual one on the log scale (Katz):
+/// ln RR ± 1.96 × √(1/a − 1/n1 + 1/c − 1/n2). `None` when either rate is
+/// zero or has no denominator, where no ratio can be taken.
+pub fn rate_ratio(a: u64, n1: u64, c: u64, n2: u64) -> Option<RateRatio> {
+    if a == 0 || c == 0 || a > n1 || c > n2 {
+        return None;
+    }
+    let (a, n1, c, n2) = (a as f64, n1 as f64, c as f64, n2 as f64);
+    let ratio = (a / n1) / (c / n2);
+    let se = (1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n2).max(0.0).sqrt();
+    Some(RateRatio {
+        ratio,
+        low: (ratio.ln() - 1.96 * se).exp(),
+        high: (ratio.ln() + 1.96 * se).exp(),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateRatio {
+    pub ratio: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl RateRatio {
+    /// In words: lower or higher than everyone else's when the whole
+    /// interval is, else no clear difference.
+    pub fn verdict(self) -> &'static str {
+        if self.high < 1.0 {
+            "Lower"
+        } else if self.low > 1.0 {
+            "Higher"
+        } else {
+            "No clear difference"
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +185,26 @@ mod tests {
         assert_eq!(s.figure(Some(3.0), 4).display(0), "fewer than 5");
         let strict = Suppression { below: 10 };
         assert_eq!(strict.count(9).to_string(), "fewer than 10");
+    }
+
+    #[test]
+    fn rate_ratios_have_a_log_scale_interval() {
+        // 20 of 1,000 against 40 of 4,000: twice the rate.
+        let rr = rate_ratio(20, 1_000, 40, 4_000).unwrap();
+        assert!((rr.ratio - 2.0).abs() < 1e-9);
+        let se: f64 = (1.0 / 20.0 - 1.0 / 1_000.0 + 1.0 / 40.0 - 1.0 / 4_000.0_f64).sqrt();
+        assert!((rr.low - (2.0_f64.ln() - 1.96 * se).exp()).abs() < 1e-9);
+        assert!(
+            (rr.low - 1.17).abs() < 0.01 && (rr.high - 3.41).abs() < 0.01,
+            "{rr:?}"
+        );
+        assert_eq!(rr.verdict(), "Higher");
+        assert_eq!(
+            rate_ratio(5, 1_000, 40, 4_000).unwrap().verdict(),
+            "No clear difference"
+        );
+        assert_eq!(rate_ratio(2, 1_000, 80, 4_000).unwrap().verdict(), "Lower");
+        assert_eq!(rate_ratio(0, 1_000, 40, 4_000), None);
     }
 
     #[test]

@@ -6,10 +6,12 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::casework::DischargeReason;
+use linkwork_domain::person::Sex;
 use linkwork_domain::referral::{ReferralRoute, ReferralStatus};
 use linkwork_storage::{
-    LsoaDeprivation, OnwardCount, PracticeCodes, RegisteredPopulation, RegisteredTotals,
-    ReportCounts, ReportFilter, ReportStore, StorageResult, UtcDay, WaitCount,
+    LsoaDeprivation, OnwardCount, PeopleGroups, PracticeCodes, RegisteredGroups,
+    RegisteredPopulation, RegisteredTotals, ReportCounts, ReportFilter, ReportStore, StorageResult,
+    UtcDay, WaitCount,
 };
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -89,6 +91,54 @@ fn organisation(row: &DbRow) -> StorageResult<Option<(linkwork_domain::OrgId, St
 impl Store {
     async fn rows(&self, mut qb: QueryBuilder<'_, Db>) -> StorageResult<Vec<DbRow>> {
         qb.build().fetch_all(&self.pool).await.map_err(backend)
+    }
+
+    /// Distinct people referred in the period, registered with a
+    /// practice, grouped by `column` of `people p`.
+    async fn people_by(&self, filter: &ReportFilter, column: &str) -> StorageResult<Vec<DbRow>> {
+        let mut qb = QueryBuilder::new(format!(
+            "SELECT {column} AS grouped, COUNT(DISTINCT r.person_id) AS n"
+        ));
+        push_scope(
+            &mut qb,
+            "FROM referrals r JOIN people p ON p.id = r.person_id",
+            "r",
+            Some("r.received_at"),
+            filter,
+        );
+        qb.push(format!(
+            " AND p.gp_practice_id IS NOT NULL GROUP BY {column}"
+        ));
+        self.rows(qb).await
+    }
+
+    async fn people_groups(&self, filter: &ReportFilter) -> StorageResult<PeopleGroups> {
+        let mut groups = PeopleGroups::default();
+        for row in self.people_by(filter, "p.imd_decile").await? {
+            let decile: Option<i16> = get(&row, "grouped")?;
+            let decile = decile
+                .map(|d| u8::try_from(d).map_err(|_| corrupt("imd_decile", d)))
+                .transpose()?;
+            groups.by_decile.push((decile, count(&row, "n")?));
+        }
+        for row in self.people_by(filter, "p.sex").await? {
+            let sex: Option<String> = get(&row, "grouped")?;
+            let sex = sex
+                .map(|s| Sex::from_code(&s).ok_or_else(|| corrupt("sex", &s)))
+                .transpose()?;
+            groups.by_sex.push((sex, count(&row, "n")?));
+        }
+        for row in self.people_by(filter, "p.date_of_birth").await? {
+            groups
+                .by_birth_date
+                .push((get(&row, "grouped")?, count(&row, "n")?));
+        }
+        for row in self.people_by(filter, "p.ethnicity").await? {
+            groups
+                .by_ethnicity
+                .push((get(&row, "grouped")?, count(&row, "n")?));
+        }
+        Ok(groups)
     }
 }
 
@@ -293,6 +343,7 @@ impl ReportStore for Store {
                 });
             }
         }
+        counts.registered_people = self.people_groups(filter).await?;
         Ok(counts)
     }
 
@@ -407,6 +458,43 @@ impl ReportStore for Store {
             }
         }
         Ok(totals)
+    }
+
+    async fn registered_groups(
+        &self,
+        practice_codes: &[String],
+    ) -> StorageResult<RegisteredGroups> {
+        let mut groups = RegisteredGroups::default();
+        if practice_codes.is_empty() {
+            return Ok(groups);
+        }
+        let mut qb = QueryBuilder::new(
+            "SELECT d.imd_decile, SUM(l.patients) AS patients FROM registered_lsoa l \
+             JOIN lsoa_deprivation d ON d.lsoa = l.lsoa WHERE ",
+        );
+        push_in(&mut qb, "l.practice_code", practice_codes);
+        qb.push(" GROUP BY d.imd_decile");
+        for row in self.rows(qb).await? {
+            let decile: i16 = get(&row, "imd_decile")?;
+            groups.by_decile.push((
+                u8::try_from(decile).map_err(|_| corrupt("imd_decile", decile))?,
+                count(&row, "patients")?,
+            ));
+        }
+        let mut qb = QueryBuilder::new(
+            "SELECT sex, age_from, SUM(patients) AS patients FROM registered_age_sex WHERE ",
+        );
+        push_in(&mut qb, "practice_code", practice_codes);
+        qb.push(" GROUP BY sex, age_from");
+        for row in self.rows(qb).await? {
+            let age: i16 = get(&row, "age_from")?;
+            groups.by_sex_age.push((
+                coded(&row, "sex", Sex::from_code)?,
+                u8::try_from(age).map_err(|_| corrupt("age_from", age))?,
+                count(&row, "patients")?,
+            ));
+        }
+        Ok(groups)
     }
 }
 

@@ -13,7 +13,8 @@ use linkwork_domain::user::User;
 use linkwork_domain::{OrgId, Timestamp};
 use linkwork_storage::{
     CaseworkChanges, LsoaDeprivation, OnwardCount, PracticeCodes, ReferralPerson, RegisteredAgeSex,
-    RegisteredLsoa, RegisteredPopulation, RegisteredTotals, ReportFilter, Store, UtcDay, WaitCount,
+    RegisteredGroups, RegisteredLsoa, RegisteredPopulation, RegisteredTotals, ReportFilter, Store,
+    UtcDay, WaitCount,
 };
 
 use crate::casework::{contact, worker};
@@ -300,6 +301,16 @@ pub async fn report_counts_group_referrals_in_the_filter(store: &dyn Store) {
         }]
     );
 
+    // Only Ana is registered with a practice.
+    let people = &counts.registered_people;
+    assert_eq!(people.by_decile, vec![(Some(3), 1)]);
+    assert_eq!(people.by_sex, vec![(None, 1)]);
+    assert_eq!(
+        people.by_birth_date,
+        vec![(NaiveDate::from_ymd_opt(1950, 3, 7).unwrap(), 1)]
+    );
+    assert_eq!(people.by_ethnicity, vec![(Some("A".into()), 1)]);
+
     // One practice: only Ana's referral and what followed it.
     let practice = store
         .report_counts(&march(vec![t.pcn_a.id], Some(t.practice_a.id)))
@@ -426,4 +437,20 @@ pub async fn registered_population_replaces_its_kind_whole(store: &dyn Store) {
         deprivation("E01000002", 33_755),
     ];
     assert_eq!(store.replace_deprivation(&rows, &audit()).await.unwrap(), 2);
+    let mut groups = store
+        .registered_groups(&codes(&["A1", "B2"]))
+        .await
+        .unwrap();
+    groups.by_sex_age.sort_by_key(|(_, age, _)| *age);
+    assert_eq!(
+        groups,
+        RegisteredGroups {
+            by_decile: vec![(1, 80)],
+            by_sex_age: vec![(Sex::Male, 0, 11), (Sex::Female, 95, 9)],
+        }
+    );
+    assert_eq!(
+        store.registered_groups(&[]).await.unwrap(),
+        RegisteredGroups::default()
+    );
 }

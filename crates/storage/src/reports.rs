@@ -88,6 +88,29 @@ pub struct ReportCounts {
     /// Referrals received in the period of people registered with each
     /// practice, by the clinical code they were recorded with.
     pub coded_by_practice: Vec<PracticeCodes>,
+    /// People referred in the period who are registered with a practice,
+    /// each counted once per group, for rates against the registered
+    /// population: by their area's IMD decile, sex, date of birth and
+    /// ethnic category code.
+    pub registered_people: PeopleGroups,
+}
+
+/// Distinct people in each group (`None`: not recorded).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeopleGroups {
+    pub by_decile: Vec<(Option<u8>, u64)>,
+    pub by_sex: Vec<(Option<Sex>, u64)>,
+    pub by_birth_date: Vec<(NaiveDate, u64)>,
+    pub by_ethnicity: Vec<(Option<String>, u64)>,
+}
+
+/// Patients registered with some practices, by their LSOA's IMD decile
+/// (patients in LSOAs with no deprivation loaded are left out) and by
+/// sex and five-year age band.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegisteredGroups {
+    pub by_decile: Vec<(u8, u64)>,
+    pub by_sex_age: Vec<(Sex, u8, u64)>,
 }
 
 /// A practice's referrals recorded with one clinical code: the referral's
@@ -168,4 +191,6 @@ pub trait ReportStore: Send + Sync {
     /// Patients registered with the practices of these ODS codes.
     async fn registered_totals(&self, practice_codes: &[String])
     -> StorageResult<RegisteredTotals>;
+    async fn registered_groups(&self, practice_codes: &[String])
+    -> StorageResult<RegisteredGroups>;
 }

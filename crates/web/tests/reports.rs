@@ -129,6 +129,7 @@ async fn figures_match_a_count_made_from_the_referrals(app: TestApp) {
     let mut intervention = 0;
     let mut waits = Vec::new();
     let mut coded = std::collections::BTreeSet::new();
+    let mut referred = std::collections::BTreeSet::new();
     for name in [NORTH, SOUTH] {
         let pcn_id = network(&app, name).await;
         let mut page = 1;
@@ -155,6 +156,7 @@ async fn figures_match_a_count_made_from_the_referrals(app: TestApp) {
                 if r.first_contact_at.is_some() {
                     waits.push(app.app.waiting(r, today).working_days);
                 }
+                referred.insert(r.person_id);
                 if r.code == "871731000000106" {
                     coded.insert(r.person_id);
                 }
@@ -173,6 +175,15 @@ async fn figures_match_a_count_made_from_the_referrals(app: TestApp) {
     for id in coded {
         let person = app.store().person(id).await.unwrap().unwrap();
         registered_referred += u64::from(person.details.gp_practice_id.is_some());
+    }
+    // Women referred who are registered with a practice, each once.
+    let mut women = 0u64;
+    for id in referred {
+        let person = app.store().person(id).await.unwrap().unwrap();
+        women += u64::from(
+            person.details.gp_practice_id.is_some()
+                && person.details.sex == Some(linkwork_domain::person::Sex::Female),
+        );
     }
     let list_size: u64 = linkwork_demo::population::RIVERSIDE_QUIN_AGE
         .lines()
@@ -232,6 +243,16 @@ async fn figures_match_a_count_made_from_the_referrals(app: TestApp) {
     assert_eq!(
         csv_value(&waiting.body, "Had a first contact"),
         waits.len().to_string()
+    );
+
+    let by_sex = commissioner
+        .get("/reports/rates-by-sex.csv?from=2000-01-01")
+        .await;
+    let female = csv_value(&by_sex.body, "Female");
+    assert_eq!(
+        female.split(',').nth(1),
+        Some(women.to_string().as_str()),
+        "{female}"
     );
 
     let page = commissioner.get("/reports?from=2000-01-01").await;

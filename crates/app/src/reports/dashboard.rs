@@ -185,6 +185,7 @@ impl App {
             .filter(|o| filter.practice.is_none_or(|p| p == o.id))
             .collect();
         let practice_codes: Vec<String> = in_scope.iter().filter_map(|o| o.code.clone()).collect();
+        let groups = self.store.registered_groups(&practice_codes).await?;
         let registered = self.store.registered_totals(&practice_codes).await?;
         let registered = registered.by_age_sex.or(registered.by_lsoa);
         let referral_code = codes
@@ -203,7 +204,7 @@ impl App {
             })
             .map(|c| c.people)
             .sum();
-        let tables = vec![
+        let mut tables = vec![
             summary(s, &counts, registered.map(|r| (coded_people, r))),
             by_month(s, &counts, &filter),
             by_route(s, &counts),
@@ -221,6 +222,12 @@ impl App {
             onward(s, &counts),
             monthly_return(s, &counts, &codes),
         ];
+        tables.extend(super::inequalities::tables(
+            s,
+            &counts.registered_people,
+            &groups,
+            filter.period.to,
+        ));
         Ok(Dashboard {
             filter,
             networks,

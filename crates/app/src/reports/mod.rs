@@ -6,6 +6,7 @@
 //! (`linkwork_domain::report::Suppression`).
 
 mod dashboard;
+mod inequalities;
 mod population;
 mod table;
 
