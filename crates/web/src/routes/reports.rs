@@ -48,6 +48,8 @@ struct TableView {
     chart: Option<String>,
     /// Some rows are suppressed and so not drawn.
     left_out: bool,
+    /// Too many columns to sit beside its chart: both take the full width.
+    wide: bool,
     csv_href: String,
 }
 
@@ -96,6 +98,7 @@ fn table_view(table: ReportTable, query: &str) -> TableView {
         }
     });
     let left_out = table.chart_leaves_out_rows();
+    let wide = table.columns.len() > 3;
     TableView {
         csv_href: if query.is_empty() {
             format!("/reports/{}.csv", table.id)
@@ -105,6 +108,7 @@ fn table_view(table: ReportTable, query: &str) -> TableView {
         table,
         chart,
         left_out,
+        wide,
     }
 }
 
