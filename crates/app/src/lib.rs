@@ -21,6 +21,7 @@ pub mod postcode_import;
 pub mod principal;
 pub mod referrals;
 pub mod rights;
+pub mod reports;
 pub mod search_synonyms;
 pub mod secrets;
 pub mod settings;

@@ -78,6 +78,22 @@ pub struct Settings {
     pub linking: LinkingSettings,
     pub messaging: MessagingSettings,
     pub outcomes: OutcomeSettings,
+    pub reports: ReportSettings,
+}
+
+/// Reports for networks, ICBs and NHS England.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportSettings {
+    /// Counts below this are shown as "fewer than N", never the number, on
+    /// pages, in files and on the command line, as NHS statistics do.
+    pub suppress_below: u64,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings { suppress_below: 5 }
+    }
 }
 
 /// Outcome measures: the questionnaires beyond the built-in ones, and the
@@ -302,6 +318,7 @@ impl Default for Settings {
             linking: LinkingSettings::default(),
             messaging: MessagingSettings::default(),
             outcomes: OutcomeSettings::default(),
+            reports: ReportSettings::default(),
         }
     }
 }

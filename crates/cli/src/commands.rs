@@ -14,7 +14,7 @@ use linkwork_domain::user::{Email, NewUserInput};
 use linkwork_storage::AuditFilter;
 
 use crate::config::{
-    AuditCommand, Cli, Command, OrgCommand, ServeArgs, UserCommand, load_settings,
+    AuditCommand, Cli, Command, OrgCommand, ReportCommand, ServeArgs, UserCommand, load_settings,
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -66,6 +66,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Needs(command) => crate::reference::needs(&app, command).await,
         Command::Codes(command) => crate::reference::codes(&app, command).await,
+        Command::Report(ReportCommand::Summary(args)) => crate::report::summary(&app, args).await,
         Command::DefaultConfig
         | Command::ShowConfig
         | Command::Measures(_)

@@ -86,6 +86,38 @@ pub enum Command {
     /// Replace the SQLite database with a backup, after checking it. Stop
     /// Linkwork first; the database it replaces is kept beside it.
     Restore { file: PathBuf },
+    /// Print report figures: the same numbers, suppressed the same way, as
+    /// the reports pages.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Every figure of the reports dashboard, as tables.
+    Summary(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// First day counted (YYYY-MM-DD) [default: a year before today].
+    #[arg(long, default_value = "")]
+    pub from: String,
+    /// Last day counted (YYYY-MM-DD) [default: today].
+    #[arg(long, default_value = "")]
+    pub to: String,
+    /// One network, by its ODS code (e.g. U00001) or id [default: every network].
+    #[arg(long)]
+    pub network: Option<String>,
+    /// One GP practice, by its ODS code (e.g. Y00001) or id.
+    #[arg(long)]
+    pub practice: Option<String>,
+    /// Print only this table (e.g. `waiting-times`).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Print CSV, as the reports pages download, instead of aligned text.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +232,17 @@ pub enum ImportCommand {
     /// most recent referral of the person with that NHS number; rows that
     /// cannot be matched are listed and the rest are loaded.
     GpAppointments { file: PathBuf },
+    /// Load NHS England's "Patients Registered at a GP Practice" file:
+    /// `gp-reg-pat-prac-lsoa-all.csv` (patients by practice and LSOA) or
+    /// `gp-reg-pat-prac-quin-age.csv` (by practice, sex and five-year age
+    /// band), told apart by their columns. Each replaces the population of
+    /// its kind; a file with any bad row changes nothing.
+    RegisteredPopulation { file: PathBuf },
+    /// Load the English Indices of Deprivation LSOA file (IoD2019 or
+    /// IoD2025, e.g. `File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators.csv`):
+    /// each LSOA's IMD rank and decile. Replaces the last one loaded; a
+    /// file with any bad row changes nothing.
+    Deprivation { file: PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -50,6 +50,27 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
             report_rejections(&report.refused);
             Ok(())
         }
+        ImportCommand::RegisteredPopulation { file } => {
+            let name = file.display().to_string();
+            let opened = File::open(&file).with_context(|| format!("could not open {name}"))?;
+            let s = app.import_registered_population(opened, &name).await?;
+            println!(
+                "Imported {} rows of {} from {name}: {} practices, {} patients.",
+                s.rows, s.kind, s.practices, s.patients
+            );
+            Ok(())
+        }
+        ImportCommand::Deprivation { file } => {
+            let name = file.display().to_string();
+            let opened = File::open(&file).with_context(|| format!("could not open {name}"))?;
+            let (lsoas, edition) = app.import_deprivation(opened, &name).await?;
+            let edition = match edition {
+                ImdEdition::Iod2019 => "IoD2019",
+                ImdEdition::Iod2025 => "IoD2025",
+            };
+            println!("Imported the deprivation of {lsoas} LSOAs ({edition}) from {name}.");
+            Ok(())
+        }
     }
 }
 

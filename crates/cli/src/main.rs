@@ -6,6 +6,7 @@ mod config;
 mod import;
 mod measures;
 mod reference;
+mod report;
 mod store;
 
 use clap::Parser;

@@ -770,3 +770,71 @@ fn backup_and_restore_keep_what_was_there_and_refuse_a_bad_file() {
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_file(&junk);
 }
+
+#[test]
+fn report_summary_prints_the_dashboards_tables_suppressed() {
+    let dir = temp_dir("report");
+    let demo = run(&mut linkwork(&dir, &["demo"]), "");
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+
+    let all = run(
+        &mut linkwork(&dir, &["report", "summary", "--from", "2000-01-01"]),
+        "",
+    );
+    assert!(all.status.success(), "{}", text(&all.stderr));
+    let shown = text(&all.stdout);
+    assert!(shown.contains("Key figures (summary)"), "{shown}");
+    assert!(shown.contains("Waiting time from referral to first contact (waiting-times)"));
+    assert!(
+        shown.contains("fewer than 5"),
+        "empty months are suppressed: {shown}"
+    );
+    let received = |out: &str| -> u64 {
+        out.lines()
+            .find_map(|l| l.strip_prefix("Referrals received,"))
+            .unwrap_or_else(|| panic!("no count in {out}"))
+            .parse()
+            .unwrap()
+    };
+    let csv = |network: &str| {
+        let out = run(
+            &mut linkwork(
+                &dir,
+                &[
+                    "report",
+                    "summary",
+                    "--from",
+                    "2000-01-01",
+                    "--network",
+                    network,
+                    "--table",
+                    "summary",
+                    "--csv",
+                ],
+            ),
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let north = csv("U00001");
+    assert!(north.starts_with("Figure,Value\n"), "{north}");
+    assert_eq!(
+        received(&north) + received(&csv("U00002")),
+        2 * u64::from(linkwork_demo::REFERRALS_PER_NETWORK),
+        "the two networks' referrals are all the demo's"
+    );
+
+    let unknown = run(
+        &mut linkwork(&dir, &["report", "summary", "--table", "nothing"]),
+        "",
+    );
+    assert!(!unknown.status.success());
+    assert!(text_of(&unknown).contains("the tables are summary, referrals-by-month"));
+    let bad = run(
+        &mut linkwork(&dir, &["report", "summary", "--from", "soon"]),
+        "",
+    );
+    assert!(!bad.status.success());
+    assert!(text_of(&bad).contains("from: Enter a real date"));
+}

@@ -15,6 +15,7 @@ mod linking;
 mod names;
 mod organisations;
 mod outcomes;
+pub mod population;
 pub mod postcodes;
 mod referrals;
 pub mod services;
@@ -284,6 +285,23 @@ pub async fn generate(app: &App, scale: u32) -> Result<DemoSummary, DemoError> {
         postcodes::RIVERSIDE_NSPL.as_bytes(),
         "the demo postcode lookup",
         ImdEdition::Iod2019,
+    )
+    .await?;
+    // The registered population and deprivation the reports compare
+    // referrals with, loaded as the published files are.
+    for (file, name) in [
+        (
+            population::RIVERSIDE_QUIN_AGE,
+            "the demo population by age and sex",
+        ),
+        (population::RIVERSIDE_LSOA, "the demo population by LSOA"),
+    ] {
+        app.import_registered_population(file.as_bytes(), name)
+            .await?;
+    }
+    app.import_deprivation(
+        population::RIVERSIDE_IOD.as_bytes(),
+        "the demo deprivation file",
     )
     .await?;
     for org in &plan.organisations {

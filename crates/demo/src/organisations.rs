@@ -115,6 +115,17 @@ pub fn plan(scale: u32) -> Plan {
 }
 
 /// The named demo area everyone sees first.
+/// Riverside's practices: name, whether in the North network (else the
+/// South), and ODS code.
+pub(crate) const RIVERSIDE_PRACTICES: [(&str, bool, &str); 6] = [
+    ("Meadow Lane Surgery", true, "Y00001"),
+    ("Canal Street Medical Centre", true, "Y00002"),
+    ("Oakfield Health Centre", true, "Y00003"),
+    ("Bridgewater Family Practice", false, "Y00004"),
+    ("St Anne's Surgery", false, "Y00005"),
+    ("Hillside Medical Practice", false, "Y00006"),
+];
+
 fn riverside(b: &mut Builder) {
     let icb = b.org(
         "NHS Riverside Integrated Care Board".into(),
@@ -134,21 +145,13 @@ fn riverside(b: &mut Builder) {
         Some(icb),
         "U00002".into(),
     );
-    let practices = [
-        ("Meadow Lane Surgery", north, "Y00001"),
-        ("Canal Street Medical Centre", north, "Y00002"),
-        ("Oakfield Health Centre", north, "Y00003"),
-        ("Bridgewater Family Practice", south, "Y00004"),
-        ("St Anne's Surgery", south, "Y00005"),
-        ("Hillside Medical Practice", south, "Y00006"),
-    ];
-    let practice_ids: Vec<OrgId> = practices
+    let practice_ids: Vec<OrgId> = RIVERSIDE_PRACTICES
         .iter()
-        .map(|(name, pcn, code)| {
+        .map(|(name, in_north, code)| {
             b.org(
                 (*name).into(),
                 OrgKind::GpPractice,
-                Some(*pcn),
+                Some(if *in_north { north } else { south }),
                 (*code).into(),
             )
         })

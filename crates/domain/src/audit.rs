@@ -153,6 +153,8 @@ audit_actions! {
     GpAppointmentsImport => "gp_appointments.import", "Imported GP appointments";
     OutcomesView => "outcomes.view", "Read the outcome evidence";
     SubjectAccessExport => "person.subject_access", "Exported everything held about a person";
+    ReportsView => "reports.view", "Read reports";
+    PopulationImport => "population.import", "Imported a registered population or deprivation file";
 }
 
 impl AuditAction {

@@ -47,6 +47,16 @@ pub fn uk_date(at: Timestamp) -> NaiveDate {
     uk_datetime(at).date()
 }
 
+/// The UK date of an instant known only by its UTC date and whether it
+/// fell in that day's last hour (from 23:00 UTC), which is all a grouped
+/// count keeps. Only that hour can be the next day in the UK (in summer
+/// time), and whether summer time is in force then depends on the date
+/// alone, since the clocks change at 01:00 UTC.
+pub fn uk_date_of(utc_day: NaiveDate, last_hour: bool) -> NaiveDate {
+    let hour = if last_hour { 23 } else { 12 };
+    uk_date(Utc.from_utc_datetime(&utc_day.and_hms_opt(hour, 30, 0).expect("a valid time")))
+}
+
 /// The instant a UK day starts (local midnight), for "received before
 /// this day" comparisons. Local midnight is GMT on the day the clocks go
 /// forward (they change at 01:00 UTC) and BST on the day they go back.
@@ -158,6 +168,15 @@ mod tests {
         assert_eq!(last_sunday(2026, 10), date(2026, 10, 25));
         assert_eq!(uk_date(utc(2026, 10, 24, 23, 30)), date(2026, 10, 25));
         assert_eq!(uk_date(utc(2026, 10, 25, 23, 30)), date(2026, 10, 25));
+    }
+
+    #[test]
+    fn grouped_days_become_uk_dates() {
+        assert_eq!(uk_date_of(date(2026, 7, 15), false), date(2026, 7, 15));
+        assert_eq!(uk_date_of(date(2026, 7, 15), true), date(2026, 7, 16));
+        assert_eq!(uk_date_of(date(2026, 1, 15), true), date(2026, 1, 15));
+        assert_eq!(uk_date_of(date(2026, 10, 24), true), date(2026, 10, 25));
+        assert_eq!(uk_date_of(date(2026, 10, 25), true), date(2026, 10, 25));
     }
 
     #[test]

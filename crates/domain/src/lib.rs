@@ -20,6 +20,7 @@ pub mod organisation;
 pub mod person;
 pub mod postcode;
 pub mod referral;
+pub mod report;
 pub mod role;
 pub mod session;
 pub mod time;

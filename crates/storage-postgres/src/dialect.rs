@@ -55,3 +55,14 @@ pub(crate) async fn lock_change_log(conn: &mut PgConnection) -> Result<(), sqlx:
         .await
         .map(|_| ())
 }
+
+/// A timestamp column's UTC date as `YYYY-MM-DD` text.
+pub(crate) fn utc_day(column: &str) -> String {
+    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+}
+
+/// 1 when a timestamp column is in the last hour of its UTC day (23:00 or
+/// later), else 0.
+pub(crate) fn utc_last_hour(column: &str) -> String {
+    format!("CASE WHEN EXTRACT(HOUR FROM {column} AT TIME ZONE 'UTC') = 23 THEN 1 ELSE 0 END")
+}

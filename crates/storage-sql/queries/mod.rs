@@ -25,6 +25,7 @@ mod people;
 mod postcodes;
 mod reference;
 mod referrals;
+mod reports;
 mod rows;
 mod sessions;
 mod users;

@@ -47,3 +47,16 @@ pub(crate) async fn begin_snapshot(
 pub(crate) async fn lock_change_log(_conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
+
+/// A timestamp column's UTC date as `YYYY-MM-DD` text. SQLite keeps
+/// timestamps as RFC 3339 text in UTC, so the date is its first ten
+/// characters.
+pub(crate) fn utc_day(column: &str) -> String {
+    format!("substr({column}, 1, 10)")
+}
+
+/// 1 when a timestamp column is in the last hour of its UTC day (23:00 or
+/// later), else 0: the hour is characters 12 and 13 of the text.
+pub(crate) fn utc_last_hour(column: &str) -> String {
+    format!("CASE WHEN substr({column}, 12, 2) = '23' THEN 1 ELSE 0 END")
+}

@@ -62,7 +62,12 @@ pub(crate) async fn worker(
     u
 }
 
-fn contact(r: &Referral, worker: &User, starts_at: Timestamp, status: ContactStatus) -> Contact {
+pub(crate) fn contact(
+    r: &Referral,
+    worker: &User,
+    starts_at: Timestamp,
+    status: ContactStatus,
+) -> Contact {
     Contact {
         id: ContactId::new(),
         referral_id: r.id,

@@ -10,6 +10,7 @@ pub mod linking;
 pub mod measures;
 pub mod referral_fixtures;
 pub mod referrals;
+pub mod reports;
 pub mod security;
 pub mod suite;
 
@@ -212,6 +213,28 @@ macro_rules! linking_suite {
                 #[allow(clippy::redundant_closure_call)]
                 let Some(db) = ($make)().await else { return };
                 $crate::linking::$case(db.store()).await;
+            }
+        )*
+    };
+}
+
+/// Every case of the reports suite (`reports.rs`): each runs with a fresh
+/// store from `$make`.
+#[macro_export]
+macro_rules! all_report_cases {
+    ($make:expr) => {
+        $crate::all_report_cases!(@cases $make;
+            report_counts_group_referrals_in_the_filter,
+            registered_population_replaces_its_kind_whole,
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                #[allow(clippy::redundant_closure_call)]
+                let Some(db) = ($make)().await else { return };
+                $crate::reports::$case(db.store()).await;
             }
         )*
     };

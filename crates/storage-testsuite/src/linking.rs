@@ -22,7 +22,7 @@ fn audit(r: &Referral) -> Vec<NewAuditEvent> {
     vec![event(AuditAction::NoteAdd, EntityRef::new("referral", r.id)).org(r.pcn_id)]
 }
 
-fn onward(r: &Referral, by: &User, partner: Option<OrgId>) -> OnwardReferral {
+pub(crate) fn onward(r: &Referral, by: &User, partner: Option<OrgId>) -> OnwardReferral {
     let at = now();
     OnwardReferral {
         id: OnwardReferralId::new(),

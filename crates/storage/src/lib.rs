@@ -13,6 +13,7 @@ mod linking;
 mod measures;
 mod page;
 mod referrals;
+mod reports;
 mod traits;
 
 pub use casework::*;
@@ -24,4 +25,5 @@ pub use linking::*;
 pub use measures::*;
 pub use page::{Page, PageRequest};
 pub use referrals::*;
+pub use reports::*;
 pub use traits::*;

@@ -268,6 +268,7 @@ pub trait Store:
     + crate::LinkingStore
     + crate::MessageStore
     + crate::MeasureStore
+    + crate::ReportStore
     + 'static
 {
 }
@@ -290,6 +291,7 @@ impl<T> Store for T where
         + crate::LinkingStore
         + crate::MessageStore
         + crate::MeasureStore
+        + crate::ReportStore
         + 'static
 {
 }

@@ -119,7 +119,7 @@ impl PageCtx {
 
 /// The sections a user's roles give them, in the order they use them.
 fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
-    let sections: [(&str, &str, Option<Permission>); 13] = [
+    let sections: [(&str, &str, Option<Permission>); 14] = [
         ("Home", "/", None),
         (
             "Waiting list",
@@ -143,6 +143,7 @@ fn navigation(principal: &Principal, path: &str) -> Vec<NavItem> {
             "/referrals/sent",
             Some(Permission::MakeReferrals),
         ),
+        ("Reports", "/reports", Some(Permission::ViewReports)),
         ("Users", "/admin/users", Some(Permission::ManageUsers)),
         ("Outbox", "/admin/outbox", Some(Permission::ManageUsers)),
         (

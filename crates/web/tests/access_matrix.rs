@@ -174,6 +174,16 @@ async fn every_role_against_every_route(app: TestApp) {
             &[Admin],
         ),
         get("audit log", "/admin/audit".into(), &[Admin]),
+        get(
+            "reports",
+            "/reports".into(),
+            &[Admin, TeamLead, Commissioner],
+        ),
+        get(
+            "a report table as CSV",
+            "/reports/summary.csv".into(),
+            &[Admin, TeamLead, Commissioner],
+        ),
         get("security events", "/admin/security".into(), &[Admin]),
         get("outbox", "/admin/outbox".into(), &[Admin]),
         get(

@@ -18,6 +18,7 @@ pub mod questionnaire;
 pub mod refer;
 pub mod referral_actions;
 pub mod referrals;
+pub mod reports;
 pub mod search_synonyms;
 pub mod worklists;
 
@@ -203,6 +204,8 @@ pub fn signed_in() -> Router<AppState> {
         .route("/admin/api-tokens/{id}/revoke", post(api_tokens::revoke))
         .route("/reports/outcomes", get(outcome_evidence::show))
         .route("/reports/outcomes.csv", get(outcome_evidence::csv))
+        .route("/reports", get(reports::dashboard))
+        .route("/reports/{file}", get(reports::table_csv))
         .route("/waiting-list", get(worklists::waiting_list))
         .route("/people", get(people::search))
         .route("/people/{id}", get(people::show))
