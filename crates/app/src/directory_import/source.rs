@@ -23,14 +23,6 @@ pub(crate) enum Records {
 }
 
 impl Records {
-    pub fn name(&self) -> String {
-        match self {
-            Records::Text { name, .. } => name.clone(),
-            Records::File(path) => path.display().to_string(),
-            Records::Read(_) => String::new(),
-        }
-    }
-
     /// How many records there are, when known before reading.
     pub fn known_count(&self) -> Option<u64> {
         match self {
@@ -44,7 +36,9 @@ impl Records {
     pub fn read(&self, each: &mut dyn FnMut(Raw)) -> AppResult<Vec<String>> {
         match self {
             Records::Text { name, text } => records::read_document(name, text.as_bytes(), each),
-            Records::File(path) => records::read_document(&self.name(), open(path)?, each),
+            Records::File(path) => {
+                records::read_document(&path.display().to_string(), open(path)?, each)
+            }
             Records::Read(raws) => {
                 raws.iter().cloned().for_each(each);
                 Ok(Vec::new())
