@@ -343,6 +343,24 @@ impl ReportStore for Store {
                 });
             }
         }
+        let mut qb = QueryBuilder::new(
+            "SELECT o.service_id, MAX(o.service_name) AS service_name, COUNT(*) AS n",
+        );
+        push_scope(
+            &mut qb,
+            "FROM onward_referrals o",
+            "o",
+            Some("o.sent_at"),
+            filter,
+        );
+        qb.push(" AND o.status = 'declined' AND o.decline_reason = 'full' GROUP BY o.service_id");
+        for row in self.rows(qb).await? {
+            counts.declined_full.push((
+                get(&row, "service_id")?,
+                get(&row, "service_name")?,
+                count(&row, "n")?,
+            ));
+        }
         counts.registered_people = self.people_groups(filter).await?;
         Ok(counts)
     }

@@ -181,6 +181,7 @@ pub async fn report_counts_group_referrals_in_the_filter(store: &dyn Store) {
     full.status = OnwardStatus::Declined;
     full.decline_reason = Some(PartnerDecline::Full);
     full.answered_at = Some(at(2026, 3, 7, 10));
+    let full_service = full.service_id;
     let mut done = onward(&ana, &sam, None);
     done.sent_at = at(2026, 3, 6, 11);
     done.status = OnwardStatus::Completed;
@@ -299,6 +300,11 @@ pub async fn report_counts_group_referrals_in_the_filter(store: &dyn Store) {
             referrals: 1,
             people: 1,
         }]
+    );
+
+    assert_eq!(
+        counts.declined_full,
+        vec![(full_service, "Tuesday Lunch Club".to_owned(), 1)]
     );
 
     // Only Ana is registered with a practice.

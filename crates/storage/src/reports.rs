@@ -93,6 +93,9 @@ pub struct ReportCounts {
     /// population: by their area's IMD decile, sex, date of birth and
     /// ethnic category code.
     pub registered_people: PeopleGroups,
+    /// Onward referrals sent in the period that the service declined
+    /// because it was full, by service: `(service id, name, declined)`.
+    pub declined_full: Vec<(uuid::Uuid, String, u64)>,
 }
 
 /// Distinct people in each group (`None`: not recorded).

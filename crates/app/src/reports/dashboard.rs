@@ -221,6 +221,7 @@ impl App {
             discharges(s, &counts),
             onward(s, &counts),
             monthly_return(s, &counts, &codes),
+            declined_full(s, &counts),
         ];
         tables.extend(super::inequalities::tables(
             s,
@@ -758,4 +759,24 @@ fn monthly_return(s: Suppression, counts: &ReportCounts, codes: &[ClinicalCode])
         rows,
         chart: None,
     }
+}
+
+fn declined_full(s: Suppression, counts: &ReportCounts) -> ReportTable {
+    let rows = counts
+        .declined_full
+        .iter()
+        .map(|(_, name, n)| (name.clone(), *n))
+        .collect();
+    counts_table(
+        s,
+        "gaps-services-full",
+        "Gaps in provision: services that turned people away because they were full",
+        ["Service", "Referrals declined as full"],
+        "Referrals a link worker sent to a service in the period, in the chosen network (or every \
+         network you can see) and, if chosen, for people registered with the chosen practice, that \
+         the service declined because it had no room, by service (as named when the referral was \
+         sent)."
+            .to_owned(),
+        most_first(rows),
+    )
 }
