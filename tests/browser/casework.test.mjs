@@ -12,6 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import {
+  acceptForTheLinkWorker,
   RESULTS_DIR,
   assertNoAxeViolations,
   baseUrl,
@@ -84,17 +85,7 @@ describe('casework', () => {
     const id = created.body.id;
 
     // The team lead accepts it for Samuel.
-    const leadContext = await newContext({ axe: true });
-    try {
-      const page = await leadContext.newPage();
-      await signInToHome(page, DEMO_USERS.teamLead);
-      await page.goto(`/referrals/${id}/accept`);
-      await page.getByLabel('Link worker').selectOption({ label: DEMO_USERS.linkWorker.name });
-      await page.getByRole('button', { name: 'Accept referral' }).click();
-      await page.getByText('Referral accepted').waitFor();
-    } finally {
-      await leadContext.close();
-    }
+    await acceptForTheLinkWorker(id);
 
     const context = await newContext({ axe: true });
     try {

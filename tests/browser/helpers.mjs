@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { DEMO_PASSWORD, startMailServer, startServer } from './server.mjs';
+import { DEMO_PASSWORD, DEMO_USERS, startMailServer, startServer } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -127,6 +127,21 @@ export async function signInToHome(page, user) {
   await page.waitForURL(`${server.baseUrl}/`);
   const firstName = user.name.split(' ')[0];
   await page.getByRole('heading', { level: 1, name: `Hello ${firstName}` }).waitFor();
+}
+
+/** The demo team lead accepts referral `id` onto the demo link worker's caseload. */
+export async function acceptForTheLinkWorker(id) {
+  const context = await newContext();
+  try {
+    const page = await context.newPage();
+    await signInToHome(page, DEMO_USERS.teamLead);
+    await page.goto(`/referrals/${id}/accept`);
+    await page.getByLabel('Link worker').selectOption({ label: DEMO_USERS.linkWorker.name });
+    await page.getByRole('button', { name: 'Accept referral' }).click();
+    await page.getByText('Referral accepted').waitFor();
+  } finally {
+    await context.close();
+  }
 }
 
 /** Collects console errors (including CSP violations) and uncaught exceptions. */

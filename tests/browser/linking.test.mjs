@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
+  acceptForTheLinkWorker,
   assertNoAxeViolations,
   baseUrl,
   collectPageErrors,
@@ -79,17 +80,7 @@ function answerLinks(text) {
 describe('linking', () => {
   it('finds support, sends a shortlist and a referral, and hears back from the partner by email', async () => {
     const id = await referral();
-    const lead = await newContext();
-    try {
-      const page = await lead.newPage();
-      await signInToHome(page, DEMO_USERS.teamLead);
-      await page.goto(`/referrals/${id}/accept`);
-      await page.getByLabel('Link worker').selectOption({ label: DEMO_USERS.linkWorker.name });
-      await page.getByRole('button', { name: 'Accept referral' }).click();
-      await page.getByText('Referral accepted').waitFor();
-    } finally {
-      await lead.close();
-    }
+    await acceptForTheLinkWorker(id);
 
     const context = await newContext({ axe: true });
     let links;

@@ -13,6 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import {
+  acceptForTheLinkWorker,
   PHONE,
   RESULTS_DIR,
   assertNoAxeViolations,
@@ -85,17 +86,7 @@ async function answer(page, labels) {
 describe('outcome measures', () => {
   it('records a baseline, sends a link the person answers on their phone, and shows the change', async () => {
     const id = await referral();
-    const lead = await newContext();
-    try {
-      const page = await lead.newPage();
-      await signInToHome(page, DEMO_USERS.teamLead);
-      await page.goto(`/referrals/${id}/accept`);
-      await page.getByLabel('Link worker').selectOption({ label: DEMO_USERS.linkWorker.name });
-      await page.getByRole('button', { name: 'Accept referral' }).click();
-      await page.getByText('Referral accepted').waitFor();
-    } finally {
-      await lead.close();
-    }
+    await acceptForTheLinkWorker(id);
 
     const worker = await newContext({ axe: true });
     let link;

@@ -5,36 +5,14 @@
 use linkwork_domain::ReferralId;
 use linkwork_domain::audit::{AuditAction, EntityRef, NewAuditEvent};
 use linkwork_domain::measures::{Answers, CompletedBy, MeasureResponse, Occasion, ResponseContext};
-use linkwork_domain::referral::Referral;
 use linkwork_domain::time::now;
 use linkwork_storage::MeasureChanges;
 
 use crate::App;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::referrals::ApiClient;
 
 impl App {
-    /// The referral, if the client's organisation made it; anything else
-    /// is not found (and a refused read is audited).
-    async fn client_referral(&self, client: &ApiClient, id: ReferralId) -> AppResult<Referral> {
-        let referral = self
-            .store
-            .referral(id)
-            .await?
-            .ok_or(AppError::NotFound("referral"))?;
-        if referral.referrer.org_id != Some(client.token.org_id) {
-            self.refuse(
-                client.actor(),
-                client.ip.clone(),
-                referral.pcn_id,
-                EntityRef::new("referral", referral.id),
-            )
-            .await?;
-            return Err(AppError::NotFound("referral"));
-        }
-        Ok(referral)
-    }
-
     /// A referral's questionnaires, for the system that made it. Audited
     /// as a read of the person's record.
     pub async fn responses_for_client(

@@ -157,19 +157,13 @@ impl App {
         }))
     }
 
-    /// A referral the client's organisation made, with its status history
-    /// (what a referrer may see). Audited as a read of the person's record,
-    /// since the answer names them.
-    pub async fn api_referral(
+    /// The referral, if the client's organisation made it; anything else
+    /// is not found (and a refused read is audited).
+    pub(crate) async fn client_referral(
         &self,
         client: &ApiClient,
         id: ReferralId,
-    ) -> AppResult<(
-        Referral,
-        linkwork_domain::person::Person,
-        Vec<ReferralEvent>,
-        Organisation,
-    )> {
+    ) -> AppResult<Referral> {
         let referral = self
             .store
             .referral(id)
@@ -185,6 +179,23 @@ impl App {
             .await?;
             return Err(AppError::NotFound("referral"));
         }
+        Ok(referral)
+    }
+
+    /// A referral the client's organisation made, with its status history
+    /// (what a referrer may see). Audited as a read of the person's record,
+    /// since the answer names them.
+    pub async fn api_referral(
+        &self,
+        client: &ApiClient,
+        id: ReferralId,
+    ) -> AppResult<(
+        Referral,
+        linkwork_domain::person::Person,
+        Vec<ReferralEvent>,
+        Organisation,
+    )> {
+        let referral = self.client_referral(client, id).await?;
         let person = self
             .store
             .person(referral.person_id)
