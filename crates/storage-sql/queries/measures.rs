@@ -17,7 +17,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::audit::insert as insert_audit;
-use super::{Connection, DbRow, backend, coded, corrupt, get, insert_rows, push_in};
+use super::{Connection, DbRow, backend, coded, corrupt, get, insert_rows, prefixed, push_in};
 use crate::dialect::{Db, Store};
 
 /// Changes (one referral's, in the demo) written per round of multi-row
@@ -291,12 +291,11 @@ impl MeasureStore for Store {
         &self,
         filter: &GpCohortFilter,
     ) -> StorageResult<Vec<GpAppointments>> {
-        let mut qb = QueryBuilder::<Db>::new(
-            "SELECT g.referral_id, g.person_id, g.pcn_id, g.before_count, g.after_count, \
-             g.recorded_at, g.recorded_by_name \
-             FROM gp_appointments g JOIN referrals r ON r.id = g.referral_id \
+        let mut qb = QueryBuilder::<Db>::new(format!(
+            "SELECT {} FROM gp_appointments g JOIN referrals r ON r.id = g.referral_id \
              WHERE r.received_at >= ",
-        );
+            prefixed("g", GP_COLUMNS)
+        ));
         qb.push_bind(filter.from)
             .push(" AND r.received_at < ")
             .push_bind(filter.to);
