@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::ethnicity::ETHNIC_CATEGORIES;
+use crate::message::Channel;
 use crate::nhs_number::{NhsNumber, NhsNumberError};
 use crate::postcode::Postcode;
 use crate::user::Email;
@@ -622,6 +623,47 @@ impl PersonDetails {
     /// "Sam Patel".
     pub fn full_name(&self) -> String {
         format!("{} {}", self.given_name, self.family_name)
+    }
+
+    /// Where to send `what` (a questionnaire link, a shortlist) as the
+    /// worker chose in the form's `send` field: `Ok(None)` for one of
+    /// `by_hand` (shown, printed), else the channel and the address from
+    /// this record. A channel the record has no address for is refused
+    /// with `by_hand_instead` ("print it") as the way out, so nothing is
+    /// queued to nowhere.
+    pub fn send_to(
+        &self,
+        send: &str,
+        by_hand: &[&str],
+        what: &str,
+        by_hand_instead: &str,
+    ) -> Result<Option<(Channel, String)>, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let (channel, address, missing) = match send {
+            s if by_hand.contains(&s) => return Ok(None),
+            "text" => (Channel::Text, self.phone.clone(), "phone number"),
+            "email" => (
+                Channel::Email,
+                self.email.as_ref().map(ToString::to_string),
+                "email address",
+            ),
+            _ => {
+                errors.add("send", format!("Choose how to give them {what}"));
+                return Err(errors);
+            }
+        };
+        match address {
+            Some(address) => Ok(Some((channel, address))),
+            None => {
+                errors.add(
+                    "send",
+                    format!(
+                        "Their record has no {missing}: {by_hand_instead}, or add one to their record"
+                    ),
+                );
+                Err(errors)
+            }
+        }
     }
 
     /// The key that finds the same person by name, date of birth and

@@ -85,31 +85,12 @@ impl App {
             );
         }
         let d = &view.person.details;
-        let (via, to) = match send {
-            "print" | "" => (None, None),
-            "email" => {
-                match &d.email {
-                    Some(email) => (Some(Channel::Email), Some(email.to_string())),
-                    None => {
-                        e.add("send", "Their record has no email address: print it, or add one to their record");
-                        (None, None)
-                    }
-                }
-            }
-            "text" => {
-                match &d.phone {
-                    Some(phone) => (Some(Channel::Text), Some(phone.clone())),
-                    None => {
-                        e.add("send", "Their record has no phone number: print it, or add one to their record");
-                        (None, None)
-                    }
-                }
-            }
-            _ => {
-                e.add("send", "Choose how to give them the shortlist");
-                (None, None)
-            }
-        };
+        let (via, to) = d
+            .send_to(send, &["print", ""], "the shortlist", "print it")
+            .map_err(|errors| e.extend(errors))
+            .ok()
+            .flatten()
+            .unzip();
         e.into_result(())?;
         let at = now();
         let list = Shortlist {

@@ -180,27 +180,11 @@ impl App {
         let mut errors = ValidationErrors::new();
         let occasion = occasion(occasion_code).map_err(|e| errors.extend(e)).ok();
         let d = &person.details;
-        let to = match send {
-            "show" => None,
-            "text" => match &d.phone {
-                Some(phone) => Some((Channel::Text, phone.clone())),
-                None => {
-                    errors.add("send", "Their record has no phone number: show them the link instead, or add one to their record");
-                    None
-                }
-            },
-            "email" => match &d.email {
-                Some(email) => Some((Channel::Email, email.to_string())),
-                None => {
-                    errors.add("send", "Their record has no email address: show them the link instead, or add one to their record");
-                    None
-                }
-            },
-            _ => {
-                errors.add("send", "Choose how to give them the link");
-                None
-            }
-        };
+        let to = d
+            .send_to(send, &["show"], "the link", "show them the link instead")
+            .map_err(|e| errors.extend(e))
+            .ok()
+            .flatten();
         let Some(occasion) = occasion else {
             return Err(errors.into());
         };
