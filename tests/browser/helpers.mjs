@@ -30,15 +30,17 @@ let mail;
 /**
  * Starts the server and the browser before the file's tests, and stops them
  * after. With `mail: true` a real SMTP server receives what Linkwork sends
- * (see `emails()`), checked for every second.
+ * (see `emails()`), checked for every second. `env` adds settings
+ * (`LINKWORK_*` variables) for the server.
  */
-export function useTestServer({ mail: withMail = false } = {}) {
+export function useTestServer({ mail: withMail = false, env: settings = {} } = {}) {
   before(async () => {
     await mkdir(RESULTS_DIR, { recursive: true });
-    let env = {};
+    let env = { ...settings };
     if (withMail) {
       mail = await startMailServer();
       env = {
+        ...env,
         LINKWORK_MESSAGING__SMTP_URL: mail.url,
         LINKWORK_MESSAGING__POLL_INTERVAL_SECONDS: '1',
       };

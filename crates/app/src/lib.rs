@@ -9,6 +9,7 @@ pub mod casework;
 mod csv_export;
 pub mod directory;
 pub mod directory_edit;
+pub mod directory_feeds;
 pub mod directory_import;
 pub mod directory_search;
 pub mod error;
@@ -51,6 +52,9 @@ pub struct App {
     transports: Arc<messaging::Transports>,
     /// The questionnaires offered (`outcomes::load_definitions`).
     measures: Arc<Vec<linkwork_domain::measures::Definition>>,
+    /// How registered feeds are fetched; none configured leaves them
+    /// unread (`directory_feeds`).
+    feed_client: Option<Arc<dyn directory_import::FeedClient>>,
 }
 
 impl App {
@@ -69,6 +73,7 @@ impl App {
             directory: Arc::default(),
             located: Arc::default(),
             transports: Arc::default(),
+            feed_client: None,
         })
     }
 

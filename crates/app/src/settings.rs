@@ -221,6 +221,10 @@ pub struct DirectorySettings {
     /// How often each instance checks the database for directory changes
     /// made elsewhere (another instance, an import).
     pub sync_interval_seconds: u32,
+    /// The hour (0–23, UTC) at which a nightly or slower feed is read.
+    pub feed_hour_utc: u32,
+    /// How often each instance looks for a registered feed that is due.
+    pub feed_check_seconds: u32,
 }
 
 impl Default for DirectorySettings {
@@ -228,6 +232,8 @@ impl Default for DirectorySettings {
         DirectorySettings {
             stale_after_days: 180,
             sync_interval_seconds: 2,
+            feed_hour_utc: 2,
+            feed_check_seconds: 60,
         }
     }
 }

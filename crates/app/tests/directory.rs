@@ -242,7 +242,10 @@ async fn broken_references_are_named_and_the_rest_import(app: App) {
                 name: "feed.json",
                 text: feed,
             },
-            ImportOptions { strict: true },
+            ImportOptions {
+                strict: true,
+                ..Default::default()
+            },
             &quiet(),
         )
         .await

@@ -46,7 +46,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         linkwork_messaging::transports(&settings.messaging).context("invalid settings")?;
     let app = App::new(store, settings)
         .context("invalid settings")?
-        .with_transports(transports);
+        .with_transports(transports)
+        .with_feed_client(std::sync::Arc::new(crate::http_feed::HttpFeed::new()?));
     match cli.command {
         Command::Serve(args) => serve(app, args).await,
         Command::Migrate => {

@@ -5,7 +5,7 @@ use std::fs::File;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use linkwork_app::App;
-use linkwork_app::directory_import::{FeedClient, ImportOptions, ImportSource, Stage};
+use linkwork_app::directory_import::{ImportOptions, ImportSource, Stage};
 use linkwork_app::postcode_import::Rejection;
 use linkwork_domain::postcode::ImdEdition;
 
@@ -109,7 +109,7 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
         }
         bar.set_position(done);
     };
-    let client = HttpFeed::new()?;
+    let client = crate::http_feed::HttpFeed::new()?;
     let path = std::path::Path::new(source);
     let import_source = if source.starts_with("http://") || source.starts_with("https://") {
         ImportSource::Feed {
@@ -122,7 +122,14 @@ async fn directory(app: &App, source: &str, strict: bool) -> anyhow::Result<()> 
         ImportSource::JsonFile(path)
     };
     let summary = app
-        .import_directory(import_source, ImportOptions { strict }, &progress)
+        .import_directory(
+            import_source,
+            ImportOptions {
+                strict,
+                ..Default::default()
+            },
+            &progress,
+        )
         .await;
     bar.finish_and_clear();
     let summary = summary?;
@@ -166,39 +173,6 @@ fn list_rejected(rejected: &[linkwork_app::directory_import::Rejection]) {
     }
     if rejected.len() > REJECTIONS_SHOWN {
         println!("  … and {} more", rejected.len() - REJECTIONS_SHOWN);
-    }
-}
-
-/// Fetches feed pages over HTTP(S).
-struct HttpFeed {
-    client: reqwest::Client,
-}
-
-impl HttpFeed {
-    fn new() -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("linkwork/", env!("CARGO_PKG_VERSION")))
-            .timeout(std::time::Duration::from_secs(60))
-            .build()
-            .context("could not start an HTTP client")?;
-        Ok(HttpFeed { client })
-    }
-}
-
-#[async_trait::async_trait]
-impl FeedClient for HttpFeed {
-    async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
-        let response = self
-            .client
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(format!("HTTP {status}"));
-        }
-        response.json().await.map_err(|e| format!("not JSON: {e}"))
     }
 }
 

@@ -3,6 +3,7 @@
 mod backup;
 mod commands;
 mod config;
+mod http_feed;
 mod import;
 mod measures;
 mod reference;

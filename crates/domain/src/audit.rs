@@ -101,6 +101,11 @@ audit_actions! {
     AuditExport => "audit.export", "Exported the audit log";
     PostcodeImport => "postcode.import", "Imported postcodes";
     DirectoryImport => "directory.import", "Imported directory data";
+    FeedRegister => "directory.feed_register", "Registered a directory feed";
+    FeedRemove => "directory.feed_remove", "Removed a directory feed";
+    FeedRun => "directory.feed_run", "Read a directory feed";
+    FeedRunAsk => "directory.feed_run_ask", "Asked for a directory feed to be read";
+    FeedRelease => "directory.feed_release", "Let a feed update a listing edited locally";
     ServiceCreate => "directory.service_create", "Added a service";
     ServiceUpdate => "directory.service_update", "Changed a service";
     TaxonomyUpdate => "directory.taxonomy_update", "Updated a taxonomy";

@@ -115,3 +115,11 @@ uuid_id!(
     /// One completed (or partly completed) outcome questionnaire.
     MeasureResponseId
 );
+uuid_id!(
+    /// An ORUK feed the directory is kept current from.
+    FeedId
+);
+uuid_id!(
+    /// One reading of a feed, with what it changed.
+    FeedRunId
+);

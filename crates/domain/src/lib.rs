@@ -28,8 +28,8 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    ApiTokenId, AuditEventId, CaseNoteId, ConsentId, ContactId, GoalId, MeasureResponseId,
-    MessageId, OnwardReferralId, OrgId, PersonId, ReferralEventId, ReferralId, ShortlistId, TaskId,
-    UserId, WhatMattersId,
+    ApiTokenId, AuditEventId, CaseNoteId, ConsentId, ContactId, FeedId, FeedRunId, GoalId,
+    MeasureResponseId, MessageId, OnwardReferralId, OrgId, PersonId, ReferralEventId, ReferralId,
+    ShortlistId, TaskId, UserId, WhatMattersId,
 };
 pub use time::Timestamp;

@@ -524,7 +524,7 @@ async fn keep_lists(
 /// number they saw, so numbers must be taken in commit order: otherwise a
 /// transaction that took a lower number but committed later would never be
 /// seen: `dialect::lock_change_log` makes that so.
-async fn log_changes(conn: &mut Connection, ids: &[Uuid]) -> StorageResult<()> {
+pub(super) async fn log_changes(conn: &mut Connection, ids: &[Uuid]) -> StorageResult<()> {
     dialect::lock_change_log(conn).await.map_err(backend)?;
     let at = now();
     insert_rows(
@@ -674,6 +674,16 @@ impl DirectoryStore for Store {
     async fn save_service(&self, service: &Service, audit: &NewAuditEvent) -> StorageResult<bool> {
         let mut tx = self.write().await?;
         let created = write_services(&mut tx, &[service]).await? == 1;
+        // A feed's listing changed here is not overwritten by the feed's
+        // next reading without the directory manager saying so.
+        sqlx::query(
+            "UPDATE directory_feed_services SET edited_locally_at = $1 WHERE service_id = $2",
+        )
+        .bind(audit.at)
+        .bind(service.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         insert_audit(&mut tx, audit).await?;
         log_changes(&mut tx, &[service.id]).await?;
         tx.commit().await.map_err(backend)?;
@@ -749,6 +759,7 @@ impl DirectoryStore for Store {
         let table = match kind {
             DirectoryRecord::Organization => "dir_organizations",
             DirectoryRecord::TaxonomyTerm => "dir_taxonomy_terms",
+            DirectoryRecord::Service => "dir_services",
         };
         let mut known = HashSet::new();
         for chunk in ids.chunks(MAX_PARAMS) {

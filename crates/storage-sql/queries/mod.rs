@@ -18,6 +18,7 @@
 mod audit;
 mod casework;
 mod directory;
+mod feeds;
 mod linking;
 mod measures;
 mod organisations;

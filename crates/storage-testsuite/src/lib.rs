@@ -5,6 +5,7 @@
 pub mod casework;
 pub mod databases;
 pub mod directory_suite;
+pub mod feeds;
 pub mod fixtures;
 pub mod linking;
 pub mod measures;
@@ -15,6 +16,7 @@ pub mod security;
 pub mod suite;
 
 pub use directory_suite::*;
+pub use feeds::*;
 pub use suite::*;
 
 /// Expands to one `#[tokio::test]` per suite case, each given a fresh
@@ -69,6 +71,8 @@ macro_rules! all_storage_cases {
             many_services_load_in_bulk,
             statistics_are_refreshed_after_bulk_loads,
             known_ids_are_only_stored_records_of_that_kind,
+            feeds_are_registered_once_and_claimed_by_one_reader,
+            a_feed_keeps_its_services_and_withdraws_those_that_leave,
         );
     };
 }

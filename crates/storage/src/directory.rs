@@ -61,6 +61,7 @@ impl std::ops::AddAssign for ImportCounts {
 pub enum DirectoryRecord {
     Organization,
     TaxonomyTerm,
+    Service,
 }
 
 /// A change to a service, in the order changes were made. Every instance

@@ -9,6 +9,7 @@
 mod casework;
 mod directory;
 mod error;
+mod feeds;
 mod linking;
 mod measures;
 mod page;
@@ -21,6 +22,7 @@ pub use directory::{
     DirectoryChange, DirectoryItem, DirectoryRecord, DirectoryStore, ImportCounts,
 };
 pub use error::{StorageError, StorageResult};
+pub use feeds::*;
 pub use linking::*;
 pub use measures::*;
 pub use page::{Page, PageRequest};

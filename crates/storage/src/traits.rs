@@ -260,6 +260,7 @@ pub trait Store:
     + AuditStore
     + PostcodeStore
     + crate::DirectoryStore
+    + crate::FeedStore
     + PersonStore
     + ReferralStore
     + ReferenceDataStore
@@ -283,6 +284,7 @@ impl<T> Store for T where
         + AuditStore
         + PostcodeStore
         + crate::DirectoryStore
+        + crate::FeedStore
         + PersonStore
         + ReferralStore
         + ReferenceDataStore

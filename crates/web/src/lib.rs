@@ -93,6 +93,7 @@ pub async fn serve(
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     let sync = tokio::spawn(follow_directory_changes(app.clone()));
     let delivery = tokio::spawn(deliver_messages(app.clone()));
+    let feeds = tokio::spawn(read_feeds(app.clone()));
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
@@ -100,6 +101,7 @@ pub async fn serve(
     housekeeping.abort();
     sync.abort();
     delivery.abort();
+    feeds.abort();
     result
 }
 
@@ -136,6 +138,27 @@ async fn follow_directory_changes(app: App) {
             Ok(0) => {}
             Ok(changed) => tracing::info!(changed, "directory index updated"),
             Err(e) => tracing::warn!(error = %e, "directory sync failed"),
+        }
+    }
+}
+
+/// Reads registered directory feeds when they are due. Every instance runs
+/// this; each reading is claimed by one of them (see `App::read_due_feed`).
+async fn read_feeds(app: App) {
+    let seconds = u64::from(app.settings.directory.feed_check_seconds.max(1));
+    let mut every = tokio::time::interval(Duration::from_secs(seconds));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match app.read_due_feed().await {
+            Ok(None) => {}
+            Ok(Some(run)) => match &run.failure {
+                None => tracing::info!(feed = %run.feed_id, "directory feed read"),
+                Some(reason) => {
+                    tracing::warn!(feed = %run.feed_id, reason, "directory feed reading failed")
+                }
+            },
+            Err(e) => tracing::warn!(error = %e, "directory feed reading failed"),
         }
     }
 }

@@ -125,6 +125,41 @@ async fn every_role_against_every_route(app: TestApp) {
         .set_organization_tenant(own_org.id, Some(t.vcse.id), &audit())
         .await
         .unwrap();
+    // A registered feed that brought the other organisation's listing,
+    // since edited here, with one reading.
+    let feed = linkwork_domain::directory::feeds::NewFeedInput {
+        name: "Council".into(),
+        url: "https://council.example/api".into(),
+        every_hours: "24".into(),
+    }
+    .validate(outside.id, now(), chrono::NaiveTime::MIN)
+    .unwrap();
+    app.store().add_feed(&feed, &audit()).await.unwrap();
+    let feed_run = linkwork_domain::directory::feeds::FeedRun {
+        id: linkwork_domain::FeedRunId::new(),
+        feed_id: feed.id,
+        trigger: linkwork_domain::directory::feeds::RunTrigger::Schedule,
+        started_at: now(),
+        finished_at: now(),
+        failure: None,
+        report: Default::default(),
+    };
+    app.store()
+        .finish_feed_run(
+            linkwork_storage::FinishedRun {
+                run: &feed_run,
+                written: &[(other_service.id, "digest".into())],
+                withdraw: &[],
+                next_run_at: now(),
+            },
+            &audit(),
+        )
+        .await
+        .unwrap();
+    app.store()
+        .save_service(&other_service, &audit())
+        .await
+        .unwrap();
     // People and referrals: one in PCN A made by practice A, one in PCN B.
     let person_a = person(t.pcn_a.id, "Ana", "Nowak", Some("9434765919"), None);
     let mut referral_a = referral(&person_a, ReferralRoute::Professional, now());
@@ -240,6 +275,56 @@ async fn every_role_against_every_route(app: TestApp) {
                 "synonyms",
                 "[[link]]\nwords = [\"lonely\"]\nneeds = [\"befriending\"]".into(),
             )],
+            &[DirectoryManager],
+            StatusCode::SEE_OTHER,
+        ),
+        get(
+            "directory feeds",
+            "/directory/feeds".into(),
+            &[DirectoryManager],
+        ),
+        post(
+            "registering a directory feed",
+            "/directory/feeds".into(),
+            vec![
+                ("name", "Charity".into()),
+                ("url", "https://charity.example/api".into()),
+                ("every_hours", "24".into()),
+            ],
+            &[DirectoryManager],
+            StatusCode::SEE_OTHER,
+        ),
+        get(
+            "a directory feed",
+            format!("/directory/feeds/{}", feed.id),
+            &[DirectoryManager],
+        ),
+        get(
+            "a directory feed's reading",
+            format!("/directory/feeds/{}/runs/{}", feed.id, feed_run.id),
+            &[DirectoryManager],
+        ),
+        post(
+            "asking for a feed to be read",
+            format!("/directory/feeds/{}/read", feed.id),
+            vec![],
+            &[DirectoryManager],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
+            "letting a feed update a listing edited here",
+            format!(
+                "/directory/feeds/{}/runs/{}/services/{}/release",
+                feed.id, feed_run.id, other_service.id
+            ),
+            vec![],
+            &[DirectoryManager],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
+            "removing a directory feed",
+            format!("/directory/feeds/{}/remove", feed.id),
+            vec![],
             &[DirectoryManager],
             StatusCode::SEE_OTHER,
         ),
@@ -667,6 +752,15 @@ async fn every_role_against_every_route(app: TestApp) {
     }
 
     // Nothing refused changed anything.
+    let feeds: Vec<String> = app
+        .store()
+        .feeds()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.feed.name)
+        .collect();
+    assert_eq!(feeds, ["Charity"], "only the directory manager's changes");
     let outside_now = app.store().user(outside.id).await.unwrap().unwrap();
     assert_eq!(outside_now.status, UserStatus::Active);
     let invited = app

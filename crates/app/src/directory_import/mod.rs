@@ -20,13 +20,16 @@ mod references;
 mod source;
 mod v1;
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use linkwork_domain::audit::{Actor, AuditAction, NewAuditEvent};
+use linkwork_domain::directory::feeds::NamedService;
 use linkwork_domain::directory::validate::check_service;
 use linkwork_domain::time::now;
 use linkwork_storage::{BulkLoaded, DirectoryItem, ImportCounts, StorageError};
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::App;
 use crate::error::{AppError, AppResult};
@@ -59,6 +62,33 @@ pub struct DirectoryImportSummary {
     /// Nothing was written: the import was strict and records were
     /// rejected.
     pub refused: bool,
+    /// The services written, in the source's order.
+    pub services: Vec<ImportedService>,
+    /// Services not written because they were as `options.unchanged`
+    /// says they were last time.
+    pub unchanged: usize,
+    /// Services left as they are because the options named them.
+    pub skipped: Vec<NamedService>,
+    /// The id of every service the source holds, whether written, skipped
+    /// or rejected (when a rejected record's id could be read), so a feed
+    /// can tell which services left it.
+    pub seen: HashSet<Uuid>,
+}
+
+/// A service an import wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedService {
+    pub named: NamedService,
+    /// A digest of the service as the source gave it (after checking), so
+    /// a feed can tell next time whether it changed.
+    pub fingerprint: String,
+}
+
+/// A service's fingerprint: the SHA-256 of its JSON as Linkwork holds it.
+fn fingerprint(service: &linkwork_domain::directory::Service) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(service).unwrap_or_default();
+    hex::encode(Sha256::digest(json))
 }
 
 /// A record read from a source, not yet checked.
@@ -104,11 +134,18 @@ pub enum ImportSource<'a> {
     },
 }
 
-/// How an import treats records it cannot take.
-#[derive(Debug, Clone, Copy, Default)]
+/// How an import treats records it cannot take, and what it leaves alone.
+#[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     /// Import nothing when any record is rejected.
     pub strict: bool,
+    /// Services not to write (a feed's listings edited locally): listed
+    /// in the summary as skipped.
+    pub skip_services: HashSet<Uuid>,
+    /// Fingerprints of services as last imported: one the source still
+    /// gives exactly so is not written again (a nightly feed rewrites
+    /// only what changed).
+    pub unchanged: HashMap<Uuid, String>,
 }
 
 impl App {
@@ -144,12 +181,17 @@ impl App {
         };
         let mut intake = Intake {
             progress,
+            skip: &options.skip_services,
+            unchanged_before: &options.unchanged,
+            unchanged: 0,
             total: records.known_count(),
             read: 0,
             others: Vec::new(),
             services: Vec::new(),
             rejected: Vec::new(),
             warnings: Vec::new(),
+            skipped: Vec::new(),
+            seen: HashSet::new(),
         };
         let page_notes = [records.read(&mut |raw| intake.take(raw))?, feed_notes].concat();
         progress.update(
@@ -162,6 +204,9 @@ impl App {
             services,
             mut rejected,
             warnings,
+            skipped,
+            seen,
+            unchanged,
             ..
         } = intake;
         let mut summary = DirectoryImportSummary {
@@ -174,6 +219,9 @@ impl App {
                 })
                 .chain(warnings)
                 .collect(),
+            skipped,
+            seen,
+            unchanged,
             ..Default::default()
         };
         // Services may name Linkwork's own need terms, installed when an
@@ -181,6 +229,9 @@ impl App {
         // them too.
         self.ensure_need_taxonomy().await?;
         let (kept, broken) = references::check(self.store.as_ref(), &others, services).await?;
+        let (kept, written): (HashSet<_>, Vec<_>) =
+            kept.into_iter().map(|s| (s.key, s.written)).unzip();
+        summary.services = written;
         rejected.extend(broken);
         rejected.sort_by_key(|(record, _)| *record);
         summary
@@ -188,6 +239,7 @@ impl App {
             .extend(rejected.into_iter().map(|(_, r)| r));
         if options.strict && !summary.rejected.is_empty() {
             summary.refused = true;
+            summary.services.clear();
             return Ok(summary);
         }
         let to_write = others.len() + kept.len();
@@ -228,6 +280,9 @@ impl App {
 /// references needs, as it is read again to be written.
 struct Intake<'p> {
     progress: &'p dyn Progress,
+    skip: &'p HashSet<Uuid>,
+    unchanged_before: &'p HashMap<Uuid, String>,
+    unchanged: usize,
     /// How many records the source holds, when known before reading.
     total: Option<u64>,
     read: usize,
@@ -237,6 +292,8 @@ struct Intake<'p> {
     /// number so they are listed in the source's order.
     rejected: Vec<(usize, Rejection)>,
     warnings: Vec<Warning>,
+    skipped: Vec<NamedService>,
+    seen: HashSet<Uuid>,
 }
 
 impl Intake<'_> {
@@ -248,9 +305,17 @@ impl Intake<'_> {
                 .update(Stage::Checking, record as u64, self.total);
         }
         let position = raw.position.clone();
+        // A record that cannot be read may still be a service the source
+        // holds: its id counts as seen, so a feed does not withdraw it.
+        let raw_id = raw
+            .value
+            .get("id")
+            .and_then(Value::as_str)
+            .map(|id| ids::uuid_for("service", id));
         let converted = match records::to_items(raw) {
             Ok(converted) => converted,
             Err(reason) => {
+                self.seen.extend(raw_id);
                 self.rejected.push((record, Rejection { position, reason }));
                 return;
             }
@@ -261,15 +326,33 @@ impl Intake<'_> {
         };
         self.warnings.extend(converted.notes.into_iter().map(warn));
         for (k, item) in converted.items.into_iter().enumerate() {
+            if let Some(service) = item.service() {
+                self.seen.insert(service.id);
+                if self.skip.contains(&service.id) {
+                    self.skipped.push(NamedService {
+                        id: service.id,
+                        name: service.name.clone(),
+                    });
+                    continue;
+                }
+            }
             match check_item(item) {
                 Ok((item, notes)) => {
                     self.warnings.extend(notes.into_iter().map(warn));
                     match item.service() {
-                        Some(service) => self.services.push(ServiceRefs::of(
-                            (record, k),
-                            position.clone(),
-                            service,
-                        )),
+                        Some(service) => {
+                            let fingerprint = fingerprint(service);
+                            if self.unchanged_before.get(&service.id) == Some(&fingerprint) {
+                                self.unchanged += 1;
+                            } else {
+                                self.services.push(ServiceRefs::of(
+                                    (record, k),
+                                    position.clone(),
+                                    service,
+                                    fingerprint,
+                                ));
+                            }
+                        }
                         None => self.others.push(item),
                     }
                 }

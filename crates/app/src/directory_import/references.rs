@@ -11,11 +11,12 @@
 
 use std::collections::HashSet;
 
+use linkwork_domain::directory::feeds::NamedService;
 use linkwork_domain::directory::{Attribute, Service};
 use linkwork_storage::{DirectoryItem, DirectoryRecord, Store};
 use uuid::Uuid;
 
-use super::Rejection;
+use super::{ImportedService, Rejection};
 use crate::error::AppResult;
 
 /// Which item of which record: the same on both readings of a source.
@@ -46,6 +47,9 @@ fn attribute_term(attribute: &Attribute) -> Option<Uuid> {
 pub(crate) struct ServiceRefs {
     pub key: ItemKey,
     pub position: String,
+    /// Its id, name and fingerprint, for the import's list of what it
+    /// wrote.
+    pub written: ImportedService,
     organization: Option<Uuid>,
     /// An organisation given inside it, written with it.
     nested_organization: Option<Uuid>,
@@ -56,7 +60,19 @@ pub(crate) struct ServiceRefs {
 }
 
 impl ServiceRefs {
-    pub fn of(key: ItemKey, position: String, service: &Service) -> ServiceRefs {
+    pub fn of(
+        key: ItemKey,
+        position: String,
+        service: &Service,
+        fingerprint: String,
+    ) -> ServiceRefs {
+        let written = ImportedService {
+            named: NamedService {
+                id: service.id,
+                name: service.name.clone(),
+            },
+            fingerprint,
+        };
         let mut broken_within = Vec::new();
         for (i, sal) in service.service_at_locations.iter().enumerate() {
             if let Some(named) = sal.location_id
@@ -88,6 +104,7 @@ impl ServiceRefs {
         ServiceRefs {
             key,
             position,
+            written,
             organization: organization_ref(service),
             nested_organization: service.organization.as_ref().map(|o| o.id),
             terms: service
@@ -189,7 +206,7 @@ pub(crate) async fn check(
     store: &dyn Store,
     others: &[DirectoryItem],
     mut services: Vec<ServiceRefs>,
-) -> AppResult<(HashSet<ItemKey>, Vec<(usize, Rejection)>)> {
+) -> AppResult<(Vec<ServiceRefs>, Vec<(usize, Rejection)>)> {
     let mut rejected = Vec::new();
     // An organisation given only inside a service is written with that
     // service, so rejecting the service takes it away from any other that
@@ -214,7 +231,7 @@ pub(crate) async fn check(
         }
         services = kept;
         if rejected.len() == before {
-            return Ok((services.into_iter().map(|s| s.key).collect(), rejected));
+            return Ok((services, rejected));
         }
     }
 }

@@ -7,6 +7,7 @@
 //! absent values left out rather than `null`), so the open API serves them
 //! as they are and the importer reads them directly.
 
+pub mod feeds;
 pub mod model;
 pub mod needs;
 pub mod schedule;

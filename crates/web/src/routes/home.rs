@@ -150,6 +150,14 @@ const TASKS: &[(Permission, Task)] = &[
         },
     ),
     (
+        Permission::ImportDirectory,
+        Task {
+            title: "Directory feeds",
+            href: "/directory/feeds",
+            description: "Keep the directory current from the Open Referral UK feeds of councils and charities, read every night.",
+        },
+    ),
+    (
         Permission::EditOwnListings,
         Task {
             title: "Referrals to you",

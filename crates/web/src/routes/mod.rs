@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod casework;
 pub mod directory;
+pub mod directory_feeds;
 pub mod home;
 pub mod info;
 pub mod linking;
@@ -184,6 +185,24 @@ pub fn signed_in() -> Router<AppState> {
         .route(
             "/directory/synonyms",
             get(search_synonyms::show).post(search_synonyms::save),
+        )
+        .route(
+            "/directory/feeds",
+            get(directory_feeds::list).post(directory_feeds::register),
+        )
+        .route("/directory/feeds/{id}", get(directory_feeds::show))
+        .route("/directory/feeds/{id}/read", post(directory_feeds::ask))
+        .route(
+            "/directory/feeds/{id}/remove",
+            post(directory_feeds::remove),
+        )
+        .route(
+            "/directory/feeds/{id}/runs/{run}",
+            get(directory_feeds::run),
+        )
+        .route(
+            "/directory/feeds/{id}/runs/{run}/services/{service}/release",
+            post(directory_feeds::release),
         )
         .route(
             "/directory/organisations/{id}/partner",
