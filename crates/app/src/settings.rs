@@ -88,11 +88,21 @@ pub struct ReportSettings {
     /// Counts below this are shown as "fewer than N", never the number, on
     /// pages, in files and on the command line, as NHS statistics do.
     pub suppress_below: u64,
+    /// Gaps in provision: a need is out of reach when no suitable service
+    /// has a place within this many kilometres of the person.
+    pub gap_distance_km: u32,
+    /// Gaps in provision: a wait to start a service longer than this many
+    /// days is a long wait.
+    pub long_wait_days: u32,
 }
 
 impl Default for ReportSettings {
     fn default() -> Self {
-        ReportSettings { suppress_below: 5 }
+        ReportSettings {
+            suppress_below: 5,
+            gap_distance_km: 5,
+            long_wait_days: 28,
+        }
     }
 }
 

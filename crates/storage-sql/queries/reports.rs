@@ -9,7 +9,7 @@ use linkwork_domain::casework::DischargeReason;
 use linkwork_domain::person::Sex;
 use linkwork_domain::referral::{ReferralRoute, ReferralStatus};
 use linkwork_storage::{
-    LsoaDeprivation, OnwardCount, PeopleGroups, PracticeCodes, RegisteredGroups,
+    LsoaDeprivation, OnwardCount, OnwardWait, PeopleGroups, PracticeCodes, RegisteredGroups,
     RegisteredPopulation, RegisteredTotals, ReportCounts, ReportFilter, ReportStore, StorageResult,
     UtcDay, WaitCount,
 };
@@ -110,6 +110,70 @@ impl Store {
             " AND p.gp_practice_id IS NOT NULL GROUP BY {column}"
         ));
         self.rows(qb).await
+    }
+
+    /// The needs in each referral's latest "what matters", by postcode.
+    async fn needs_by_postcode(
+        &self,
+        filter: &ReportFilter,
+    ) -> StorageResult<Vec<(String, String, u64)>> {
+        let mut qb =
+            QueryBuilder::new("SELECT n.need_code, p.postcode, COUNT(DISTINCT r.person_id) AS n");
+        push_scope(
+            &mut qb,
+            "FROM referrals r JOIN people p ON p.id = r.person_id \
+             JOIN what_matters w ON w.referral_id = r.id AND w.revision = \
+               (SELECT MAX(x.revision) FROM what_matters x WHERE x.referral_id = r.id) \
+             JOIN what_matters_needs n ON n.what_matters_id = w.id",
+            "r",
+            Some("r.received_at"),
+            filter,
+        );
+        qb.push(" AND p.postcode IS NOT NULL GROUP BY n.need_code, p.postcode");
+        self.rows(qb)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    get(row, "need_code")?,
+                    get(row, "postcode")?,
+                    count(row, "n")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Onward referrals sent in the period, by service, day sent, day
+    /// started and whether still waiting.
+    async fn onward_waits(&self, filter: &ReportFilter) -> StorageResult<Vec<OnwardWait>> {
+        let mut qb = QueryBuilder::new(format!(
+            "SELECT o.service_id, {}, {}, \
+             CASE WHEN o.status IN ('sent', 'accepted') THEN 1 ELSE 0 END AS waiting, COUNT(*) AS n",
+            select_utc_day("o.sent_at", "sent"),
+            select_utc_day("o.started_at", "started")
+        ));
+        push_scope(
+            &mut qb,
+            "FROM onward_referrals o",
+            "o",
+            Some("o.sent_at"),
+            filter,
+        );
+        qb.push(" GROUP BY 1, 2, 3, 4, 5, 6");
+        self.rows(qb)
+            .await?
+            .iter()
+            .map(|row| {
+                let waiting: i32 = get(row, "waiting")?;
+                Ok(OnwardWait {
+                    service_id: get(row, "service_id")?,
+                    sent: utc_day(row, "sent")?.ok_or_else(|| corrupt("sent_at", "none"))?,
+                    started: utc_day(row, "started")?,
+                    waiting: waiting == 1,
+                    referrals: count(row, "n")?,
+                })
+            })
+            .collect()
     }
 
     async fn people_groups(&self, filter: &ReportFilter) -> StorageResult<PeopleGroups> {
@@ -361,6 +425,8 @@ impl ReportStore for Store {
                 count(&row, "n")?,
             ));
         }
+        counts.needs_by_postcode = self.needs_by_postcode(filter).await?;
+        counts.onward_waits = self.onward_waits(filter).await?;
         counts.registered_people = self.people_groups(filter).await?;
         Ok(counts)
     }

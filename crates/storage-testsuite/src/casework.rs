@@ -106,7 +106,8 @@ fn task(r: &Referral, owner: &User, kind: TaskKind, due: NaiveDate) -> Task {
     }
 }
 
-fn what_matters(r: &Referral, by: &User, revision: i64, words: &str) -> WhatMatters {
+/// A record of what matters (needs: loneliness and debt).
+pub fn what_matters(r: &Referral, by: &User, revision: i64, words: &str) -> WhatMatters {
     WhatMatters {
         id: WhatMattersId::new(),
         referral_id: r.id,

@@ -96,6 +96,25 @@ pub struct ReportCounts {
     /// Onward referrals sent in the period that the service declined
     /// because it was full, by service: `(service id, name, declined)`.
     pub declined_full: Vec<(uuid::Uuid, String, u64)>,
+    /// The needs in the latest "what matters" of each referral received in
+    /// the period, by the person's postcode: `(need code, postcode,
+    /// people)`, each person once per need and postcode.
+    pub needs_by_postcode: Vec<(String, String, u64)>,
+    /// Onward referrals sent in the period, by service and how long each
+    /// took to start.
+    pub onward_waits: Vec<OnwardWait>,
+}
+
+/// Onward referrals to one service sent on one `UtcDay`, started on
+/// another (or not yet), and whether they are still waiting to start
+/// (sent or accepted, not declined, withdrawn or ended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnwardWait {
+    pub service_id: uuid::Uuid,
+    pub sent: UtcDay,
+    pub started: Option<UtcDay>,
+    pub waiting: bool,
+    pub referrals: u64,
 }
 
 /// Distinct people in each group (`None`: not recorded).

@@ -188,7 +188,14 @@ async fn figures_match_a_count_made_from_the_referrals(app: TestApp) {
     let list_size: u64 = linkwork_demo::population::RIVERSIDE_QUIN_AGE
         .lines()
         .filter(|l| l.contains(",ALL,ALL,"))
-        .map(|l| l.rsplit(',').next().unwrap().parse::<u64>().unwrap())
+        .map(|l| {
+            let last = l.trim_end().rsplit(',').next().unwrap();
+            // Below the threshold of 1 is none.
+            if last == "fewer than 1" {
+                return 0;
+            }
+            last.parse::<u64>().unwrap_or_else(|_| panic!("{l:?}"))
+        })
         .sum();
     let pc01 = format!(
         "{:.2}",
@@ -312,9 +319,125 @@ async fn small_counts_show_as_fewer_than_the_threshold(app: TestApp) {
     );
 }
 
+/// The long waits column of the gaps table, summed over needs.
+fn long_waits(csv: &str) -> u64 {
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let last = l.trim_end().rsplit(',').next().unwrap();
+            // Below the threshold of 1 is none.
+            if last == "fewer than 1" {
+                return 0;
+            }
+            last.parse::<u64>().unwrap_or_else(|_| panic!("{l:?}"))
+        })
+        .sum()
+}
+
+async fn gaps_show_needs_out_of_reach_and_long_waits(app: TestApp) {
+    // Everything shown; every service with a place counts as within reach.
+    let app = app.reconfigured(|s| {
+        s.reports.suppress_below = 1;
+        s.reports.gap_distance_km = 1000;
+    });
+    let north = network(&app, NORTH).await;
+    let falconry = linkwork_domain::codes::Need {
+        code: "falconry".into(),
+        label: "Falconry".into(),
+        snomed_code: None,
+        active: true,
+        position: 99,
+    };
+    let audit = || {
+        linkwork_storage_testsuite::fixtures::event(
+            linkwork_domain::audit::AuditAction::NeedChange,
+            linkwork_domain::audit::EntityRef::new("need", "falconry"),
+        )
+    };
+    app.store().save_need(&falconry, &audit()).await.unwrap();
+    let worker = app
+        .user("gaps@north.example", north, &[Role::LinkWorker])
+        .await;
+    let referral = add_referral(
+        app.store(),
+        person(north, "Fal", "Coner", None, Some("RV1 3BQ")),
+        now(),
+    )
+    .await;
+    // No service meets falconry; loneliness is met within reach.
+    let mut matters =
+        linkwork_storage_testsuite::casework::what_matters(&referral, &worker, 1, "Birds");
+    matters.needs = vec!["falconry".into(), "loneliness".into()];
+    app.store()
+        .save_casework(
+            &linkwork_storage::CaseworkChanges {
+                what_matters: Some(matters),
+                ..Default::default()
+            },
+            &[audit()],
+        )
+        .await
+        .unwrap();
+
+    let mut commissioner = app.demo_user("commissioner@riverside.example").await;
+    let today = linkwork_domain::calendar::uk_date(now());
+    let gaps = commissioner
+        .get(&format!(
+            "/reports/gaps-out-of-reach.csv?from={today}&to={today}"
+        ))
+        .await;
+    assert_eq!(gaps.status, StatusCode::OK, "{}", gaps.body);
+    assert!(
+        gaps.body.lines().any(|l| l == "RV1,Falconry,1,1"),
+        "{}",
+        gaps.body
+    );
+    assert!(!gaps.body.contains("Loneliness"), "{}", gaps.body);
+    let page = commissioner
+        .get(&format!("/reports?from={today}&to={today}"))
+        .await;
+    assert!(
+        page.body
+            .contains("Gaps in provision: needs with no suitable service within reach")
+    );
+
+    // Long waits depend on the threshold, and never exceed what was sent.
+    let waits = |app: &TestApp| {
+        let app_router = app.client();
+        async move {
+            let mut c = app_router;
+            c.login(
+                "commissioner@riverside.example",
+                linkwork_demo::DEMO_PASSWORD,
+            )
+            .await;
+            c.get("/reports/gaps-long-waits.csv?from=2000-01-01")
+                .await
+                .body
+        }
+    };
+    let none = app.reconfigured(|s| s.reports.long_wait_days = 100_000);
+    let csv = waits(&none).await;
+    assert!(
+        csv.lines().count() > 1,
+        "demo onward referrals counted: {csv}"
+    );
+    assert_eq!(long_waits(&csv), 0, "{csv}");
+    let all = none.reconfigured(|s| s.reports.long_wait_days = 0);
+    let csv = waits(&all).await;
+    assert!(long_waits(&csv) > 0, "{csv}");
+    for line in csv.lines().skip(1) {
+        // From the right: the need's label may hold a comma.
+        let cells: Vec<&str> = line.trim_end().rsplitn(5, ',').collect();
+        let sent: u64 = cells[3].parse().unwrap_or(0);
+        assert!(long_waits(&format!("h\n{line}")) <= sent, "{line}");
+    }
+}
+
 on_both_backends_with_demo!(
     readers_see_the_networks_of_their_tenancy_only,
     figures_match_a_count_made_from_the_referrals,
+    gaps_show_needs_out_of_reach_and_long_waits,
 );
 
 mod plain {

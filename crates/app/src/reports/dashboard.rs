@@ -223,6 +223,7 @@ impl App {
             monthly_return(s, &counts, &codes),
             declined_full(s, &counts),
         ];
+        tables.extend(self.gap_tables(s, &counts, &needs).await?);
         tables.extend(super::inequalities::tables(
             s,
             &counts.registered_people,

@@ -6,6 +6,7 @@
 //! (`linkwork_domain::report::Suppression`).
 
 mod dashboard;
+mod gaps;
 mod inequalities;
 mod population;
 mod table;
