@@ -838,3 +838,131 @@ fn report_summary_prints_the_dashboards_tables_suppressed() {
     assert!(!bad.status.success());
     assert!(text_of(&bad).contains("from: Enter a real date"));
 }
+
+/// The registered patients of the demo's practices in the age and sex
+/// file, counted here from the file itself (its five-year bands, not its
+/// totals rows).
+fn patients_in(file: &str) -> u64 {
+    let text = std::fs::read_to_string(file).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|cells| cells[7] != "ALL" && cells[8] != "ALL")
+        .map(|cells| cells[9].parse::<u64>().unwrap())
+        .sum()
+}
+
+#[test]
+fn population_and_deprivation_import_whole_or_not_at_all() {
+    let dir = temp_dir("population");
+    let demo = run(&mut linkwork(&dir, &["demo"]), "");
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/population");
+    let age_sex = format!("{root}/riverside-gp-reg-pat-prac-quin-age.csv");
+    let registered = || -> String {
+        let out = run(
+            &mut linkwork(
+                &dir,
+                &[
+                    "report",
+                    "summary",
+                    "--from",
+                    "2000-01-01",
+                    "--table",
+                    "summary",
+                    "--csv",
+                ],
+            ),
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("Patients registered with the practices counted,"))
+            .unwrap()
+            .to_owned()
+    };
+    // The demo loaded the same file.
+    assert_eq!(registered(), patients_in(&age_sex).to_string());
+
+    // Twice as many patients: the report follows.
+    let doubled = dir.join("doubled.csv");
+    let text_of_file = std::fs::read_to_string(&age_sex).unwrap();
+    let mut lines = text_of_file.lines();
+    let mut twice = format!("{}\n", lines.next().unwrap());
+    for line in lines {
+        let (rest, n) = line.rsplit_once(',').unwrap();
+        twice.push_str(&format!("{rest},{}\n", n.parse::<u64>().unwrap() * 2));
+    }
+    std::fs::write(&doubled, &twice).unwrap();
+    let out = run(
+        &mut linkwork(
+            &dir,
+            &["import", "registered-population", doubled.to_str().unwrap()],
+        ),
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "{} patients",
+            patients_in(doubled.to_str().unwrap())
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(registered(), (2 * patients_in(&age_sex)).to_string());
+
+    // One bad row: refused whole, naming the row; nothing changes.
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, twice.replacen(",392\n", ",many\n", 1)).unwrap();
+    let refused = run(
+        &mut linkwork(
+            &dir,
+            &["import", "registered-population", bad.to_str().unwrap()],
+        ),
+        "",
+    );
+    assert!(!refused.status.success());
+    let said = text_of(&refused);
+    assert!(said.contains("was not imported: 1 row is wrong"), "{said}");
+    assert!(
+        said.contains("line 3: the number of patients \"many\" is not a whole number"),
+        "{said}"
+    );
+    assert_eq!(registered(), (2 * patients_in(&age_sex)).to_string());
+
+    // Deprivation: each LSOA's rank and decile, checked against each other.
+    let iod = format!("{root}/riverside-iod2019-lsoa.csv");
+    let lsoas = std::fs::read_to_string(&iod).unwrap().lines().count() - 1;
+    let out = run(&mut linkwork(&dir, &["import", "deprivation", &iod]), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "Imported the deprivation of {lsoas} LSOAs (IoD2019)"
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+    let wrong = dir.join("wrong-decile.csv");
+    let iod_text = std::fs::read_to_string(&iod).unwrap();
+    let second = iod_text.lines().nth(1).unwrap();
+    let (rest, _) = second.rsplit_once(',').unwrap();
+    std::fs::write(&wrong, iod_text.replacen(second, &format!("{rest},10"), 1)).unwrap();
+    let refused = run(
+        &mut linkwork(&dir, &["import", "deprivation", wrong.to_str().unwrap()]),
+        "",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text_of(&refused).contains("line 2: IMD decile"),
+        "{}",
+        text_of(&refused)
+    );
+    let missing = run(
+        &mut linkwork(&dir, &["import", "deprivation", "/no/such/iod.csv"]),
+        "",
+    );
+    assert!(text_of(&missing).contains("could not open /no/such/iod.csv"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
