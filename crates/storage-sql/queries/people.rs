@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::audit::insert as insert_audit;
 use super::{DbRow, backend, conflict_or_backend, corrupt, insert_rows, push_in, push_page};
-use crate::dialect::{Db, STRPOS, Store};
+use crate::dialect::{Db, MAX_PARAMS, STRPOS, Store};
 
 /// The columns of `people` that `push_person` binds, in its order.
 pub(super) const PERSON_COLUMNS: &str = "id, pcn_id, nhs_number, given_name, family_name, preferred_name, \
@@ -193,6 +193,20 @@ impl PersonStore for Store {
             .await
             .map_err(backend)?;
         row.as_ref().map(person).transpose()
+    }
+
+    async fn people(&self, ids: &[PersonId]) -> StorageResult<Vec<Person>> {
+        let mut found = Vec::with_capacity(ids.len());
+        let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+        for chunk in ids.chunks(MAX_PARAMS) {
+            let mut q = QueryBuilder::<Db>::new(format!("{PERSON_SELECT} WHERE "));
+            push_in(&mut q, "id", chunk);
+            let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+            for row in &rows {
+                found.push(person(row)?);
+            }
+        }
+        Ok(found)
     }
 
     async fn matching_people(

@@ -87,6 +87,7 @@ macro_rules! all_referral_cases {
             clashing_submissions_write_nothing,
             matching_people_are_found_within_one_network,
             people_are_searched_within_their_networks,
+            people_are_read_in_bulk,
             referral_lists_filter_and_order,
             referrer_organisations_see_their_own_referrals,
             referral_changes_are_versioned_and_kept_in_history,

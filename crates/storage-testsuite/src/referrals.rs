@@ -223,6 +223,28 @@ pub async fn matching_people_are_found_within_one_network(store: &dyn Store) {
     );
 }
 
+pub async fn people_are_read_in_bulk(store: &dyn Store) {
+    let t = tree(store).await;
+    let ann = add_referral(store, person(t.pcn_a.id, "Ann", "Ash", None, None), now()).await;
+    let ben = add_referral(store, person(t.pcn_b.id, "Ben", "Birch", None, None), now()).await;
+    let mut found: Vec<(PersonId, String)> = store
+        .people(&[ben.person_id, PersonId::new(), ann.person_id])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id, p.details.given_name))
+        .collect();
+    found.sort_by_key(|(_, name)| name.clone());
+    assert_eq!(
+        found,
+        [
+            (ann.person_id, "Ann".to_owned()),
+            (ben.person_id, "Ben".to_owned())
+        ]
+    );
+    assert!(store.people(&[]).await.unwrap().is_empty());
+}
+
 pub async fn people_are_searched_within_their_networks(store: &dyn Store) {
     let t = tree(store).await;
     for (given, family, nhs, postcode) in [

@@ -91,6 +91,9 @@ pub enum ReferralOrder {
 #[async_trait]
 pub trait PersonStore: Send + Sync {
     async fn person(&self, id: PersonId) -> StorageResult<Option<Person>>;
+    /// The people with these ids that exist, in no particular order (for
+    /// reports that group people, not for showing them).
+    async fn people(&self, ids: &[PersonId]) -> StorageResult<Vec<Person>>;
     /// People of `pcn_id` with this NHS number, or this name, date of birth
     /// and postcode (`PersonDetails::match_key`): the same person, probably.
     async fn matching_people(

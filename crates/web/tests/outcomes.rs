@@ -351,6 +351,65 @@ async fn outcomes_are_the_teams_and_evidence_is_for_report_readers(app: TestApp)
     assert!(bad.body.contains("Enter a real date"));
 }
 
+/// Each score's change by group, against the whole cohort's: every
+/// grouping counts each paired person once, and the groups' mean changes,
+/// weighted by their people, give the whole's.
+async fn outcome_change_by_group_adds_up_to_the_whole(app: TestApp) {
+    let app = app.reconfigured(|s| s.reports.suppress_below = 1);
+    let mut commissioner = app.demo_user("commissioner@riverside.example").await;
+    let page = commissioner.get("/reports/outcomes?from=2000-01-01").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Change by group"));
+    assert!(
+        page.body
+            .contains("Deprivation quintile: 1 (most deprived)")
+    );
+    let csv = commissioner
+        .get("/reports/outcomes.csv?from=2000-01-01")
+        .await;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv.body.as_bytes());
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let sections: Vec<&[Vec<String>]> = rows.split(|r| r.iter().all(String::is_empty)).collect();
+    let (whole, groups) = (sections[0], sections[1]);
+    assert_eq!(groups[0][2], "group_by");
+    let mut checked = 0;
+    for score in &whole[1..] {
+        let people: u64 = score[2].parse().unwrap();
+        if people == 0 || score[0] == "gp_appointments" {
+            continue;
+        }
+        let mean: f64 = score[6].parse().unwrap();
+        for dimension in ["Deprivation quintile", "Age", "Sex", "Ethnic group"] {
+            let mine: Vec<&Vec<String>> = groups[1..]
+                .iter()
+                .filter(|g| g[0] == score[0] && g[1] == score[1] && g[2] == dimension)
+                .collect();
+            let total: u64 = mine.iter().map(|g| g[4].parse::<u64>().unwrap()).sum();
+            assert_eq!(total, people, "{} {} by {dimension}", score[0], score[1]);
+            let weighted: f64 = mine
+                .iter()
+                .map(|g| g[4].parse::<f64>().unwrap() * g[5].parse::<f64>().unwrap())
+                .sum::<f64>()
+                / people as f64;
+            assert!((weighted - mean).abs() < 1e-3, "{weighted} against {mean}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "the demo has paired scores to group");
+}
+
+mod demo {
+    use super::*;
+
+    on_both_backends_with_demo!(outcome_change_by_group_adds_up_to_the_whole);
+}
+
 on_both_backends!(
     a_link_worker_records_questionnaires_and_sees_the_change,
     the_persons_phone_link_works_once_and_reveals_nothing,

@@ -5,16 +5,20 @@
 //! figures as CSV, with the pairs they were computed from so anyone can
 //! check them.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{Duration, NaiveDate, NaiveTime};
 use linkwork_domain::audit::{AuditAction, NewAuditEvent};
 use linkwork_domain::measures::{CohortChange, Definition, Pair, cohort_change, pair_responses};
 use linkwork_domain::organisation::{OrgKind, Organisation};
+use linkwork_domain::person::Person;
 use linkwork_domain::role::Permission;
 use linkwork_domain::time::now;
 use linkwork_domain::validation::ValidationErrors;
-use linkwork_domain::{OrgId, ReferralId, Timestamp};
+use linkwork_domain::{OrgId, PersonId, ReferralId, Timestamp};
 use linkwork_storage::{CohortFilter, GpCohortFilter};
 
+use super::by_group::{GroupChange, by_group};
 use crate::App;
 use crate::csv_export::{Cell, SpreadsheetCsv};
 use crate::error::{AppError, AppResult};
@@ -89,6 +93,8 @@ pub struct ScoreEvidence {
     pub without_follow_up: usize,
     /// The pairs the figures come from.
     pub pairs: Vec<(ReferralId, Pair)>,
+    /// The change within each group of people.
+    pub by_group: Vec<GroupChange>,
 }
 
 /// GP appointments in the six months before and after referral, for the
@@ -139,6 +145,7 @@ impl App {
         };
         let (from, to) = filter.instants();
         let mut scores = Vec::new();
+        let mut person_of = HashMap::new();
         for definition in self.measures() {
             let responses = self
                 .store
@@ -149,7 +156,31 @@ impl App {
                     to,
                 })
                 .await?;
+            person_of.extend(responses.iter().map(|r| (r.referral_id, r.person_id)));
             scores.extend(score_evidence(definition, &responses));
+        }
+        let ids: Vec<PersonId> = person_of
+            .values()
+            .copied()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let people: HashMap<PersonId, Person> = self
+            .store
+            .people(&ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        for score in &mut scores {
+            score.by_group = by_group(
+                &score.pairs,
+                &person_of,
+                &people,
+                filter.to,
+                score.higher_is_better,
+                score.meaningful_change,
+            );
         }
         let gp = self
             .store
@@ -271,6 +302,42 @@ impl App {
             false,
         ))
         .map_err(failed)?;
+        // Each score by group, small groups suppressed: a group's people
+        // are few enough to be recognised.
+        csv.write_row([""]).map_err(failed)?;
+        csv.write_row([
+            "measure",
+            "score",
+            "group_by",
+            "group",
+            "people_paired",
+            "mean_change",
+            "ci95_low",
+            "ci95_high",
+        ])
+        .map_err(failed)?;
+        let below = self.settings.reports.suppress_below;
+        for s in &evidence.scores {
+            for g in &s.by_group {
+                let people = g.change.as_ref().map_or(0, |c| c.people);
+                let shown = g.change.as_ref().filter(|_| people as u64 >= below);
+                csv.write_cells(&[
+                    text(&s.measure),
+                    text(&s.code),
+                    text(g.dimension),
+                    text(&g.group),
+                    if people as u64 >= below {
+                        count(people)
+                    } else {
+                        text(&format!("fewer than {below}"))
+                    },
+                    number(shown.map(|c| c.mean_change)),
+                    number(shown.and_then(|c| c.ci95).map(|ci| ci.0)),
+                    number(shown.and_then(|c| c.ci95).map(|ci| ci.1)),
+                ])
+                .map_err(failed)?;
+            }
+        }
         csv.write_row([""]).map_err(failed)?;
         csv.write_row(["measure", "score", "referral_id", "baseline", "follow_up"])
             .map_err(failed)?;
@@ -318,6 +385,7 @@ fn score_evidence(
                 change: cohort_change(&pairs, score.higher_is_better, score.meaningful_change),
                 without_follow_up: paired.without_follow_up,
                 pairs: paired.pairs,
+                by_group: Vec::new(),
             }
         })
         .collect()

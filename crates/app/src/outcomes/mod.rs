@@ -8,6 +8,7 @@
 //! networks in their tenancy. Every read and change is audited.
 
 mod api;
+mod by_group;
 mod evidence;
 mod gp;
 mod link;
@@ -18,6 +19,7 @@ use linkwork_domain::measures::{Definition, builtin_definitions};
 use crate::error::{AppError, AppResult};
 use crate::settings::OutcomeSettings;
 
+pub use by_group::GroupChange;
 pub use evidence::{Evidence, EvidenceFilter, GpEvidence, ScoreEvidence};
 pub use gp::GpImportReport;
 pub use link::LinkQuestionnaire;

@@ -12,6 +12,10 @@ use linkwork_domain::person::Sex;
 use linkwork_domain::report::{Suppression, rate_ratio};
 use linkwork_storage::{PeopleGroups, RegisteredGroups};
 
+use super::groups::{
+    AREA_NOT_KNOWN, PUBLISHED_SEXES, SEX_OTHER, age_band, age_band_label, ethnic_group, quintile,
+    quintile_label,
+};
 use super::table::{Cell, ChartKind, ReportTable};
 
 const COLUMNS: [&str; 8] = [
@@ -113,7 +117,6 @@ fn by_deprivation(
     people: &PeopleGroups,
     registered: &RegisteredGroups,
 ) -> ReportTable {
-    let quintile = |decile: u8| decile.div_ceil(2);
     let mut groups: BTreeMap<u8, (u64, u64)> = (1..=5).map(|q| (q, (0, 0))).collect();
     let mut unknown = 0;
     for (decile, n) in &people.by_decile {
@@ -125,11 +128,6 @@ fn by_deprivation(
     for (decile, n) in &registered.by_decile {
         groups.entry(quintile(*decile)).or_default().1 += n;
     }
-    let label = |q: u8| match q {
-        1 => "1 (most deprived)".to_owned(),
-        5 => "5 (least deprived)".to_owned(),
-        q => q.to_string(),
-    };
     rate_table(
         s,
         "rates-by-deprivation",
@@ -142,15 +140,10 @@ fn by_deprivation(
             .to_owned(),
         groups
             .into_iter()
-            .map(|(q, (p, r))| (label(q), p, r))
+            .map(|(q, (p, r))| (quintile_label(q), p, r))
             .collect(),
-        vec![("Area not known".to_owned(), unknown)],
+        vec![(AREA_NOT_KNOWN.to_owned(), unknown)],
     )
-}
-
-/// Twenty-year bands from the published five-year ones: 0–19 … 80 and over.
-fn band(age: u32) -> u32 {
-    (age / 20).min(4)
 }
 
 fn by_age(
@@ -162,15 +155,11 @@ fn by_age(
     let mut groups: BTreeMap<u32, (u64, u64)> = (0..=4).map(|b| (b, (0, 0))).collect();
     for (born, n) in &people.by_birth_date {
         let age = period_end.years_since(*born).unwrap_or(0);
-        groups.entry(band(age)).or_default().0 += n;
+        groups.entry(age_band(age)).or_default().0 += n;
     }
     for (_, from, n) in &registered.by_sex_age {
-        groups.entry(band(u32::from(*from))).or_default().1 += n;
+        groups.entry(age_band(u32::from(*from))).or_default().1 += n;
     }
-    let label = |b: u32| match b {
-        4 => "80 and over".to_owned(),
-        b => format!("{} to {}", b * 20, b * 20 + 19),
-    };
     rate_table(
         s,
         "rates-by-age",
@@ -180,14 +169,14 @@ fn by_age(
             .to_owned(),
         groups
             .into_iter()
-            .map(|(b, (p, r))| (label(b), p, r))
+            .map(|(b, (p, r))| (age_band_label(b), p, r))
             .collect(),
         Vec::new(),
     )
 }
 
 fn by_sex(s: Suppression, people: &PeopleGroups, registered: &RegisteredGroups) -> ReportTable {
-    let published = [Sex::Female, Sex::Male];
+    let published = PUBLISHED_SEXES;
     let referred = |sex: Sex| {
         people
             .by_sex
@@ -222,17 +211,11 @@ fn by_sex(s: Suppression, people: &PeopleGroups, registered: &RegisteredGroups) 
          population by sex and age band, which gives female and male only."
             .to_owned(),
         groups,
-        vec![("Other or not recorded".to_owned(), other)],
+        vec![(SEX_OTHER.to_owned(), other)],
     )
 }
 
 fn by_ethnicity(s: Suppression, people: &PeopleGroups) -> ReportTable {
-    let group_of = |code: &str| {
-        ETHNIC_CATEGORIES
-            .iter()
-            .find(|(c, _, _)| *c == code)
-            .map(|(_, group, _)| *group)
-    };
     let mut groups: Vec<(&str, u64)> = Vec::new();
     for (_, group, _) in ETHNIC_CATEGORIES {
         if !groups.iter().any(|(g, _)| g == group) {
@@ -240,7 +223,7 @@ fn by_ethnicity(s: Suppression, people: &PeopleGroups) -> ReportTable {
         }
     }
     for (code, n) in &people.by_ethnicity {
-        let group = code.as_deref().and_then(group_of).unwrap_or("Not known");
+        let group = ethnic_group(code.as_deref());
         if let Some(entry) = groups.iter_mut().find(|(g, _)| *g == group) {
             entry.1 += n;
         }

@@ -7,6 +7,7 @@
 
 mod dashboard;
 mod gaps;
+pub(crate) mod groups;
 mod inequalities;
 mod population;
 mod table;

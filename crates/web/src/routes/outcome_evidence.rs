@@ -121,6 +121,42 @@ fn row(
     }
 }
 
+/// One score's change within one group, as the page shows it.
+pub struct GroupRow {
+    measure: String,
+    group: String,
+    people: String,
+    change: String,
+    interval: String,
+}
+
+fn group_rows(evidence: &Evidence, below: u64) -> Vec<GroupRow> {
+    let signed = |v: f64| format!("{v:+.2}");
+    evidence
+        .scores
+        .iter()
+        .flat_map(|s| {
+            s.by_group.iter().map(move |g| {
+                let shown = g.change.as_ref().filter(|c| c.people as u64 >= below);
+                GroupRow {
+                    measure: format!("{}: {}", s.measure_name, s.label),
+                    group: format!("{}: {}", g.dimension, g.group),
+                    people: match shown {
+                        Some(c) => c.people.to_string(),
+                        None => format!("fewer than {below}"),
+                    },
+                    change: shown.map_or(String::new(), |c| signed(c.mean_change)),
+                    interval: shown
+                        .and_then(|c| c.ci95)
+                        .map_or(String::new(), |(lo, hi)| {
+                            format!("{} to {}", signed(lo), signed(hi))
+                        }),
+                }
+            })
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "outcomes/evidence.html")]
 struct EvidencePage {
@@ -130,6 +166,8 @@ struct EvidencePage {
     network: ChoiceField,
     rows: Vec<ScoreRow>,
     gp: ScoreRow,
+    groups: Vec<GroupRow>,
+    suppress_below: u64,
     method: &'static str,
     pairing: &'static str,
     csv_href: String,
@@ -217,6 +255,8 @@ pub async fn show(
         .errors(&errors),
         rows,
         gp,
+        groups: group_rows(&evidence, state.app.settings.reports.suppress_below),
+        suppress_below: state.app.settings.reports.suppress_below,
         method: METHOD,
         pairing: PAIRING,
         csv_href,
