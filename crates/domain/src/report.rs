@@ -19,6 +19,9 @@ pub enum Shown {
     Count(u64),
     /// Fewer than this many (the suppression threshold).
     FewerThan(u64),
+    /// Not small, but not shown either: with it and a published total, a
+    /// suppressed count could be worked out (see `protect_partition`).
+    Withheld,
 }
 
 impl fmt::Display for Shown {
@@ -26,7 +29,31 @@ impl fmt::Display for Shown {
         match self {
             Shown::Count(n) => write!(f, "{n}"),
             Shown::FewerThan(n) => write!(f, "fewer than {n}"),
+            Shown::Withheld => f.write_str("withheld to protect a small number"),
         }
+    }
+}
+
+/// Secondary suppression, as NHS statistics do it, for counts that add up
+/// to a total published elsewhere (referrals by route add up to the
+/// referrals received): with exactly one of them suppressed, the total
+/// minus the rest would give it back, so the smallest count still shown
+/// is withheld too. With two or more suppressed, only their sum can be
+/// worked out, and that is not one person's group.
+pub fn protect_partition(cells: &mut [Shown]) {
+    let suppressed = cells
+        .iter()
+        .filter(|c| matches!(c, Shown::FewerThan(_)))
+        .count();
+    if suppressed != 1 {
+        return;
+    }
+    if let Some(smallest) = cells
+        .iter_mut()
+        .filter(|c| matches!(c, Shown::Count(_)))
+        .min_by_key(|c| c.value())
+    {
+        *smallest = Shown::Withheld;
     }
 }
 
@@ -35,7 +62,7 @@ impl Shown {
     pub fn value(self) -> Option<u64> {
         match self {
             Shown::Count(n) => Some(n),
-            Shown::FewerThan(_) => None,
+            Shown::FewerThan(_) | Shown::Withheld => None,
         }
     }
 }
@@ -171,6 +198,31 @@ impl RateRatio {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_suppressed_count_takes_the_next_smallest_with_it() {
+        let s = Suppression::default();
+        let mut cells: Vec<Shown> = [40, 3, 12, 9].map(|n| s.count(n)).to_vec();
+        protect_partition(&mut cells);
+        assert_eq!(
+            cells,
+            [
+                Shown::Count(40),
+                Shown::FewerThan(5),
+                Shown::Count(12),
+                Shown::Withheld
+            ]
+        );
+        assert_eq!(cells[3].to_string(), "withheld to protect a small number");
+        // Two suppressed: only their sum can be worked out.
+        let mut two: Vec<Shown> = [40, 3, 2, 9].map(|n| s.count(n)).to_vec();
+        protect_partition(&mut two);
+        assert_eq!(two[3], Shown::Count(9));
+        // None suppressed: nothing to protect.
+        let mut none: Vec<Shown> = [40, 30].map(|n| s.count(n)).to_vec();
+        protect_partition(&mut none);
+        assert_eq!(none, [Shown::Count(40), Shown::Count(30)]);
+    }
 
     #[test]
     fn small_counts_and_the_rates_made_from_them_are_hidden() {

@@ -333,6 +333,11 @@ const PC01: &str = "IIF PC-01 is the percentage of registered patients referred 
      the person declined (871711000000103) are not in the count, as they are not coded as \
      referrals. A person is counted once however many referrals they had.";
 
+/// Said of every table whose counts add up to a total shown elsewhere.
+pub(super) const PARTITION: &str = "These counts add up to a total shown elsewhere, so when just \
+     one of them is too small to show, the smallest of the others is withheld too: otherwise \
+     the small one could be worked out by subtraction.";
+
 const RECEIVED: &str = "Referrals received in the period: those whose date of receipt, on UK \
      clocks, falls from the start date to the end date (both included), in the chosen network \
      (or every network you can see) and, if chosen, of people registered with the chosen practice.";
@@ -430,9 +435,10 @@ fn by_month(s: Suppression, counts: &ReportCounts, filter: &DashboardFilter) -> 
         "referrals-by-month",
         "Referrals by month",
         ["Month", "Referrals"],
-        format!("{RECEIVED} Each is counted in the month it was received."),
+        format!("{RECEIVED} Each is counted in the month it was received. {PARTITION}"),
         rows,
-    );
+    )
+    .protect_partition(1, &[]);
     table.chart = Some(ChartKind::Line);
     table
 }
@@ -454,9 +460,10 @@ fn by_route(s: Suppression, counts: &ReportCounts) -> ReportTable {
         "referrals-by-route",
         "Referrals by route",
         ["Route", "Referrals"],
-        format!("{RECEIVED} The route is how the referral arrived."),
+        format!("{RECEIVED} The route is how the referral arrived. {PARTITION}"),
         rows,
     )
+    .protect_partition(1, &[])
 }
 
 fn by_referrer(s: Suppression, counts: &ReportCounts) -> ReportTable {
@@ -476,9 +483,10 @@ fn by_referrer(s: Suppression, counts: &ReportCounts) -> ReportTable {
         "referrals-by-referrer",
         "Referrals by referring organisation",
         ["Referring organisation", "Referrals"],
-        format!("{RECEIVED} The organisation is the one the referrer made it from."),
+        format!("{RECEIVED} The organisation is the one the referrer made it from. {PARTITION}"),
         most_first(rows),
     )
+    .protect_partition(1, &[])
 }
 
 fn by_need(

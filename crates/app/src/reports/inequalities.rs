@@ -12,6 +12,7 @@ use linkwork_domain::person::Sex;
 use linkwork_domain::report::{Suppression, rate_ratio};
 use linkwork_storage::{PeopleGroups, RegisteredGroups};
 
+use super::dashboard::PARTITION;
 use super::groups::{
     AREA_NOT_KNOWN, PUBLISHED_SEXES, SEX_OTHER, age_band, age_band_label, ethnic_group, quintile,
     quintile_label,
@@ -88,14 +89,18 @@ fn rate_table(
             none(),
         ]);
     }
+    // Each grouping of the same people adds up to the same total, so a
+    // lone small group would give itself away; its rate and ratio would
+    // too.
     ReportTable {
         id,
         title,
-        how_counted: format!("{how_counted} {HOW}"),
+        how_counted: format!("{how_counted} {HOW} {PARTITION}"),
         columns: COLUMNS.to_vec(),
         rows,
         chart: Some(ChartKind::Bar),
     }
+    .protect_partition(2, &[1, 4, 5, 6, 7])
 }
 
 pub(super) fn tables(
@@ -236,7 +241,9 @@ fn by_ethnicity(s: Suppression, people: &PeopleGroups) -> ReportTable {
              counted once, by the broad group of the NHS ethnic category on their record. NHS \
              England does not publish practices' registered patients by ethnic group, so there is \
              no rate here: compare the shares with the area's census figures."
-            .to_owned(),
+            .to_owned()
+            + " "
+            + PARTITION,
         columns: vec![
             "Ethnic group",
             "People referred",
@@ -254,6 +261,7 @@ fn by_ethnicity(s: Suppression, people: &PeopleGroups) -> ReportTable {
             .collect(),
         chart: Some(ChartKind::Bar),
     }
+    .protect_partition(1, &[2])
 }
 
 #[cfg(test)]

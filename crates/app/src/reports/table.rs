@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use linkwork_domain::report::{Shown, ShownFigure};
+use linkwork_domain::report::{Shown, ShownFigure, protect_partition};
 
 use crate::csv_export::SpreadsheetCsv;
 use crate::error::{AppError, AppResult};
@@ -83,6 +83,33 @@ impl ReportTable {
         self.chart.is_some() && self.chart_points().len() < self.rows.len()
     }
 
+    /// Secondary suppression for a table whose `column` of counts adds up
+    /// to a total published elsewhere (`protect_partition`): a count
+    /// withheld takes the figures computed from it (`derived` columns of
+    /// its row, such as a rate or a share) with it.
+    pub fn protect_partition(mut self, column: usize, derived: &[usize]) -> ReportTable {
+        let mut shown: Vec<Shown> = self
+            .rows
+            .iter()
+            .map(|row| match row.get(column) {
+                Some(Cell::Count(shown)) => *shown,
+                _ => Shown::Count(u64::MAX),
+            })
+            .collect();
+        protect_partition(&mut shown);
+        for (row, shown) in self.rows.iter_mut().zip(shown) {
+            if shown == Shown::Withheld {
+                row[column] = Cell::Count(Shown::Withheld);
+                for &d in derived {
+                    if let Some(cell) = row.get_mut(d) {
+                        *cell = Cell::Count(Shown::Withheld);
+                    }
+                }
+            }
+        }
+        self
+    }
+
     /// The table as CSV: the column names, then each row as shown.
     pub fn csv(&self) -> AppResult<Vec<u8>> {
         let mut out = Vec::new();
@@ -96,5 +123,45 @@ impl ReportTable {
         csv.flush().map_err(|e| AppError::Export(e.to_string()))?;
         drop(csv);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use linkwork_domain::report::Suppression;
+
+    use super::*;
+
+    #[test]
+    fn a_withheld_count_takes_its_derived_figures_with_it() {
+        let s = Suppression::default();
+        let row = |label: &str, n: u64, total: u64| {
+            vec![
+                Cell::Text(label.to_owned()),
+                Cell::Count(s.count(n)),
+                Cell::Figure(s.percent(n, total), 1),
+            ]
+        };
+        let table = ReportTable {
+            id: "t",
+            title: "T",
+            how_counted: String::new(),
+            columns: vec!["Group", "People", "Share"],
+            rows: vec![row("A", 50, 68), row("B", 3, 68), row("C", 15, 68)],
+            chart: Some(ChartKind::Bar),
+        }
+        .protect_partition(1, &[2]);
+        let shown: Vec<String> = table.rows[2].iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "C",
+                "withheld to protect a small number",
+                "withheld to protect a small number"
+            ]
+        );
+        assert_eq!(table.rows[0][1].to_string(), "50");
+        assert_eq!(table.rows[1][1].to_string(), "fewer than 5");
+        assert_eq!(table.chart_points().len(), 1, "only A is drawn");
     }
 }
