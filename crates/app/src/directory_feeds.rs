@@ -345,20 +345,18 @@ impl App {
 }
 
 fn report_problems(report: &mut RunReport, summary: &DirectoryImportSummary) {
+    let problem = |position: &str, reason: &str| RunProblem {
+        position: position.to_owned(),
+        reason: reason.to_owned(),
+    };
     report.rejected = summary
         .rejected
         .iter()
-        .map(|r| RunProblem {
-            position: r.position.clone(),
-            reason: r.reason.clone(),
-        })
+        .map(|r| problem(&r.position, &r.reason))
         .collect();
     report.warnings = summary
         .warnings
         .iter()
-        .map(|w| RunProblem {
-            position: w.position.clone(),
-            reason: w.message.clone(),
-        })
+        .map(|w| problem(&w.position, &w.message))
         .collect();
 }

@@ -771,6 +771,23 @@ fn backup_and_restore_keep_what_was_there_and_refuse_a_bad_file() {
     let _ = std::fs::remove_file(&junk);
 }
 
+/// The report's key figures since 2000 as CSV, with `more` arguments.
+fn summary_csv(dir: &Path, more: &[&str]) -> String {
+    let mut args = vec![
+        "report",
+        "summary",
+        "--from",
+        "2000-01-01",
+        "--table",
+        "summary",
+        "--csv",
+    ];
+    args.extend_from_slice(more);
+    let out = run(&mut linkwork(dir, &args), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
 #[test]
 fn report_summary_prints_the_dashboards_tables_suppressed() {
     let dir = temp_dir("report");
@@ -796,27 +813,7 @@ fn report_summary_prints_the_dashboards_tables_suppressed() {
             .parse()
             .unwrap()
     };
-    let csv = |network: &str| {
-        let out = run(
-            &mut linkwork(
-                &dir,
-                &[
-                    "report",
-                    "summary",
-                    "--from",
-                    "2000-01-01",
-                    "--network",
-                    network,
-                    "--table",
-                    "summary",
-                    "--csv",
-                ],
-            ),
-            "",
-        );
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        text(&out.stdout)
-    };
+    let csv = |network: &str| summary_csv(&dir, &["--network", network]);
     let north = csv("U00001");
     assert!(north.starts_with("Figure,Value\n"), "{north}");
     assert_eq!(
@@ -860,23 +857,7 @@ fn population_and_deprivation_import_whole_or_not_at_all() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/population");
     let age_sex = format!("{root}/riverside-gp-reg-pat-prac-quin-age.csv");
     let registered = || -> String {
-        let out = run(
-            &mut linkwork(
-                &dir,
-                &[
-                    "report",
-                    "summary",
-                    "--from",
-                    "2000-01-01",
-                    "--table",
-                    "summary",
-                    "--csv",
-                ],
-            ),
-            "",
-        );
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        text(&out.stdout)
+        summary_csv(&dir, &[])
             .lines()
             .find_map(|l| l.strip_prefix("Patients registered with the practices counted,"))
             .unwrap()

@@ -12,7 +12,8 @@ use uuid::Uuid;
 use super::audit::insert as insert_audit;
 use super::directory::log_changes;
 use super::{
-    DbRow, backend, coded, conflict_or_backend, corrupt, get, prefixed, push_in, push_page,
+    Connection, DbRow, backend, coded, conflict_or_backend, corrupt, get, prefixed, push_in,
+    push_page,
 };
 use crate::dialect::{self, Db, MAX_PARAMS, Store};
 
@@ -72,6 +73,25 @@ fn feed_with_last_run(row: &DbRow) -> StorageResult<FeedWithLastRun> {
     })
 }
 
+/// Runs `update`; when it changed a row, records `audit` beside it.
+/// Returns whether it changed one.
+async fn update_audited<'q>(
+    tx: &mut Connection,
+    update: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+    audit: &NewAuditEvent,
+) -> StorageResult<bool> {
+    let changed = update
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected()
+        == 1;
+    if changed {
+        insert_audit(tx, audit).await?;
+    }
+    Ok(changed)
+}
+
 #[async_trait]
 impl FeedStore for Store {
     async fn add_feed(&self, f: &Feed, audit: &NewAuditEvent) -> StorageResult<()> {
@@ -118,25 +138,26 @@ impl FeedStore for Store {
         audit: &NewAuditEvent,
     ) -> StorageResult<bool> {
         let mut tx = self.write().await?;
-        let removed = sqlx::query(
-            "UPDATE directory_feeds SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL",
+        // Its services become ordinary listings, free for another feed
+        // (deleted first: the removal below decides whether it happened).
+        sqlx::query(
+            "DELETE FROM directory_feed_services WHERE feed_id = $1 AND feed_id IN \
+             (SELECT id FROM directory_feeds WHERE removed_at IS NULL)",
         )
-        .bind(at)
         .bind(id.0)
         .execute(&mut *tx)
         .await
-        .map_err(backend)?
-        .rows_affected()
-            == 1;
-        if removed {
-            // Its services become ordinary listings, free for another feed.
-            sqlx::query("DELETE FROM directory_feed_services WHERE feed_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            insert_audit(&mut tx, audit).await?;
-        }
+        .map_err(backend)?;
+        let removed = update_audited(
+            &mut tx,
+            sqlx::query(
+                "UPDATE directory_feeds SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL",
+            )
+            .bind(at)
+            .bind(id.0),
+            audit,
+        )
+        .await?;
         tx.commit().await.map_err(backend)?;
         Ok(removed)
     }
@@ -148,20 +169,17 @@ impl FeedStore for Store {
         audit: &NewAuditEvent,
     ) -> StorageResult<bool> {
         let mut tx = self.write().await?;
-        let asked = sqlx::query(
-            "UPDATE directory_feeds SET next_run_at = $1, asked = $2 WHERE id = $3 AND removed_at IS NULL",
+        let asked = update_audited(
+            &mut tx,
+            sqlx::query(
+                "UPDATE directory_feeds SET next_run_at = $1, asked = $2 WHERE id = $3 AND removed_at IS NULL",
+            )
+            .bind(at)
+            .bind(true)
+            .bind(id.0),
+            audit,
         )
-        .bind(at)
-        .bind(true)
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?
-        .rows_affected()
-            == 1;
-        if asked {
-            insert_audit(&mut tx, audit).await?;
-        }
+        .await?;
         tx.commit().await.map_err(backend)?;
         Ok(asked)
     }
@@ -351,19 +369,16 @@ impl FeedStore for Store {
         audit: &NewAuditEvent,
     ) -> StorageResult<bool> {
         let mut tx = self.write().await?;
-        let released = sqlx::query(
-            "UPDATE directory_feed_services SET edited_locally_at = NULL \
-             WHERE service_id = $1 AND edited_locally_at IS NOT NULL",
+        let released = update_audited(
+            &mut tx,
+            sqlx::query(
+                "UPDATE directory_feed_services SET edited_locally_at = NULL \
+                 WHERE service_id = $1 AND edited_locally_at IS NOT NULL",
+            )
+            .bind(service_id),
+            audit,
         )
-        .bind(service_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?
-        .rows_affected()
-            == 1;
-        if released {
-            insert_audit(&mut tx, audit).await?;
-        }
+        .await?;
         tx.commit().await.map_err(backend)?;
         Ok(released)
     }
