@@ -130,18 +130,17 @@ async fn a_feed_is_kept_current_and_each_reading_reported(app: TestApp) {
         .next()
         .unwrap()
         .to_owned();
-    let again = dm
-        .post(
-            "/directory/feeds",
-            &[
-                ("name", "Council again"),
-                ("url", "https://council.example/api"),
-                ("every_hours", "24"),
-            ],
-        )
-        .await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(again.body.contains("already registered"));
+    dm.post_says(
+        "/directory/feeds",
+        &[
+            ("name", "Council again"),
+            ("url", "https://council.example/api"),
+            ("every_hours", "24"),
+        ],
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "already registered",
+    )
+    .await;
     // Not due until tonight.
     assert!(app.app.read_due_feed().await.unwrap().is_none());
 

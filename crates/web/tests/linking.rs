@@ -374,17 +374,17 @@ async fn bad_onward_input_is_refused_and_changes_nothing(app: TestApp) {
     let path = format!("/referrals/{id}/refer-onward/{}", s.partner_service.id);
     lw.get(&path).await;
     let no_consent = lw
-        .post(
+        .post_says(
             &path,
             &[
                 ("shared", "contact"),
                 ("support", "introduction"),
                 ("message", "Typed and kept"),
             ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Confirm the person agrees",
         )
         .await;
-    assert_eq!(no_consent.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(no_consent.body.contains("Confirm the person agrees"));
     assert!(
         no_consent.body.contains("Typed and kept"),
         "nothing typed is lost"
@@ -467,17 +467,16 @@ async fn a_shortlist_goes_to_the_person_without_case_notes(app: TestApp) {
     assert!(printed.body.contains("1 Mill Lane, RV1 3BQ"));
     assert!(printed.body.contains("01632 960000"));
     // With no email address on record, email is refused by field.
-    let no_email = lw
-        .post(
-            &format!("/referrals/{id}/shortlists"),
-            &[
-                ("services", &s.partner_service.id.to_string()),
-                ("send", "email"),
-            ],
-        )
-        .await;
-    assert_eq!(no_email.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(no_email.body.contains("Their record has no email address"));
+    lw.post_says(
+        &format!("/referrals/{id}/shortlists"),
+        &[
+            ("services", &s.partner_service.id.to_string()),
+            ("send", "email"),
+        ],
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Their record has no email address",
+    )
+    .await;
     assert_eq!(app.store().case_file(id).await.unwrap().shortlists.len(), 1);
 }
 

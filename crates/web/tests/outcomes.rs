@@ -128,17 +128,13 @@ async fn a_link_worker_records_questionnaires_and_sees_the_change(app: TestApp) 
     assert!(page.body.contains("Loneliness: the numbers in the chart"));
 
     // GP appointments: a count must be a whole number.
-    let bad = lw
-        .post(
-            &format!("/referrals/{id}/outcomes/gp"),
-            &[("before", "lots"), ("after", "")],
-        )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        bad.body
-            .contains("Enter the number of appointments as a whole number")
-    );
+    lw.post_says(
+        &format!("/referrals/{id}/outcomes/gp"),
+        &[("before", "lots"), ("after", "")],
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Enter the number of appointments as a whole number",
+    )
+    .await;
     assert_eq!(app.store().gp_appointments(id).await.unwrap(), None);
     let gp = lw
         .post(
@@ -166,18 +162,17 @@ async fn the_persons_phone_link_works_once_and_reveals_nothing(app: TestApp) {
     let mut lw = app.signed_in("lw@pcn-a.example").await;
     let id = support::accepted_referral(&app, &mut lw, s.t.pcn_a.id, s.lw, "Bea").await;
     // Their record has no email address: an email cannot be sent.
-    let no_phone = lw
-        .post(
-            &format!("/referrals/{id}/outcomes/link"),
-            &[
-                ("link_measure", "ucla3"),
-                ("occasion", "review"),
-                ("send", "email"),
-            ],
-        )
-        .await;
-    assert_eq!(no_phone.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(no_phone.body.contains("Their record has no email address"));
+    lw.post_says(
+        &format!("/referrals/{id}/outcomes/link"),
+        &[
+            ("link_measure", "ucla3"),
+            ("occasion", "review"),
+            ("send", "email"),
+        ],
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Their record has no email address",
+    )
+    .await;
     let made = lw
         .post(
             &format!("/referrals/{id}/outcomes/link"),

@@ -365,18 +365,13 @@ async fn triage_accept_assign_contact_and_caseload(app: TestApp) {
             .contains("This referral is accepted: this cannot be done now.")
     );
     assert!(!stale_form.body.contains("name=\"version\""));
-    let again = lw
-        .post(
-            &format!("/referrals/{id}/accept"),
-            &[("version", &referral.version.to_string())],
-        )
-        .await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        again
-            .body
-            .contains("This referral is accepted: it cannot be accepted")
-    );
+    lw.post_says(
+        &format!("/referrals/{id}/accept"),
+        &[("version", &referral.version.to_string())],
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "This referral is accepted: it cannot be accepted",
+    )
+    .await;
 
     let caseload = lw.get("/caseload").await;
     assert!(caseload.body.contains("Sam Patel"));
@@ -563,16 +558,16 @@ async fn a_stale_form_cannot_overwrite_a_newer_decision(app: TestApp) {
     let stale_version = version(&stale.body);
     act(&mut lw, id, "accept", &[]).await;
     let late = lw2
-        .post(
+        .post_says(
             &format!("/referrals/{id}/decline"),
             &[
                 ("decline_reason", "not_eligible"),
                 ("version", &stale_version),
             ],
+            StatusCode::CONFLICT,
+            "Someone else changed this referral",
         )
         .await;
-    assert_eq!(late.status, StatusCode::CONFLICT);
-    assert!(late.body.contains("Someone else changed this referral"));
     let now = app.store().referral(id).await.unwrap().unwrap();
     assert_eq!(now.status, ReferralStatus::Accepted);
     // The page shown now carries the newer version, so sending it again,

@@ -33,18 +33,17 @@ async fn changing_your_own_password(app: TestApp) {
     let mut me = app.demo_user(email).await;
     assert_eq!(me.get("/account").await.status, StatusCode::OK);
 
-    let wrong = me
-        .post(
-            "/account/password",
-            &[
-                ("current_password", "not my password"),
-                ("password", NEW_PASSWORD),
-                ("confirm_password", NEW_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.body.contains("Your current password is not correct"));
+    me.post_says(
+        "/account/password",
+        &[
+            ("current_password", "not my password"),
+            ("password", NEW_PASSWORD),
+            ("confirm_password", NEW_PASSWORD),
+        ],
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Your current password is not correct",
+    )
+    .await;
     let mismatched = me
         .post(
             "/account/password",
@@ -202,17 +201,13 @@ async fn a_directory_manager_adds_a_listing(app: TestApp) {
         StatusCode::OK
     );
     let missing = manager
-        .post(
+        .post_says(
             "/directory/services/new",
             &[("name", "Knit and Natter"), ("status", "active")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Select the organisation that runs the service",
         )
         .await;
-    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        missing
-            .body
-            .contains("Select the organisation that runs the service")
-    );
     assert!(
         missing.body.contains("Knit and Natter"),
         "what was typed is kept"

@@ -292,6 +292,25 @@ impl Client {
         self.post_raw(path, &all).await
     }
 
+    /// Posts a form and checks the answer: its status, and that its page
+    /// says `says` (a refusal's reason, a confirmation).
+    pub async fn post_says(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        status: StatusCode,
+        says: &str,
+    ) -> Reply {
+        let reply = self.post(path, fields).await;
+        assert_eq!(reply.status, status, "POST {path}: {}", reply.body);
+        assert!(
+            reply.body.contains(says),
+            "POST {path} should say {says:?}: {}",
+            reply.body
+        );
+        reply
+    }
+
     /// Posts exactly `fields`, with no token added.
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body = serde_urlencoded::to_string(fields).unwrap();
