@@ -3,6 +3,9 @@
 
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
+/// This backend's migrations (its own folder: the schemas differ in types).
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 /// The database the shared queries are compiled for.
 pub(crate) type Db = Postgres;
 /// The store the shared queries implement the storage traits on.

@@ -15,8 +15,6 @@ use linkwork_storage::{StorageError, StorageResult};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
 /// A Linkwork store in a PostgreSQL database.
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -37,17 +35,5 @@ impl PostgresStore {
         let store = PostgresStore { pool };
         store.migrate().await?;
         Ok(store)
-    }
-
-    /// Applies any migrations not yet applied. Safe to run repeatedly.
-    pub async fn migrate(&self) -> StorageResult<()> {
-        MIGRATOR
-            .run(&self.pool)
-            .await
-            .map_err(StorageError::backend)
-    }
-
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
     }
 }

@@ -43,6 +43,22 @@ type Connection = <Db as Database>::Connection;
 /// A row as this backend returns it.
 type DbRow = <Db as Database>::Row;
 
+impl Store {
+    /// Applies any of this backend's migrations not yet applied. Safe to
+    /// run repeatedly (PostgreSQL's take an advisory lock, so instances
+    /// starting together apply them once).
+    pub async fn migrate(&self) -> StorageResult<()> {
+        dialect::MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(StorageError::backend)
+    }
+
+    pub fn pool(&self) -> &sqlx::Pool<Db> {
+        &self.pool
+    }
+}
+
 #[async_trait]
 impl HealthStore for Store {
     async fn ping(&self) -> StorageResult<()> {

@@ -17,8 +17,6 @@ use linkwork_storage::{StorageError, StorageResult};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
 /// A Linkwork store in one SQLite file.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -57,18 +55,6 @@ impl SqliteStore {
         let store = SqliteStore { pool };
         store.migrate().await?;
         Ok(store)
-    }
-
-    /// Applies any migrations not yet applied. Safe to run repeatedly.
-    pub async fn migrate(&self) -> StorageResult<()> {
-        MIGRATOR
-            .run(&self.pool)
-            .await
-            .map_err(StorageError::backend)
-    }
-
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
     }
 }
 
@@ -136,7 +122,11 @@ impl SqliteStore {
                 .map_err(|_| refused("it is not a Linkwork database".into()))?;
         pool.close().await;
         let version = version.ok_or_else(|| refused("it is not a Linkwork database".into()))?;
-        let newest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        let newest = dialect::MIGRATOR
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
         if version > newest {
             return Err(refused(format!(
                 "it was made by a newer Linkwork (schema {version}; this version knows up to {newest})"
