@@ -3,9 +3,6 @@
 
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
-/// This backend's migrations (its own folder: the schemas differ in types).
-pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
 /// The database the shared queries are compiled for.
 pub(crate) type Db = Postgres;
 /// The store the shared queries implement the storage traits on.
@@ -69,3 +66,6 @@ pub(crate) fn utc_day(column: &str) -> String {
 pub(crate) fn utc_last_hour(column: &str) -> String {
     format!("CASE WHEN EXTRACT(HOUR FROM {column} AT TIME ZONE 'UTC') = 23 THEN 1 ELSE 0 END")
 }
+
+/// This backend's migrations (its own folder: the schemas differ in types).
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
