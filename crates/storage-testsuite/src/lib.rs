@@ -11,6 +11,7 @@ pub mod measures;
 pub mod referral_fixtures;
 pub mod referrals;
 pub mod reports;
+pub mod rights;
 pub mod security;
 pub mod suite;
 
@@ -235,6 +236,31 @@ macro_rules! all_report_cases {
                 #[allow(clippy::redundant_closure_call)]
                 let Some(db) = ($make)().await else { return };
                 $crate::reports::$case(db.store()).await;
+            }
+        )*
+    };
+}
+
+/// Every case of the person's rights suite (`rights.rs`).
+#[macro_export]
+macro_rules! all_rights_cases {
+    ($make:expr) => {
+        $crate::rights_suite!($make;
+            a_restricted_record_leaves_lists_and_the_message_queue,
+        );
+    };
+}
+
+/// Like `storage_suite!`, for the cases in `rights.rs`.
+#[macro_export]
+macro_rules! rights_suite {
+    ($make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                #[allow(clippy::redundant_closure_call)]
+                let Some(db) = ($make)().await else { return };
+                $crate::rights::$case(db.store()).await;
             }
         )*
     };

@@ -14,6 +14,7 @@ mod measures;
 mod page;
 mod referrals;
 mod reports;
+mod rights;
 mod traits;
 
 pub use casework::*;
@@ -26,4 +27,5 @@ pub use measures::*;
 pub use page::{Page, PageRequest};
 pub use referrals::*;
 pub use reports::*;
+pub use rights::*;
 pub use traits::*;

@@ -1,6 +1,7 @@
-//! A person's rights over what Linkwork holds about them (UK GDPR): for
-//! now, the subject access export.
+//! A person's rights over what Linkwork holds about them (UK GDPR): the
+//! subject access export and restriction of processing.
 
+mod restriction;
 mod subject_access;
 
 pub use subject_access::{Field, Section, SubjectAccess};

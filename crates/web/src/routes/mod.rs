@@ -19,6 +19,7 @@ pub mod refer;
 pub mod referral_actions;
 pub mod referrals;
 pub mod reports;
+pub mod rights;
 pub mod search_synonyms;
 pub mod worklists;
 
@@ -215,6 +216,14 @@ pub fn signed_in() -> Router<AppState> {
         )
         .route("/people/{id}/consents", post(people::record_consent))
         .route("/people/{id}/subject-access", get(people::subject_access))
+        .route(
+            "/people/{id}/restrict",
+            get(rights::restrict_form).post(rights::restrict),
+        )
+        .route(
+            "/people/{id}/restriction/lift",
+            post(rights::lift_restriction),
+        )
         .route("/caseload", get(worklists::caseload))
         .route("/referrals/sent", get(referrals::sent))
         .route(

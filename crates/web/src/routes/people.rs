@@ -21,7 +21,7 @@ use crate::forms::{Choice, ChoiceField, Input};
 use crate::page::{CurrentUser, PageCtx, render};
 use crate::pagination::Pagination;
 use crate::referral_forms::{Asker, PersonFields, ReferralForm, yes_no};
-use crate::referral_views::{ReferralRow, long_date, short_date};
+use crate::referral_views::{ReferralRow, long_date, short_date, when};
 use crate::routes::referrals::{ConsentRow, DoneQuery, consent_rows};
 use crate::state::AppState;
 
@@ -129,6 +129,10 @@ struct PersonPage {
     given: ChoiceField,
     /// May produce a subject access export (team leads).
     can_export: bool,
+    /// May restrict, erase and merge (team leads).
+    can_manage_rights: bool,
+    /// When the record was restricted, if it is.
+    restricted_on: String,
 }
 
 async fn person_page(
@@ -200,6 +204,14 @@ async fn person_page(
         })
         .errors(errors),
         can_export: principal.can(linkwork_domain::role::Permission::ReassignCases),
+        can_manage_rights: principal.can(linkwork_domain::role::Permission::ManagePersonRights),
+        restricted_on: rec
+            .person
+            .rights
+            .restriction
+            .as_ref()
+            .map(|r| when(r.at))
+            .unwrap_or_default(),
         rec,
     })
 }
@@ -214,6 +226,8 @@ pub async fn show(
     let notice = match query.done.as_deref() {
         Some("updated") => Some("Details saved.".to_owned()),
         Some("consent") => Some("Consent recorded.".to_owned()),
+        Some("restricted") => Some("The record is restricted.".to_owned()),
+        Some("lifted") => Some("The restriction is lifted.".to_owned()),
         _ => None,
     };
     let body = person_page(

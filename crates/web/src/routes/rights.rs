@@ -1,0 +1,118 @@
+//! The person's rights, for their network's team leads: restricting
+//! processing of their record and lifting the restriction.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use linkwork_app::AppError;
+use linkwork_domain::PersonId;
+use linkwork_domain::validation::ValidationErrors;
+use serde::Deserialize;
+
+use crate::error::{WebError, WebResult};
+use crate::forms::Input;
+use crate::page::{CurrentUser, PageCtx, render};
+use crate::state::AppState;
+
+fn parse_person_id(raw: &str) -> WebResult<PersonId> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ReasonForm {
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "people/restrict.html")]
+struct RestrictPage {
+    page: PageCtx,
+    id: PersonId,
+    name: String,
+    reason: Input,
+}
+
+fn restrict_page(
+    page: PageCtx,
+    id: PersonId,
+    name: String,
+    form: &ReasonForm,
+    errors: &ValidationErrors,
+) -> RestrictPage {
+    RestrictPage {
+        page: page
+            .title(format!("Restrict processing of {name}'s record"))
+            .errors(errors),
+        id,
+        name,
+        reason: Input::new("reason", "Why is the record being restricted?")
+            .hint("For example, they contest the accuracy of their record, or object to how it is used. This is kept in the audit log.")
+            .value(form.reason.clone())
+            .errors(errors),
+    }
+}
+
+pub async fn restrict_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let id = parse_person_id(&id)?;
+    let person = state
+        .app
+        .person_for_rights_page(&principal, id, "Restriction form")
+        .await?;
+    render(&restrict_page(
+        page,
+        id,
+        person.details.full_name(),
+        &ReasonForm::default(),
+        &ValidationErrors::new(),
+    ))
+}
+
+pub async fn restrict(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> WebResult<Response> {
+    let id = parse_person_id(&id)?;
+    match state
+        .app
+        .restrict_person(&principal, id, &form.reason)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{id}?done=restricted")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let person = state
+                .app
+                .person_for_rights_page(&principal, id, "Restriction form")
+                .await?;
+            let body = render(&restrict_page(
+                page,
+                id,
+                person.details.full_name(),
+                &form,
+                &errors,
+            ))?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn lift_restriction(
+    State(state): State<AppState>,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let id = parse_person_id(&id)?;
+    state.app.lift_restriction(&principal, id).await?;
+    Ok(Redirect::to(&format!("/people/{id}?done=lifted")).into_response())
+}
