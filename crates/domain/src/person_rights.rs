@@ -42,6 +42,24 @@ pub fn reason(raw: &str) -> Result<String, ValidationErrors> {
     errors.into_result(value.unwrap_or_default())
 }
 
+/// A reason for erasing a record, which the audit log keeps after the
+/// record is gone: `reason`'s rules, and it must not repeat any of
+/// `identifying` (their name, NHS number), whatever the case.
+pub fn erasure_reason(raw: &str, identifying: &[String]) -> Result<String, ValidationErrors> {
+    let reason = reason(raw)?;
+    let lower = reason.to_lowercase();
+    if identifying
+        .iter()
+        .any(|t| !t.trim().is_empty() && lower.contains(&t.to_lowercase()))
+    {
+        return Err(ValidationErrors::single(
+            "reason",
+            "Leave their name and NHS number out of the reason: it is kept after the record is erased",
+        ));
+    }
+    Ok(reason)
+}
+
 /// What an erased record's free text and names become.
 pub const ERASED_TEXT: &str = "Removed when the record was erased";
 /// The name an erased record shows.
@@ -70,6 +88,18 @@ mod tests {
             Some("Enter the reason")
         );
         assert!(reason("a\u{202e}b").is_err());
+    }
+
+    #[test]
+    fn an_erasure_reason_must_not_name_them() {
+        let who = ["Iris Patel".to_owned(), "9434765919".to_owned()];
+        assert_eq!(
+            erasure_reason("Asked in writing", &who).unwrap(),
+            "Asked in writing"
+        );
+        for named in ["iris patel asked", "NHS 9434765919"] {
+            assert!(erasure_reason(named, &who).is_err(), "{named}");
+        }
     }
 
     #[test]

@@ -56,3 +56,31 @@ CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
     FOR EACH ROW EXECUTE FUNCTION audit_events_only_erasure();
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
     FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+
+-- A referral's history likewise: erasure may replace an entry's summary
+-- and reason (free text), and the name of a sender without an account (a
+-- self-referral's is the person's), with the fixed words, and change
+-- nothing else.
+CREATE FUNCTION referral_events_only_erasure() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.summary = 'Removed when the record was erased'
+       AND (NEW.reason IS NULL OR NEW.reason = 'Removed when the record was erased')
+       AND NEW.id IS NOT DISTINCT FROM OLD.id
+       AND NEW.referral_id IS NOT DISTINCT FROM OLD.referral_id
+       AND NEW.at IS NOT DISTINCT FROM OLD.at
+       AND NEW.actor_user_id IS NOT DISTINCT FROM OLD.actor_user_id
+       AND (NEW.actor_label IS NOT DISTINCT FROM OLD.actor_label
+            OR (OLD.actor_user_id IS NULL AND NEW.actor_label = 'Removed when the record was erased'))
+       AND NEW.kind IS NOT DISTINCT FROM OLD.kind
+       AND NEW.from_status IS NOT DISTINCT FROM OLD.from_status
+       AND NEW.to_status IS NOT DISTINCT FROM OLD.to_status THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'referral history is append-only';
+END;
+$$;
+DROP TRIGGER referral_events_no_change ON referral_events;
+CREATE TRIGGER referral_events_no_update BEFORE UPDATE ON referral_events
+    FOR EACH ROW EXECUTE FUNCTION referral_events_only_erasure();
+CREATE TRIGGER referral_events_no_delete BEFORE DELETE ON referral_events
+    FOR EACH ROW EXECUTE FUNCTION referral_events_append_only();

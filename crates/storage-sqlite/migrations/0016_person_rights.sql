@@ -47,3 +47,23 @@ WHEN NOT (
 BEGIN
     SELECT RAISE(ABORT, 'the audit log is append-only');
 END;
+
+-- A referral's history likewise: erasure may replace an entry's summary
+-- and reason (free text), and the name of a sender without an account (a
+-- self-referral's is the person's), with the fixed words, and change
+-- nothing else.
+DROP TRIGGER referral_events_no_update;
+CREATE TRIGGER referral_events_no_update BEFORE UPDATE ON referral_events
+WHEN NOT (
+    NEW.summary = 'Removed when the record was erased'
+    AND (NEW.reason IS NULL OR NEW.reason = 'Removed when the record was erased')
+    AND NEW.id IS OLD.id AND NEW.referral_id IS OLD.referral_id AND NEW.at IS OLD.at
+    AND NEW.actor_user_id IS OLD.actor_user_id
+    AND (NEW.actor_label IS OLD.actor_label
+         OR (OLD.actor_user_id IS NULL AND NEW.actor_label = 'Removed when the record was erased'))
+    AND NEW.kind IS OLD.kind AND NEW.from_status IS OLD.from_status
+    AND NEW.to_status IS OLD.to_status
+)
+BEGIN
+    SELECT RAISE(ABORT, 'referral history is append-only');
+END;

@@ -247,6 +247,8 @@ macro_rules! all_rights_cases {
     ($make:expr) => {
         $crate::rights_suite!($make;
             a_restricted_record_leaves_lists_and_the_message_queue,
+            erasure_anonymises_a_self_referral_and_keeps_what_reports_count,
+            erasure_waits_until_every_referral_is_closed,
         );
     };
 }

@@ -6,13 +6,18 @@ use linkwork_domain::PersonId;
 use linkwork_domain::audit::{Actor, AuditAction, EntityRef, NewAuditEvent};
 use linkwork_domain::message::{Channel, Message};
 use linkwork_domain::person_rights::Restriction;
+use linkwork_domain::person_rights::{ERASED_AUDIT_DETAIL, ERASED_TEXT};
+use linkwork_domain::referral::{ReferralRoute, ReferralStatus};
 use linkwork_domain::time::now;
 use linkwork_storage::{
-    CaseworkChanges, PageRequest, ReferralFilter, ReferralOrder, StorageError, Store,
+    AuditFilter, CaseworkChanges, Erasure, PageRequest, ReferralFilter, ReferralOrder,
+    ReferralPerson, StorageError, Store,
 };
 
 use crate::fixtures::{audit_count, tree};
-use crate::referral_fixtures::{add_referral, person};
+use crate::referral_fixtures::{
+    add_referral, event, new_referral, person, referral, referral_audit,
+};
 
 fn audit(action: AuditAction, id: PersonId) -> NewAuditEvent {
     NewAuditEvent::new(Actor::Cli, action, now()).entity(EntityRef::new("person", id))
@@ -142,4 +147,170 @@ pub async fn a_restricted_record_leaves_lists_and_the_message_queue(store: &dyn 
             .await,
         Err(StorageError::NotFound(_))
     ));
+}
+
+/// The audit details of events about `entity_id`, oldest first.
+async fn details_about(store: &dyn Store, entity_id: String) -> Vec<String> {
+    let mut found: Vec<_> = store
+        .audit_events(
+            &AuditFilter {
+                entity_id: Some(entity_id),
+                ..Default::default()
+            },
+            PageRequest::new(1, 100),
+        )
+        .await
+        .unwrap()
+        .items;
+    found.sort_by_key(|e| (e.at, e.id));
+    found.into_iter().map(|e| e.detail).collect()
+}
+
+pub async fn erasure_anonymises_a_self_referral_and_keeps_what_reports_count(store: &dyn Store) {
+    let t = tree(store).await;
+    let mut zofia = person(
+        t.pcn_a.id,
+        "Zofia",
+        "Quill",
+        Some("9434765919"),
+        Some("RV1 3BQ"),
+    );
+    zofia.details.sex = Some(linkwork_domain::person::Sex::Female);
+    let at = now() - Duration::days(30);
+    let mut r = referral(&zofia, ReferralRoute::SelfReferral, at);
+    r.referrer.name = "Zofia Quill".into();
+    r.referrer.phone = Some("07700 900 982".into());
+    r.details = Some("Zofia Quill says she is lonely".into());
+    r.reasons_as_written = Some("Lonely".into());
+    r.status = ReferralStatus::Withdrawn;
+    r.closed_at = Some(at);
+    let mut new = new_referral(ReferralPerson::New(Box::new(zofia.clone())), r.clone());
+    new.events = vec![{
+        let mut e = event(
+            &r,
+            linkwork_domain::referral::EventKind::Received,
+            "Received from Zofia Quill",
+            at,
+        );
+        e.actor_label = "Zofia Quill (self-referral)".into();
+        e.reason = Some("She rang".into());
+        e
+    }];
+    store
+        .create_referral(
+            &new,
+            &referral_audit(&r).detail("Self-referral from Zofia Quill"),
+        )
+        .await
+        .unwrap();
+    let searched = NewAuditEvent::new(Actor::Cli, AuditAction::PersonSearch, now())
+        .detail("Searched for \"ZOFIA QUILL\"");
+    let unrelated = NewAuditEvent::new(Actor::Cli, AuditAction::PersonSearch, now())
+        .detail("Searched for \"ana nowak\"");
+    store.record_all(&[searched, unrelated]).await.unwrap();
+
+    let erasure = Erasure {
+        person_id: zofia.id,
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1950, 7, 1).unwrap(),
+        at: now(),
+        identifying: vec!["Zofia Quill".into(), "9434765919".into()],
+    };
+    let before = audit_count(store).await;
+    store
+        .erase_person(
+            &erasure,
+            &audit(AuditAction::PersonErase, zofia.id).detail("Erased: asked in writing"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit_count(store).await, before + 1);
+
+    let erased = store.person(zofia.id).await.unwrap().unwrap();
+    assert_eq!(erased.details.full_name(), "Erased record");
+    assert_eq!(erased.details.nhs_number, None);
+    assert_eq!(erased.details.postcode, None);
+    assert_eq!(erased.details.phone, None);
+    assert_eq!(erased.details.address_line1, None);
+    assert_eq!(erased.details.date_of_birth, erasure.date_of_birth);
+    assert_eq!(erased.rights.erased_at, Some(erasure.at));
+    // What reports count is kept.
+    assert_eq!(erased.details.sex, zofia.details.sex);
+    assert_eq!(erased.details.ethnicity, zofia.details.ethnicity);
+    assert_eq!(erased.imd_decile, zofia.imd_decile);
+    let kept = store.referral(r.id).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.status, kept.received_at, kept.closed_at, &kept.needs),
+        (r.status, r.received_at, r.closed_at, &r.needs)
+    );
+    assert_eq!(kept.details.as_deref(), Some(ERASED_TEXT));
+    assert_eq!(kept.reasons_as_written.as_deref(), Some(ERASED_TEXT));
+    assert_eq!(kept.referrer.name, ERASED_TEXT);
+    assert_eq!(kept.referrer.phone, None);
+    let history = store.referral_history(r.id).await.unwrap();
+    assert_eq!(
+        (
+            &*history[0].summary,
+            &*history[0].actor_label,
+            history[0].reason.as_deref()
+        ),
+        (ERASED_TEXT, ERASED_TEXT, Some(ERASED_TEXT))
+    );
+    assert_eq!(
+        store.consents(zofia.id).await.unwrap()[0].recorded_by,
+        ERASED_TEXT
+    );
+    assert_eq!(
+        details_about(store, zofia.id.to_string()).await,
+        ["Erased: asked in writing"],
+        "the erasure's own event is kept as written"
+    );
+    assert_eq!(
+        details_about(store, r.id.to_string()).await,
+        [ERASED_AUDIT_DETAIL]
+    );
+    let searches: Vec<String> = store
+        .audit_events(
+            &AuditFilter {
+                action: Some("person.search".into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.detail)
+        .collect();
+    assert!(
+        searches.contains(&ERASED_AUDIT_DETAIL.to_owned()),
+        "{searches:?}"
+    );
+    assert!(searches.contains(&"Searched for \"ana nowak\"".to_owned()));
+}
+
+pub async fn erasure_waits_until_every_referral_is_closed(store: &dyn Store) {
+    let t = tree(store).await;
+    let ana = person(t.pcn_a.id, "Ana", "Nowak", None, None);
+    let r = add_referral(store, ana.clone(), now()).await;
+    let before = audit_count(store).await;
+    let refused = store
+        .erase_person(
+            &Erasure {
+                person_id: ana.id,
+                date_of_birth: ana.details.date_of_birth,
+                at: now(),
+                identifying: vec!["Ana Nowak".into()],
+            },
+            &audit(AuditAction::PersonErase, ana.id),
+        )
+        .await;
+    match refused {
+        Err(StorageError::Conflict(message)) => {
+            assert!(message.contains(r.reference.as_str()), "{message}")
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(audit_count(store).await, before);
+    assert_eq!(store.person(ana.id).await.unwrap().unwrap(), ana);
 }

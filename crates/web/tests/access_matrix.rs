@@ -348,6 +348,18 @@ async fn every_role_against_every_route(app: TestApp) {
             &[TeamLead],
             StatusCode::NOT_FOUND,
         ),
+        get(
+            "erasing a person of own network",
+            format!("/people/{}/erase", person_a.id),
+            &[TeamLead],
+        ),
+        post(
+            "erase a person of another network",
+            format!("/people/{}/erase", person_b.id),
+            vec![("reason", "Asked by letter".into())],
+            &[TeamLead],
+            StatusCode::NOT_FOUND,
+        ),
         post(
             "lift the restriction on a person of another network",
             format!("/people/{}/restriction/lift", person_b.id),

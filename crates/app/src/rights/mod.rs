@@ -1,6 +1,7 @@
 //! A person's rights over what Linkwork holds about them (UK GDPR): the
-//! subject access export and restriction of processing.
+//! subject access export, restriction of processing and erasure.
 
+mod erasure;
 mod restriction;
 mod subject_access;
 

@@ -90,7 +90,7 @@ impl App {
     /// The person, for a change to their rights by one of their network's
     /// team leads. The role is checked first: refusing it says nothing
     /// about whether the record exists.
-    async fn person_for_rights(&self, p: &Principal, id: PersonId) -> AppResult<Person> {
+    pub(crate) async fn person_for_rights(&self, p: &Principal, id: PersonId) -> AppResult<Person> {
         p.require(Permission::ManagePersonRights)?;
         let person = self
             .store

@@ -224,6 +224,10 @@ pub fn signed_in() -> Router<AppState> {
             "/people/{id}/restriction/lift",
             post(rights::lift_restriction),
         )
+        .route(
+            "/people/{id}/erase",
+            get(rights::erase_form).post(rights::erase),
+        )
         .route("/caseload", get(worklists::caseload))
         .route("/referrals/sent", get(referrals::sent))
         .route(

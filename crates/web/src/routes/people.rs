@@ -133,6 +133,8 @@ struct PersonPage {
     can_manage_rights: bool,
     /// When the record was restricted, if it is.
     restricted_on: String,
+    /// When the record was erased, if it was.
+    erased_on: String,
 }
 
 async fn person_page(
@@ -212,6 +214,7 @@ async fn person_page(
             .as_ref()
             .map(|r| when(r.at))
             .unwrap_or_default(),
+        erased_on: rec.person.rights.erased_at.map(when).unwrap_or_default(),
         rec,
     })
 }
@@ -228,6 +231,7 @@ pub async fn show(
         Some("consent") => Some("Consent recorded.".to_owned()),
         Some("restricted") => Some("The record is restricted.".to_owned()),
         Some("lifted") => Some("The restriction is lifted.".to_owned()),
+        Some("erased") => Some("The record is erased.".to_owned()),
         _ => None,
     };
     let body = person_page(

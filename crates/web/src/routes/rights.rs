@@ -1,5 +1,5 @@
 //! The person's rights, for their network's team leads: restricting
-//! processing of their record and lifting the restriction.
+//! processing of their record and lifting the restriction, and erasing it.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -115,4 +115,74 @@ pub async fn lift_restriction(
     let id = parse_person_id(&id)?;
     state.app.lift_restriction(&principal, id).await?;
     Ok(Redirect::to(&format!("/people/{id}?done=lifted")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "people/erase.html")]
+struct ErasePage {
+    page: PageCtx,
+    id: PersonId,
+    name: String,
+    /// References of their open referrals: while any is open, no form.
+    open: Vec<String>,
+    reason: Input,
+}
+
+async fn erase_page(
+    state: &AppState,
+    principal: &linkwork_app::Principal,
+    page: PageCtx,
+    id: PersonId,
+    form: &ReasonForm,
+    errors: &ValidationErrors,
+) -> WebResult<ErasePage> {
+    let (person, open) = state.app.erasure_page(principal, id).await?;
+    let name = person.details.full_name();
+    Ok(ErasePage {
+        page: page.title(format!("Erase {name}'s record")).errors(errors),
+        id,
+        name,
+        open,
+        reason: Input::new("reason", "Why is the record being erased?")
+            .hint("For example, they asked for it to be erased and nothing requires it to be kept. Do not include their name or NHS number: the reason is kept after the record is erased.")
+            .value(form.reason.clone())
+            .errors(errors),
+    })
+}
+
+pub async fn erase_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let id = parse_person_id(&id)?;
+    let body = erase_page(
+        &state,
+        &principal,
+        page,
+        id,
+        &ReasonForm::default(),
+        &ValidationErrors::new(),
+    )
+    .await?;
+    render(&body)
+}
+
+pub async fn erase(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> WebResult<Response> {
+    let id = parse_person_id(&id)?;
+    match state.app.erase_person(&principal, id, &form.reason).await {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{id}?done=erased")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let body = erase_page(&state, &principal, page, id, &form, &errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&body)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
