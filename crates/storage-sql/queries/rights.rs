@@ -1,5 +1,5 @@
 //! The person's rights: restricting a record and lifting the restriction,
-//! and erasing it by anonymisation.
+//! erasing it by anonymisation, and merging duplicates reversibly.
 
 use async_trait::async_trait;
 use linkwork_domain::PersonId;
@@ -7,13 +7,16 @@ use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::person_rights::{
     ERASED_AUDIT_DETAIL, ERASED_FAMILY_NAME, ERASED_GIVEN_NAME, ERASED_TEXT, Restriction,
 };
-use linkwork_storage::{Erasure, RightsStore, StorageError, StorageResult};
+use std::collections::BTreeMap;
+
+use linkwork_domain::Timestamp;
+use linkwork_storage::{Erasure, PersonMerge, RightsStore, StorageError, StorageResult};
 use uuid::Uuid;
 
 use super::audit::insert as insert_audit;
 use sqlx::QueryBuilder;
 
-use super::{Connection, backend, push_in};
+use super::{Connection, DbRow, backend, corrupt, get, push_in};
 use crate::dialect::{Db, STRPOS, Store};
 
 /// `column = ERASED_TEXT` where it holds anything (`$2` is the text).
@@ -172,6 +175,253 @@ impl RightsStore for Store {
     async fn erase_person(&self, erasure: &Erasure, audit: &NewAuditEvent) -> StorageResult<()> {
         self.erase(erasure, audit).await
     }
+
+    async fn merge_people(
+        &self,
+        m: &PersonMerge,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<PersonMerge> {
+        let mut tx = self.write().await?;
+        for id in [m.kept_id, m.merged_id] {
+            let row: Option<(Uuid, Option<Uuid>, Option<Timestamp>)> = sqlx::query_as(&format!(
+                "SELECT pcn_id, merged_into, erased_at FROM people WHERE id = $1{}",
+                crate::dialect::FOR_UPDATE
+            ))
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            match row {
+                None => return Err(StorageError::NotFound("person")),
+                Some((pcn, merged, erased)) => {
+                    if pcn != m.pcn_id.0 {
+                        return Err(StorageError::Conflict(
+                            "Only records of one network can be merged".into(),
+                        ));
+                    }
+                    if merged.is_some() || erased.is_some() {
+                        return Err(StorageError::Conflict(
+                            "That record has already been merged or erased".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        let mut moved: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (table, key, uuid_key) in MOVABLE {
+            let keys: Vec<String> = if *uuid_key {
+                sqlx::query_scalar::<_, Uuid>(&format!(
+                    "SELECT {key} FROM {table} WHERE person_id = $1"
+                ))
+                .bind(m.merged_id.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?
+                .iter()
+                .map(Uuid::to_string)
+                .collect()
+            } else {
+                sqlx::query_scalar(&format!("SELECT {key} FROM {table} WHERE person_id = $1"))
+                    .bind(m.merged_id.0)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(backend)?
+            };
+            if keys.is_empty() {
+                continue;
+            }
+            sqlx::query(&format!(
+                "UPDATE {table} SET person_id = $1 WHERE person_id = $2"
+            ))
+            .bind(m.kept_id.0)
+            .bind(m.merged_id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            moved.insert((*table).to_owned(), keys);
+        }
+        sqlx::query("UPDATE people SET merged_into = $1 WHERE id = $2")
+            .bind(m.kept_id.0)
+            .bind(m.merged_id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let json = serde_json::to_string(&moved).expect("keys always serialise");
+        sqlx::query(
+            "INSERT INTO person_merges (id, pcn_id, kept_id, merged_id, moved, merged_at, merged_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(m.id)
+        .bind(m.pcn_id.0)
+        .bind(m.kept_id.0)
+        .bind(m.merged_id.0)
+        .bind(&json)
+        .bind(m.merged_at)
+        .bind(&m.merged_by)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(PersonMerge {
+            moved: moved.values().map(|k| k.len() as u64).sum(),
+            undone_at: None,
+            undone_by: None,
+            ..m.clone()
+        })
+    }
+
+    async fn undo_merge(
+        &self,
+        id: Uuid,
+        at: Timestamp,
+        by: &str,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<PersonMerge> {
+        let mut tx = self.write().await?;
+        let row = sqlx::query(&format!(
+            "{MERGE_SELECT} WHERE id = $1{}",
+            crate::dialect::FOR_UPDATE
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?
+        .ok_or(StorageError::NotFound("merge"))?;
+        let (merge, moved) = merge_row(&row)?;
+        if merge.undone_at.is_some() {
+            return Err(StorageError::Conflict(
+                "This merge was already undone".into(),
+            ));
+        }
+        let referrals: Vec<String> = moved.get("referrals").cloned().unwrap_or_default();
+        for (table, key, uuid_key) in MOVABLE {
+            let keys = moved.get(*table).cloned().unwrap_or_default();
+            // What was added since to a referral that came from the merged
+            // record goes back with it.
+            let follows_referral =
+                *table != "referrals" && *table != "messages" && !referrals.is_empty();
+            if keys.is_empty() && !follows_referral {
+                continue;
+            }
+            let mut qb = QueryBuilder::<Db>::new(format!("UPDATE {table} SET person_id = "));
+            qb.push_bind(merge.merged_id.0)
+                .push(" WHERE person_id = ")
+                .push_bind(merge.kept_id.0)
+                .push(" AND (1 = 0");
+            if !keys.is_empty() {
+                qb.push(" OR ");
+                push_keys(&mut qb, key, &keys, *uuid_key)?;
+            }
+            if follows_referral {
+                qb.push(" OR ");
+                push_keys(&mut qb, "referral_id", &referrals, true)?;
+            }
+            qb.push(")");
+            qb.build().execute(&mut *tx).await.map_err(backend)?;
+        }
+        sqlx::query("UPDATE people SET merged_into = NULL WHERE id = $1")
+            .bind(merge.merged_id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("UPDATE person_merges SET undone_at = $1, undone_by = $2 WHERE id = $3")
+            .bind(at)
+            .bind(by)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(PersonMerge {
+            undone_at: Some(at),
+            undone_by: Some(by.to_owned()),
+            ..merge
+        })
+    }
+
+    async fn person_merges(&self, person: PersonId) -> StorageResult<Vec<PersonMerge>> {
+        let rows = sqlx::query(&format!(
+            "{MERGE_SELECT} WHERE kept_id = $1 OR merged_id = $1 ORDER BY merged_at DESC, id"
+        ))
+        .bind(person.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|r| Ok(merge_row(r)?.0)).collect()
+    }
+
+    async fn person_merge(&self, id: Uuid) -> StorageResult<Option<PersonMerge>> {
+        let row = sqlx::query(&format!("{MERGE_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(|r| Ok(merge_row(r)?.0)).transpose()
+    }
+}
+
+/// Every table whose rows belong to a person, with its key and whether the
+/// key is a UUID: what a merge moves. A new table with a `person_id`
+/// column belongs here.
+const MOVABLE: &[(&str, &str, bool)] = &[
+    ("referrals", "id", true),
+    ("consents", "id", true),
+    ("contacts", "id", true),
+    ("what_matters", "id", true),
+    ("plans", "referral_id", true),
+    ("case_notes", "id", true),
+    ("tasks", "id", true),
+    ("onward_referrals", "id", true),
+    ("shortlists", "id", true),
+    ("measure_responses", "id", true),
+    ("measure_links", "token_hash", false),
+    ("gp_appointments", "referral_id", true),
+    ("messages", "id", true),
+];
+
+const MERGE_SELECT: &str = "SELECT id, pcn_id, kept_id, merged_id, moved, merged_at, merged_by, \
+     undone_at, undone_by FROM person_merges";
+
+/// A merge and the keys it moved, by table.
+fn merge_row(row: &DbRow) -> StorageResult<(PersonMerge, BTreeMap<String, Vec<String>>)> {
+    let raw: String = get(row, "moved")?;
+    let moved: BTreeMap<String, Vec<String>> =
+        serde_json::from_str(&raw).map_err(|_| corrupt("merged rows", &raw))?;
+    Ok((
+        PersonMerge {
+            id: get(row, "id")?,
+            pcn_id: get::<Uuid>(row, "pcn_id")?.into(),
+            kept_id: get::<Uuid>(row, "kept_id")?.into(),
+            merged_id: get::<Uuid>(row, "merged_id")?.into(),
+            moved: moved.values().map(|k| k.len() as u64).sum(),
+            merged_at: get(row, "merged_at")?,
+            merged_by: get(row, "merged_by")?,
+            undone_at: get(row, "undone_at")?,
+            undone_by: get(row, "undone_by")?,
+        },
+        moved,
+    ))
+}
+
+/// `column IN (…)` for keys kept as text, bound as UUIDs where they are.
+fn push_keys(
+    qb: &mut QueryBuilder<'_, Db>,
+    column: &str,
+    keys: &[String],
+    uuid_key: bool,
+) -> StorageResult<()> {
+    if uuid_key {
+        let ids = keys
+            .iter()
+            .map(|k| Uuid::parse_str(k).map_err(|_| corrupt("merged row key", k)))
+            .collect::<StorageResult<Vec<Uuid>>>()?;
+        push_in(qb, column, &ids);
+    } else {
+        push_in(qb, column, keys);
+    }
+    Ok(())
 }
 
 impl Store {

@@ -249,6 +249,7 @@ macro_rules! all_rights_cases {
             a_restricted_record_leaves_lists_and_the_message_queue,
             erasure_anonymises_a_self_referral_and_keeps_what_reports_count,
             erasure_waits_until_every_referral_is_closed,
+            a_merge_moves_what_the_duplicate_held_and_undoing_it_moves_exactly_that_back,
         );
     };
 }

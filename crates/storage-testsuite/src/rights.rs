@@ -10,7 +10,7 @@ use linkwork_domain::person_rights::{ERASED_AUDIT_DETAIL, ERASED_TEXT};
 use linkwork_domain::referral::{ReferralRoute, ReferralStatus};
 use linkwork_domain::time::now;
 use linkwork_storage::{
-    AuditFilter, CaseworkChanges, Erasure, PageRequest, ReferralFilter, ReferralOrder,
+    AuditFilter, CaseworkChanges, Erasure, PageRequest, PersonMerge, ReferralFilter, ReferralOrder,
     ReferralPerson, StorageError, Store,
 };
 
@@ -313,4 +313,169 @@ pub async fn erasure_waits_until_every_referral_is_closed(store: &dyn Store) {
     }
     assert_eq!(audit_count(store).await, before);
     assert_eq!(store.person(ana.id).await.unwrap().unwrap(), ana);
+}
+
+/// The ids of `person`'s referrals.
+async fn referrals_of(store: &dyn Store, person: PersonId) -> Vec<linkwork_domain::ReferralId> {
+    let mut ids: Vec<_> = store
+        .list_referrals(
+            &ReferralFilter {
+                person_id: Some(person),
+                include_restricted: true,
+                ..Default::default()
+            },
+            ReferralOrder::OldestFirst,
+            PageRequest::new(1, 100),
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| i.referral.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+pub async fn a_merge_moves_what_the_duplicate_held_and_undoing_it_moves_exactly_that_back(
+    store: &dyn Store,
+) {
+    let t = tree(store).await;
+    let kept = person(t.pcn_a.id, "Ana", "Nowak", None, None);
+    let dup = person(t.pcn_a.id, "Anna", "Nowak", None, None);
+    let other_network = person(t.pcn_b.id, "Ana", "Nowak", None, None);
+    let ra = add_referral(store, kept.clone(), now()).await;
+    let rb = add_referral(store, dup.clone(), now()).await;
+    add_referral(store, other_network.clone(), now()).await;
+    store
+        .save_casework(
+            &CaseworkChanges {
+                messages: vec![
+                    Message::new(
+                        Channel::Email,
+                        "anna@example.org",
+                        Some("Groups to try".into()),
+                        "Lunch club".into(),
+                        "Shortlist",
+                        Some(t.pcn_a.id),
+                        now(),
+                    )
+                    .about(dup.id),
+                ],
+                ..Default::default()
+            },
+            &[audit(AuditAction::NoteAdd, dup.id)],
+        )
+        .await
+        .unwrap();
+    let consents_before = (
+        store.consents(kept.id).await.unwrap(),
+        store.consents(dup.id).await.unwrap(),
+    );
+    let merge = |merged_id| PersonMerge {
+        id: uuid::Uuid::new_v4(),
+        pcn_id: t.pcn_a.id,
+        kept_id: kept.id,
+        merged_id,
+        moved: 0,
+        merged_at: now(),
+        merged_by: "lead@example.org".into(),
+        undone_at: None,
+        undone_by: None,
+    };
+    let across = store
+        .merge_people(
+            &merge(other_network.id),
+            &audit(AuditAction::PersonMerge, kept.id),
+        )
+        .await;
+    assert!(
+        matches!(across, Err(StorageError::Conflict(_))),
+        "{across:?}"
+    );
+
+    let before = audit_count(store).await;
+    let done = store
+        .merge_people(&merge(dup.id), &audit(AuditAction::PersonMerge, kept.id))
+        .await
+        .unwrap();
+    assert_eq!(audit_count(store).await, before + 1);
+    // A referral, its consent and the message.
+    assert_eq!(done.moved, 3);
+    let mut both = vec![ra.id, rb.id];
+    both.sort();
+    assert_eq!(referrals_of(store, kept.id).await, both);
+    assert!(referrals_of(store, dup.id).await.is_empty());
+    assert_eq!(store.consents(kept.id).await.unwrap().len(), 2);
+    let stored_dup = store.person(dup.id).await.unwrap().unwrap();
+    assert_eq!(stored_dup.rights.merged_into, Some(kept.id));
+    assert_eq!(stored_dup.details, dup.details, "the duplicate is kept");
+    let found = store
+        .search_people(
+            &[t.pcn_a.id],
+            &["nowak".into()],
+            true,
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [kept.id]
+    );
+    assert!(matches!(
+        store
+            .merge_people(&merge(dup.id), &audit(AuditAction::PersonMerge, kept.id))
+            .await,
+        Err(StorageError::Conflict(_))
+    ));
+    assert_eq!(store.person_merges(dup.id).await.unwrap(), std::slice::from_ref(&done));
+
+    let undone = store
+        .undo_merge(
+            done.id,
+            now(),
+            "lead@example.org",
+            &audit(AuditAction::PersonMergeUndo, kept.id),
+        )
+        .await
+        .unwrap();
+    assert!(undone.undone_at.is_some());
+    assert_eq!(referrals_of(store, kept.id).await, [ra.id]);
+    assert_eq!(referrals_of(store, dup.id).await, [rb.id]);
+    assert_eq!(
+        (
+            store.consents(kept.id).await.unwrap(),
+            store.consents(dup.id).await.unwrap()
+        ),
+        consents_before
+    );
+    assert_eq!(store.person(dup.id).await.unwrap().unwrap(), dup);
+    let until = now() + Duration::minutes(5);
+    let claimed = store
+        .claim_messages(now() + Duration::seconds(1), until, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed[0].about, Some(dup.id), "the message went back too");
+    assert!(matches!(
+        store
+            .undo_merge(
+                done.id,
+                now(),
+                "lead@example.org",
+                &audit(AuditAction::PersonMergeUndo, kept.id)
+            )
+            .await,
+        Err(StorageError::Conflict(_))
+    ));
+    assert_eq!(
+        store
+            .person_merge(done.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .undone_by
+            .as_deref(),
+        Some("lead@example.org")
+    );
 }

@@ -1,13 +1,30 @@
 //! Storage for the person's rights: restricting a record and lifting the
-//! restriction, and erasing it by anonymisation.
+//! restriction, erasing it by anonymisation, and merging duplicates.
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::person_rights::Restriction;
-use linkwork_domain::{PersonId, Timestamp};
+use linkwork_domain::{OrgId, PersonId, Timestamp};
+use uuid::Uuid;
 
 use crate::StorageResult;
+
+/// One merge of a duplicate record (`merged_id`) into another
+/// (`kept_id`), and whether it was undone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonMerge {
+    pub id: Uuid,
+    pub pcn_id: OrgId,
+    pub kept_id: PersonId,
+    pub merged_id: PersonId,
+    /// How many rows moved, for the page.
+    pub moved: u64,
+    pub merged_at: Timestamp,
+    pub merged_by: String,
+    pub undone_at: Option<Timestamp>,
+    pub undone_by: Option<String>,
+}
 
 /// What erasing a person's record needs to know beyond their id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,4 +59,33 @@ pub trait RightsStore: Send + Sync {
     /// one of theirs is still open; `NotFound` if there is no such person.
     /// `audit` is written after the blanking, so it is kept as given.
     async fn erase_person(&self, erasure: &Erasure, audit: &NewAuditEvent) -> StorageResult<()>;
+
+    /// Merges `merge.merged_id` into `merge.kept_id`: every row about the
+    /// merged person (referrals, consents, casework, onward referrals,
+    /// shortlists, questionnaires, messages) moves to the kept one, the
+    /// merged record is kept, marked merged, and the merge is stored with
+    /// the keys of exactly the rows that moved. Returns the merge with its
+    /// count. `Conflict` if either record is already merged or erased, or
+    /// they are not of one network; `NotFound` if either is missing.
+    async fn merge_people(
+        &self,
+        merge: &PersonMerge,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<PersonMerge>;
+
+    /// Undoes a merge: exactly the rows that moved go back to the merged
+    /// record, which is no longer marked merged. `Conflict` if it was
+    /// undone already; `NotFound` if there is no such merge.
+    async fn undo_merge(
+        &self,
+        id: Uuid,
+        at: Timestamp,
+        by: &str,
+        audit: &NewAuditEvent,
+    ) -> StorageResult<PersonMerge>;
+
+    /// Merges into or of `person`, newest first.
+    async fn person_merges(&self, person: PersonId) -> StorageResult<Vec<PersonMerge>>;
+
+    async fn person_merge(&self, id: Uuid) -> StorageResult<Option<PersonMerge>>;
 }

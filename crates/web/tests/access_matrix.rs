@@ -360,6 +360,29 @@ async fn every_role_against_every_route(app: TestApp) {
             &[TeamLead],
             StatusCode::NOT_FOUND,
         ),
+        get(
+            "merging into a person of own network",
+            format!("/people/{}/merge", person_a.id),
+            &[TeamLead],
+        ),
+        post(
+            "merge a person of another network into one of own",
+            format!("/people/{}/merge", person_a.id),
+            vec![("with", person_b.id.to_string())],
+            &[TeamLead],
+            StatusCode::NOT_FOUND,
+        ),
+        post(
+            "undo a merge that is not there",
+            format!(
+                "/people/{}/merges/{}/undo",
+                person_a.id,
+                uuid::Uuid::new_v4()
+            ),
+            vec![],
+            &[TeamLead],
+            StatusCode::NOT_FOUND,
+        ),
         post(
             "lift the restriction on a person of another network",
             format!("/people/{}/restriction/lift", person_b.id),

@@ -242,10 +242,142 @@ async fn a_record_with_an_open_referral_is_not_erased(app: TestApp) {
     assert_eq!(person.rights.erased_at, None);
 }
 
+/// A person's subject access export as JSON, less what changes with every
+/// export: when it was made, and the audit trail (which records the exports
+/// and the merge themselves).
+async fn export_of(
+    lead: &mut support::Client,
+    person: linkwork_domain::PersonId,
+) -> serde_json::Value {
+    let reply = lead
+        .get(&format!("/people/{person}/subject-access?format=json"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let mut doc: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    doc.as_object_mut().unwrap().remove("generated_at");
+    let sections = doc["sections"].as_array_mut().unwrap();
+    let trail = sections.pop().unwrap();
+    assert_eq!(trail["title"], "Who has read or changed their record");
+    doc
+}
+
+async fn a_merge_moves_everything_and_undoing_it_restores_both_records(app: TestApp) {
+    let t = app.tree().await;
+    let lw = app
+        .user("lw@pcn-a.example", t.pcn_a.id, &[Role::LinkWorker])
+        .await;
+    app.user("lead@pcn-a.example", t.pcn_a.id, &[Role::TeamLead])
+        .await;
+    let mut worker = app.signed_in("lw@pcn-a.example").await;
+    let first = support::accepted_referral(&app, &mut worker, t.pcn_a.id, lw.id, "Iris").await;
+    let second = support::accepted_referral(&app, &mut worker, t.pcn_a.id, lw.id, "Irís").await;
+    for (referral, text) in [
+        (first, "Likes the allotment."),
+        (second, "Wants to try choir."),
+    ] {
+        let note = worker
+            .post(&format!("/referrals/{referral}/notes"), &[("text", text)])
+            .await;
+        assert_eq!(note.status, StatusCode::SEE_OTHER, "{}", note.body);
+    }
+    let a = app
+        .store()
+        .referral(first)
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
+    let b = app
+        .store()
+        .referral(second)
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
+    let mut lead = app.signed_in("lead@pcn-a.example").await;
+    let (a_before, b_before) = (export_of(&mut lead, a).await, export_of(&mut lead, b).await);
+
+    // Find the duplicate, compare, merge.
+    let found = lead.get(&format!("/people/{a}/merge?q=patel")).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert!(
+        found.body.contains(&format!("/people/{a}/merge?with={b}")),
+        "{}",
+        found.body
+    );
+    let side_by_side = lead.get(&format!("/people/{a}/merge?with={b}")).await;
+    assert_eq!(side_by_side.status, StatusCode::OK);
+    assert!(side_by_side.body.contains("Irís Patel") && side_by_side.body.contains("Iris Patel"));
+    assert_eq!(
+        worker
+            .post(&format!("/people/{a}/merge"), &[("with", &b.to_string())])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let merged = lead
+        .post(&format!("/people/{a}/merge"), &[("with", &b.to_string())])
+        .await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
+
+    let a_merged = export_of(&mut lead, a).await.to_string();
+    assert!(a_merged.contains("Wants to try choir.") && a_merged.contains("Likes the allotment."));
+    assert_eq!(
+        worker.get(&format!("/people/{b}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        !worker
+            .get("/people?q=patel")
+            .await
+            .body
+            .contains("Irís Patel")
+    );
+    let b_page = lead.get(&format!("/people/{b}")).await;
+    assert!(
+        b_page.body.contains("Merged into another record"),
+        "{}",
+        b_page.body
+    );
+    // The case itself carries on, on the kept record.
+    let case = worker.get(&format!("/referrals/{second}")).await;
+    assert_eq!(case.status, StatusCode::OK);
+
+    let a_page = lead.get(&format!("/people/{a}")).await;
+    let merge_id = app.store().person_merges(a).await.unwrap()[0].id;
+    let undo = format!("/people/{a}/merges/{merge_id}/undo");
+    assert!(a_page.body.contains(&undo), "{}", a_page.body);
+    let undone = lead.post(&undo, &[]).await;
+    assert_eq!(undone.status, StatusCode::SEE_OTHER, "{}", undone.body);
+    assert_eq!(lead.post(&undo, &[]).await.status, StatusCode::CONFLICT);
+
+    assert_eq!(export_of(&mut lead, a).await, a_before);
+    assert_eq!(export_of(&mut lead, b).await, b_before);
+    assert_eq!(
+        worker.get(&format!("/people/{b}")).await.status,
+        StatusCode::OK
+    );
+    for action in ["person.merge", "person.merge_undo"] {
+        let events = app
+            .store()
+            .audit_events(
+                &AuditFilter {
+                    action: Some(action.into()),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(events.total, 1, "{action}");
+    }
+}
+
 on_both_backends!(
     a_subject_access_export_holds_everything_and_who_saw_it,
     a_restricted_record_is_hidden_from_all_but_its_team_leads,
     a_record_with_an_open_referral_is_not_erased,
+    a_merge_moves_everything_and_undoing_it_restores_both_records,
 );
 
 /// Every `table.column` of the test database holding `needle`.

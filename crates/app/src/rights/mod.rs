@@ -1,7 +1,9 @@
 //! A person's rights over what Linkwork holds about them (UK GDPR): the
-//! subject access export, restriction of processing and erasure.
+//! subject access export, restriction of processing, erasure and merging
+//! duplicate records.
 
 mod erasure;
+mod merge;
 mod restriction;
 mod subject_access;
 

@@ -25,13 +25,21 @@ impl App {
 
     /// `NotFound` if `person`'s record is restricted and `p` is not one of
     /// its network's team leads; the refused attempt is audited.
+    ///
+    /// A record merged into another is hidden the same way (its team leads
+    /// see it, to undo the merge), but refusing it needs no audit entry:
+    /// everything it held now belongs to the other record.
     pub(crate) async fn require_unrestricted(
         &self,
         p: &Principal,
         person: &Person,
     ) -> AppResult<()> {
-        if person.rights.restriction.is_none() || self.sees_restricted(p, person.pcn_id).await? {
+        let hidden = person.rights.restriction.is_some() || person.rights.merged_into.is_some();
+        if !hidden || self.sees_restricted(p, person.pcn_id).await? {
             return Ok(());
+        }
+        if person.rights.restriction.is_none() {
+            return Err(AppError::NotFound("person"));
         }
         self.refuse_restricted(p.actor(), p.ip.clone(), person)
             .await
@@ -91,6 +99,20 @@ impl App {
     /// team leads. The role is checked first: refusing it says nothing
     /// about whether the record exists.
     pub(crate) async fn person_for_rights(&self, p: &Principal, id: PersonId) -> AppResult<Person> {
+        let person = self.person_for_rights_or_merged(p, id).await?;
+        if person.rights.merged_into.is_some() || person.rights.erased_at.is_some() {
+            return Err(AppError::NotFound("person"));
+        }
+        Ok(person)
+    }
+
+    /// `person_for_rights`, also for a record merged into another or
+    /// erased (to list its merges).
+    pub(crate) async fn person_for_rights_or_merged(
+        &self,
+        p: &Principal,
+        id: PersonId,
+    ) -> AppResult<Person> {
         p.require(Permission::ManagePersonRights)?;
         let person = self
             .store
@@ -99,9 +121,6 @@ impl App {
             .ok_or(AppError::NotFound("person"))?;
         self.require_team(p, person.pcn_id, EntityRef::new("person", person.id))
             .await?;
-        if person.rights.merged_into.is_some() || person.rights.erased_at.is_some() {
-            return Err(AppError::NotFound("person"));
-        }
         Ok(person)
     }
 

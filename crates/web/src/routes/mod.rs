@@ -228,6 +228,11 @@ pub fn signed_in() -> Router<AppState> {
             "/people/{id}/erase",
             get(rights::erase_form).post(rights::erase),
         )
+        .route(
+            "/people/{id}/merge",
+            get(rights::merge_form).post(rights::merge),
+        )
+        .route("/people/{id}/merges/{merge}/undo", post(rights::undo_merge))
         .route("/caseload", get(worklists::caseload))
         .route("/referrals/sent", get(referrals::sent))
         .route(

@@ -186,3 +186,125 @@ pub async fn erase(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct MergeQuery {
+    q: String,
+    with: String,
+}
+
+/// One record in the side-by-side comparison.
+struct Side {
+    person: linkwork_domain::person::Person,
+    born: String,
+}
+
+#[derive(Template)]
+#[template(path = "people/merge.html")]
+struct MergePage {
+    page: PageCtx,
+    id: PersonId,
+    name: String,
+    q: Input,
+    searched: bool,
+    candidates: Vec<linkwork_domain::person::Person>,
+    /// The two records, kept first, once one is chosen.
+    pair: Option<(Side, Side)>,
+}
+
+/// Finding a duplicate of a record, and comparing the two before merging.
+pub async fn merge_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<MergeQuery>,
+) -> WebResult<Response> {
+    let id = parse_person_id(&id)?;
+    let app = &state.app;
+    let kept = app
+        .person_for_rights_page(&principal, id, "Merge form")
+        .await?;
+    let mut errors = ValidationErrors::new();
+    let searched = !query.q.trim().is_empty();
+    let candidates = if searched {
+        match app.merge_candidates(&principal, id, &query.q).await {
+            Ok(found) => found,
+            Err(AppError::Invalid(problems)) => {
+                errors = problems;
+                Vec::new()
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        Vec::new()
+    };
+    let pair = match query.with.trim() {
+        "" => None,
+        raw => {
+            let other = parse_person_id(raw)?;
+            let (a, b) = app.merge_comparison(&principal, id, other).await?;
+            let side = |person: linkwork_domain::person::Person| Side {
+                born: crate::referral_views::long_date(person.details.date_of_birth),
+                person,
+            };
+            Some((side(a), side(b)))
+        }
+    };
+    let name = kept.details.full_name();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = render(&MergePage {
+        page: page
+            .title(format!("Merge a duplicate into {name}'s record"))
+            .errors(&errors),
+        id,
+        name,
+        q: Input::new("q", "Find the duplicate record")
+            .hint("Name, NHS number or postcode")
+            .value(query.q.clone())
+            .errors(&errors),
+        searched,
+        candidates,
+        pair,
+    })?;
+    Ok((status, body).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct MergeForm {
+    with: String,
+}
+
+pub async fn merge(
+    State(state): State<AppState>,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<MergeForm>,
+) -> WebResult<Response> {
+    let id = parse_person_id(&id)?;
+    let other = parse_person_id(form.with.trim())?;
+    state.app.merge_people(&principal, id, other).await?;
+    Ok(Redirect::to(&format!("/people/{id}?done=merged")).into_response())
+}
+
+pub async fn undo_merge(
+    State(state): State<AppState>,
+    CurrentUser(principal): CurrentUser,
+    Path((id, merge)): Path<(String, String)>,
+) -> WebResult<Response> {
+    let id = parse_person_id(&id)?;
+    let merge = merge
+        .parse::<uuid::Uuid>()
+        .map_err(|_| WebError::NotFound)?;
+    let undone = state.app.undo_merge(&principal, merge).await?;
+    if undone.kept_id != id {
+        return Err(WebError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/people/{id}?done=unmerged")).into_response())
+}
