@@ -838,3 +838,60 @@ fn report_summary_prints_the_dashboards_tables_suppressed() {
     assert!(!bad.status.success());
     assert!(text_of(&bad).contains("from: Enter a real date"));
 }
+
+#[test]
+fn retention_sweep_shows_who_is_due_then_anonymises_them() {
+    let dir = temp_dir("retention");
+    let demo = run(&mut linkwork(&dir, &["demo"]), "");
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let sweep = |dry_run: bool, years: &str| {
+        let mut args = vec!["retention", "sweep"];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let out = run(
+            linkwork(&dir, &args).env("LINKWORK_RETENTION__YEARS_AFTER_DISCHARGE", years),
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let due = |out: &str| -> usize {
+        out.lines()
+            .find_map(|l| l.strip_prefix("Dry run: "))
+            .and_then(|l| l.split(' ').next())
+            .unwrap_or_else(|| panic!("no count in {out}"))
+            .parse()
+            .unwrap()
+    };
+    // The demo's referrals are all from the last year or so.
+    assert_eq!(due(&sweep(true, "8")), 0);
+    // With no period at all, everyone whose referrals all closed before
+    // today is due; a dry run lists them and changes nothing.
+    let preview = sweep(true, "0");
+    let count = due(&preview);
+    assert!(count > 0, "{preview}");
+    let ids: Vec<&str> = preview
+        .lines()
+        .filter(|l| l.contains(" (network "))
+        .collect();
+    assert_eq!(ids.len(), count, "{preview}");
+    assert_eq!(due(&sweep(true, "0")), count, "a dry run changes nothing");
+
+    let done = sweep(false, "0");
+    assert!(
+        done.contains(&format!("Anonymised {count} of {count} records due.")),
+        "{done}"
+    );
+    assert_eq!(due(&sweep(true, "0")), 0, "no one is due twice");
+
+    let audit = run(&mut linkwork(&dir, &["audit", "export"]), "");
+    let log = text(&audit.stdout);
+    let sweeps = log
+        .lines()
+        .filter(|l| l.contains("retention.sweep"))
+        .count();
+    assert_eq!(sweeps, 5, "every run is audited: {log}");
+    let erased = log.lines().filter(|l| l.contains("person.erase")).count();
+    assert_eq!(erased, count);
+}

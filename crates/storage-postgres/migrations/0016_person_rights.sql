@@ -84,3 +84,10 @@ CREATE TRIGGER referral_events_no_update BEFORE UPDATE ON referral_events
     FOR EACH ROW EXECUTE FUNCTION referral_events_only_erasure();
 CREATE TRIGGER referral_events_no_delete BEFORE DELETE ON referral_events
     FOR EACH ROW EXECUTE FUNCTION referral_events_append_only();
+
+-- Jobs every instance runs on a schedule but only one should run at a
+-- time (the retention sweep): whoever moves `next_due_at` on first has it.
+CREATE TABLE scheduled_jobs (
+    name        TEXT PRIMARY KEY,
+    next_due_at TIMESTAMPTZ NOT NULL
+);

@@ -352,6 +352,51 @@ impl RightsStore for Store {
         rows.iter().map(|r| Ok(merge_row(r)?.0)).collect()
     }
 
+    async fn people_past_retention(
+        &self,
+        closed_before: Timestamp,
+    ) -> StorageResult<Vec<(PersonId, linkwork_domain::OrgId)>> {
+        let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "SELECT p.id, p.pcn_id FROM people p WHERE p.erased_at IS NULL AND p.merged_into IS NULL \
+             AND p.restricted_at IS NULL \
+             AND EXISTS (SELECT 1 FROM referrals r WHERE r.person_id = p.id) \
+             AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.person_id = p.id \
+             AND (r.closed_at IS NULL OR r.closed_at >= $1)) ORDER BY p.id",
+        )
+        .bind(closed_before)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(p, pcn)| (p.into(), pcn.into()))
+            .collect())
+    }
+
+    async fn claim_job(
+        &self,
+        name: &str,
+        now: Timestamp,
+        next_due: Timestamp,
+    ) -> StorageResult<bool> {
+        // The upsert's condition is checked on the row as it is when the
+        // statement gets it (after any other instance's claim commits), so
+        // only one claim moves it on; the others update nothing and get no
+        // row back.
+        let claimed: Option<String> = sqlx::query_scalar(
+            "INSERT INTO scheduled_jobs (name, next_due_at) VALUES ($1, $3) \
+             ON CONFLICT (name) DO UPDATE SET next_due_at = excluded.next_due_at \
+             WHERE scheduled_jobs.next_due_at <= $2 RETURNING name",
+        )
+        .bind(name)
+        .bind(now)
+        .bind(next_due)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(claimed.is_some())
+    }
+
     async fn person_merge(&self, id: Uuid) -> StorageResult<Option<PersonMerge>> {
         let row = sqlx::query(&format!("{MERGE_SELECT} WHERE id = $1"))
             .bind(id)

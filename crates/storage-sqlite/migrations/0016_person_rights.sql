@@ -67,3 +67,10 @@ WHEN NOT (
 BEGIN
     SELECT RAISE(ABORT, 'referral history is append-only');
 END;
+
+-- Jobs every instance runs on a schedule but only one should run at a
+-- time (the retention sweep): whoever moves `next_due_at` on first has it.
+CREATE TABLE scheduled_jobs (
+    name        TEXT PRIMARY KEY NOT NULL,
+    next_due_at TEXT NOT NULL
+) STRICT;

@@ -250,6 +250,7 @@ macro_rules! all_rights_cases {
             erasure_anonymises_a_self_referral_and_keeps_what_reports_count,
             erasure_waits_until_every_referral_is_closed,
             a_merge_moves_what_the_duplicate_held_and_undoing_it_moves_exactly_that_back,
+            retention_finds_people_whose_referrals_all_closed_before_the_cutoff,
         );
     };
 }

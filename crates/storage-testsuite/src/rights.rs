@@ -429,7 +429,10 @@ pub async fn a_merge_moves_what_the_duplicate_held_and_undoing_it_moves_exactly_
             .await,
         Err(StorageError::Conflict(_))
     ));
-    assert_eq!(store.person_merges(dup.id).await.unwrap(), std::slice::from_ref(&done));
+    assert_eq!(
+        store.person_merges(dup.id).await.unwrap(),
+        std::slice::from_ref(&done)
+    );
 
     let undone = store
         .undo_merge(
@@ -477,5 +480,93 @@ pub async fn a_merge_moves_what_the_duplicate_held_and_undoing_it_moves_exactly_
             .undone_by
             .as_deref(),
         Some("lead@example.org")
+    );
+}
+
+pub async fn retention_finds_people_whose_referrals_all_closed_before_the_cutoff(
+    store: &dyn Store,
+) {
+    let t = tree(store).await;
+    let closed = |given: &str, days_ago: i64| {
+        let p = person(t.pcn_a.id, given, "Nowak", None, None);
+        let at = now() - Duration::days(days_ago);
+        let mut r = referral(&p, ReferralRoute::Professional, at);
+        r.status = ReferralStatus::Discharged;
+        r.closed_at = Some(at);
+        (p, r)
+    };
+    let (old, old_r) = closed("Olga", 4000);
+    let (recent, recent_r) = closed("Rita", 10);
+    let (restricted, restricted_r) = closed("Rosa", 4000);
+    for (p, r) in [
+        (&old, &old_r),
+        (&recent, &recent_r),
+        (&restricted, &restricted_r),
+    ] {
+        store
+            .create_referral(
+                &new_referral(ReferralPerson::New(Box::new(p.clone())), r.clone()),
+                &referral_audit(r),
+            )
+            .await
+            .unwrap();
+    }
+    // Someone with an old closed referral and a newer open one is not due.
+    let (reopened, reopened_r) = closed("Ines", 4000);
+    store
+        .create_referral(
+            &new_referral(
+                ReferralPerson::New(Box::new(reopened.clone())),
+                reopened_r.clone(),
+            ),
+            &referral_audit(&reopened_r),
+        )
+        .await
+        .unwrap();
+    let open = referral(&reopened, ReferralRoute::Professional, now());
+    store
+        .create_referral(
+            &new_referral(ReferralPerson::Existing(reopened.id), open.clone()),
+            &referral_audit(&open),
+        )
+        .await
+        .unwrap();
+    store
+        .set_restriction(
+            restricted.id,
+            Some(&Restriction {
+                reason: "Legal claim".into(),
+                by: "lead".into(),
+                at: now(),
+            }),
+            &audit(AuditAction::PersonRestrict, restricted.id),
+        )
+        .await
+        .unwrap();
+    let cutoff = now() - Duration::days(365 * 8);
+    assert_eq!(
+        store.people_past_retention(cutoff).await.unwrap(),
+        [(old.id, t.pcn_a.id)]
+    );
+
+    // The schedule: one claim of many made at once wins, and none until
+    // it is due again.
+    let at = now();
+    let next = at + Duration::hours(24);
+    let claims =
+        futures::future::join_all((0..4).map(|_| store.claim_job("retention_sweep", at, next)))
+            .await;
+    assert_eq!(claims.iter().filter(|c| *c.as_ref().unwrap()).count(), 1);
+    assert!(
+        !store
+            .claim_job("retention_sweep", at + Duration::hours(1), next)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_job("retention_sweep", next, next + Duration::hours(24))
+            .await
+            .unwrap()
     );
 }

@@ -88,4 +88,22 @@ pub trait RightsStore: Send + Sync {
     async fn person_merges(&self, person: PersonId) -> StorageResult<Vec<PersonMerge>>;
 
     async fn person_merge(&self, id: Uuid) -> StorageResult<Option<PersonMerge>>;
+
+    /// People due for erasure under the retention rule: not erased,
+    /// merged or restricted, with at least one referral and every one of
+    /// them closed before `closed_before`. By id.
+    async fn people_past_retention(
+        &self,
+        closed_before: Timestamp,
+    ) -> StorageResult<Vec<(PersonId, OrgId)>>;
+
+    /// Claims the scheduled job `name` if it is due at `now`, moving it on
+    /// to `next_due`, in one statement: of instances asking at once, one
+    /// gets `true`.
+    async fn claim_job(
+        &self,
+        name: &str,
+        now: Timestamp,
+        next_due: Timestamp,
+    ) -> StorageResult<bool>;
 }
