@@ -315,6 +315,19 @@ async fn a_merge_moves_everything_and_undoing_it_restores_both_records(app: Test
             .status,
         StatusCode::FORBIDDEN
     );
+    // A restricted record's contents would show on the other.
+    let restricted = lead
+        .post(&format!("/people/{b}/restrict"), &[("reason", "Disputed")])
+        .await;
+    assert_eq!(restricted.status, StatusCode::SEE_OTHER);
+    let refused = lead
+        .post(&format!("/people/{a}/merge"), &[("with", &b.to_string())])
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    let lifted = lead
+        .post(&format!("/people/{b}/restriction/lift"), &[])
+        .await;
+    assert_eq!(lifted.status, StatusCode::SEE_OTHER);
     let merged = lead
         .post(&format!("/people/{a}/merge"), &[("with", &b.to_string())])
         .await;

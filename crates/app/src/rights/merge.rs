@@ -66,6 +66,13 @@ impl App {
         if a.pcn_id != b.pcn_id {
             return Err(AppError::NotFound("person"));
         }
+        // Merging would show a restricted record's contents on the other.
+        if a.rights.restriction.is_some() || b.rights.restriction.is_some() {
+            return Err(AppError::Conflict(
+                "One of these records is restricted: lift the restriction before merging them"
+                    .into(),
+            ));
+        }
         Ok((a, b))
     }
 
