@@ -196,6 +196,13 @@ async fn a_restricted_record_is_hidden_from_all_but_its_team_leads(app: TestApp)
             .contains("She contests the accuracy of her record")
     );
     assert!(lead.get("/people?q=iris").await.body.contains("Restricted"));
+    let referral_page = lead.get(&case).await;
+    assert_eq!(referral_page.status, StatusCode::OK);
+    assert!(
+        referral_page.body.contains("Restricted record"),
+        "{}",
+        referral_page.body
+    );
 
     let lifted = lead.post(&format!("{record}/restriction/lift"), &[]).await;
     assert_eq!(lifted.status, StatusCode::SEE_OTHER, "{}", lifted.body);
