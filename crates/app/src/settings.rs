@@ -79,6 +79,29 @@ pub struct Settings {
     pub messaging: MessagingSettings,
     pub outcomes: OutcomeSettings,
     pub reports: ReportSettings,
+    pub retention: RetentionSettings,
+}
+
+/// How long people's records are kept (DEVELOPERS.md decision 55).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// A record is anonymised this many years after the person's last
+    /// referral closed: 8 by default, as the NHS Records Management Code of
+    /// Practice sets for adult care records of this kind.
+    pub years_after_discharge: u32,
+    /// How often (hours) `serve` runs the sweep; one instance runs it
+    /// however many there are. 0 leaves it to `linkwork retention sweep`.
+    pub sweep_every_hours: u32,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        RetentionSettings {
+            years_after_discharge: 8,
+            sweep_every_hours: 24,
+        }
+    }
 }
 
 /// Reports for networks, ICBs and NHS England.
@@ -335,6 +358,7 @@ impl Default for Settings {
             messaging: MessagingSettings::default(),
             outcomes: OutcomeSettings::default(),
             reports: ReportSettings::default(),
+            retention: RetentionSettings::default(),
         }
     }
 }

@@ -14,7 +14,8 @@ use linkwork_domain::user::{Email, NewUserInput};
 use linkwork_storage::AuditFilter;
 
 use crate::config::{
-    AuditCommand, Cli, Command, OrgCommand, ReportCommand, ServeArgs, UserCommand, load_settings,
+    AuditCommand, Cli, Command, OrgCommand, ReportCommand, RetentionCommand, ServeArgs,
+    UserCommand, load_settings,
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -68,6 +69,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Needs(command) => crate::reference::needs(&app, command).await,
         Command::Codes(command) => crate::reference::codes(&app, command).await,
         Command::Report(ReportCommand::Summary(args)) => crate::report::summary(&app, args).await,
+        Command::Retention(RetentionCommand::Sweep { dry_run }) => {
+            retention_sweep(&app, dry_run).await
+        }
         Command::DefaultConfig
         | Command::ShowConfig
         | Command::Measures(_)
@@ -349,6 +353,46 @@ async fn export_audit(
     };
     if let Some(path) = output {
         eprintln!("Wrote {written} audit events to {}", path.display());
+    }
+    Ok(())
+}
+
+/// `linkwork retention sweep [--dry-run]`.
+async fn retention_sweep(app: &App, dry_run: bool) -> anyhow::Result<()> {
+    let sweep = app
+        .retention_sweep(linkwork_domain::audit::Actor::Cli, dry_run)
+        .await
+        .map_err(explain)?;
+    println!(
+        "Records are kept {} years after the person's last referral closed: those whose last \
+         referral closed before {} are due.",
+        app.settings.retention.years_after_discharge,
+        sweep.closed_before.format("%Y-%m-%d")
+    );
+    if dry_run {
+        println!(
+            "Dry run: {} {} be anonymised. Nothing was changed.",
+            sweep.due.len(),
+            if sweep.due.len() == 1 {
+                "record would"
+            } else {
+                "records would"
+            }
+        );
+        for (person, network) in &sweep.due {
+            println!("{person} (network {network})");
+        }
+    } else {
+        println!(
+            "Anonymised {} of {} {} due.",
+            sweep.anonymised,
+            sweep.due.len(),
+            if sweep.due.len() == 1 {
+                "record"
+            } else {
+                "records"
+            }
+        );
     }
     Ok(())
 }

@@ -90,6 +90,21 @@ pub enum Command {
     /// the reports pages.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Anonymise records kept longer than `retention.years_after_discharge`.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Anonymise (as erasure does) everyone whose last referral closed more
+    /// than the retention period ago. Audited.
+    Sweep {
+        /// Only print who is due (how many, and their record ids); change
+        /// nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

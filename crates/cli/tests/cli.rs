@@ -947,3 +947,60 @@ fn population_and_deprivation_import_whole_or_not_at_all() {
     assert!(text_of(&missing).contains("could not open /no/such/iod.csv"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn retention_sweep_shows_who_is_due_then_anonymises_them() {
+    let dir = temp_dir("retention");
+    let demo = run(&mut linkwork(&dir, &["demo"]), "");
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let sweep = |dry_run: bool, years: &str| {
+        let mut args = vec!["retention", "sweep"];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let out = run(
+            linkwork(&dir, &args).env("LINKWORK_RETENTION__YEARS_AFTER_DISCHARGE", years),
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let due = |out: &str| -> usize {
+        out.lines()
+            .find_map(|l| l.strip_prefix("Dry run: "))
+            .and_then(|l| l.split(' ').next())
+            .unwrap_or_else(|| panic!("no count in {out}"))
+            .parse()
+            .unwrap()
+    };
+    // The demo's referrals are all from the last year or so.
+    assert_eq!(due(&sweep(true, "8")), 0);
+    // With no period at all, everyone whose referrals all closed before
+    // today is due; a dry run lists them and changes nothing.
+    let preview = sweep(true, "0");
+    let count = due(&preview);
+    assert!(count > 0, "{preview}");
+    let ids: Vec<&str> = preview
+        .lines()
+        .filter(|l| l.contains(" (network "))
+        .collect();
+    assert_eq!(ids.len(), count, "{preview}");
+    assert_eq!(due(&sweep(true, "0")), count, "a dry run changes nothing");
+
+    let done = sweep(false, "0");
+    assert!(
+        done.contains(&format!("Anonymised {count} of {count} records due.")),
+        "{done}"
+    );
+    assert_eq!(due(&sweep(true, "0")), 0, "no one is due twice");
+
+    let audit = run(&mut linkwork(&dir, &["audit", "export"]), "");
+    let log = text(&audit.stdout);
+    let sweeps = log
+        .lines()
+        .filter(|l| l.contains("retention.sweep"))
+        .count();
+    assert_eq!(sweeps, 5, "every run is audited: {log}");
+    let erased = log.lines().filter(|l| l.contains("person.erase")).count();
+    assert_eq!(erased, count);
+}

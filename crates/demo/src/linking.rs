@@ -372,7 +372,8 @@ impl Casework {
             format!("Onward referral {} to {}", r.reference, service.name),
             Some(r.pcn_id),
             sent_at,
-        )));
+        )
+        .about(r.person_id)));
         c.onward_events.extend(events);
         c.onward.push((onward, None));
     }
@@ -446,7 +447,8 @@ impl Casework {
                 format!("Shortlist for {}", d.full_name()),
                 Some(r.pcn_id),
                 at,
-            )));
+            )
+            .about(r.person_id)));
         }
         c.shortlists.push(Shortlist {
             id: ShortlistId(ids::uuid(&mut self.rng)),

@@ -316,6 +316,7 @@ impl Generator {
             imd_decile,
             created_at: at,
             updated_at: at,
+            rights: Default::default(),
         }
     }
 

@@ -69,9 +69,10 @@ fn read_csv(text: &str) -> (Summary, Pairs) {
             continue;
         }
         let key = (cells[0].clone(), cells[1].clone());
+        // The sections: the summary, the change by group, the pairs.
         if section == 0 {
             summary.insert(key, cells);
-        } else {
+        } else if section == 2 {
             pairs.entry(key).or_default().push((
                 cells[2].parse().unwrap(),
                 cells[3].parse().unwrap(),

@@ -160,6 +160,13 @@ audit_actions! {
     SubjectAccessExport => "person.subject_access", "Exported everything held about a person";
     ReportsView => "reports.view", "Read reports";
     PopulationImport => "population.import", "Imported a registered population or deprivation file";
+    PersonRestrict => "person.restrict", "Restricted processing of a person's record";
+    PersonRestrictionLift => "person.restriction_lift", "Lifted the restriction on a person's record";
+    PersonViewRefusedRestricted => "person.view_refused_restricted", "Refused a restricted record";
+    PersonErase => "person.erase", "Erased a person's record by anonymising it";
+    PersonMerge => "person.merge", "Merged a duplicate record into another";
+    PersonMergeUndo => "person.merge_undo", "Undid a merge of two records";
+    RetentionSweep => "retention.sweep", "Ran the retention sweep";
 }
 
 impl AuditAction {
@@ -172,6 +179,7 @@ impl AuditAction {
         AuditAction::SignInThrottled,
         AuditAction::AccountLocked,
         AuditAction::AccessRefused,
+        AuditAction::PersonViewRefusedRestricted,
         AuditAction::PublicReferralDiscarded,
         AuditAction::PublicReferralThrottled,
         AuditAction::AuditExport,

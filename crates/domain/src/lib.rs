@@ -18,6 +18,7 @@ pub mod message;
 pub mod nhs_number;
 pub mod organisation;
 pub mod person;
+pub mod person_rights;
 pub mod postcode;
 pub mod referral;
 pub mod report;

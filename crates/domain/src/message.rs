@@ -6,7 +6,7 @@
 use chrono::Duration;
 use serde::Serialize;
 
-use crate::{MessageId, OrgId, Timestamp};
+use crate::{MessageId, OrgId, PersonId, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -103,6 +103,9 @@ pub struct Message {
     pub created_at: Timestamp,
     pub sent_at: Option<Timestamp>,
     pub last_error: Option<String>,
+    /// The person it is to or about, if any: it waits while their record is
+    /// restricted and is anonymised with it.
+    pub about: Option<PersonId>,
 }
 
 /// Tries before a message is given up on: spread over about a day.
@@ -133,6 +136,15 @@ impl Message {
             created_at: at,
             sent_at: None,
             last_error: None,
+            about: None,
+        }
+    }
+
+    /// The same message, about `person`.
+    pub fn about(self, person: PersonId) -> Message {
+        Message {
+            about: Some(person),
+            ..self
         }
     }
 }

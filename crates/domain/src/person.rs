@@ -848,6 +848,9 @@ pub struct Person {
     pub imd_decile: Option<u8>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Restriction, erasure, merging: set only by their own operations,
+    /// never by saving the person's details.
+    pub rights: crate::person_rights::RecordRights,
 }
 
 impl Person {

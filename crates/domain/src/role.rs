@@ -120,6 +120,7 @@ impl Role {
                 WorkWithPeople,
                 ReassignCases,
                 ViewReports,
+                ManagePersonRights,
             ],
             Role::Referrer => &[SearchDirectory, MakeReferrals],
             Role::Partner => &[SearchDirectory, EditOwnListings],
@@ -169,6 +170,9 @@ pub enum Permission {
     WorkWithPeople,
     ReassignCases,
     ViewReports,
+    /// Restricting, erasing and merging people's records, and seeing a
+    /// restricted record: team leads of the person's network.
+    ManagePersonRights,
 }
 
 /// The set of roles one user holds.

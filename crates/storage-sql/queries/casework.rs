@@ -13,6 +13,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::audit::insert as insert_audit;
+use super::people::NOT_RESTRICTED;
 use super::referrals::{PERSON_BRIEF_COLUMNS, person_brief, write_referral_update};
 use super::{
     Connection, DbRow, backend, coded, conflict_or_backend, corrupt, get, insert_rows, prefixed,
@@ -796,7 +797,8 @@ impl CaseworkStore for Store {
         let rows = sqlx::query(&format!(
             "SELECT {}, {PERSON_BRIEF_COLUMNS}, r.reference AS r_reference FROM contacts c \
              JOIN people p ON p.id = c.person_id JOIN referrals r ON r.id = c.referral_id \
-             WHERE c.worker_id = $1 AND c.starts_at >= $2 AND c.starts_at < $3 ORDER BY c.starts_at, c.id",
+             WHERE c.worker_id = $1 AND c.starts_at >= $2 AND c.starts_at < $3{NOT_RESTRICTED} \
+             ORDER BY c.starts_at, c.id",
             prefixed("c", CONTACT_COLUMNS)
         ))
         .bind(worker.0)
@@ -825,8 +827,15 @@ impl CaseworkStore for Store {
         if let Some(owner) = filter.owner {
             q.push(" AND t.owner = ").push_bind(owner.0);
         }
-        if let Some(referral) = filter.referral_id {
-            q.push(" AND t.referral_id = ").push_bind(referral.0);
+        match filter.referral_id {
+            Some(referral) => {
+                q.push(" AND t.referral_id = ").push_bind(referral.0);
+            }
+            // One case's tasks are its case file's; any other list of
+            // tasks is a work list.
+            None => {
+                q.push(NOT_RESTRICTED);
+            }
         }
         if filter.open_only || filter.due_by.is_some() {
             q.push(" AND t.done_at IS NULL");
@@ -901,7 +910,7 @@ impl CaseworkStore for Store {
         let mut q = QueryBuilder::<Db>::new(format!(
             "SELECT {}, {PERSON_BRIEF_COLUMNS}, r.reference AS r_reference FROM case_notes n \
              JOIN people p ON p.id = n.person_id JOIN referrals r ON r.id = n.referral_id \
-             WHERE n.concern_category IS NOT NULL AND n.concern_resolved_at IS NULL AND ",
+             WHERE n.concern_category IS NOT NULL AND n.concern_resolved_at IS NULL{NOT_RESTRICTED} AND ",
             prefixed("n", NOTE_COLUMNS)
         ));
         push_in(&mut q, "n.pcn_id", &ids);

@@ -12,7 +12,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::audit::{insert as insert_audit, push_within};
-use super::people::push_consent;
+use super::people::{NOT_RESTRICTED, push_consent};
 use super::referrals::{PERSON_BRIEF_COLUMNS, person_brief};
 use super::{
     Connection, DbRow, backend, coded, corrupt, get, insert_rows, prefixed, push_in, push_page,
@@ -267,7 +267,7 @@ pub(super) async fn load_onward(
 // Messages.
 
 const MESSAGE_COLUMNS: &str = "id, channel, recipient, subject, body, purpose, org_id, status, attempts, \
-     next_attempt_at, created_at, sent_at, last_error";
+     next_attempt_at, created_at, sent_at, last_error, person_id";
 
 pub(super) async fn insert_messages(
     conn: &mut Connection,
@@ -286,7 +286,8 @@ pub(super) async fn insert_messages(
             .push_bind(m.next_attempt_at)
             .push_bind(m.created_at)
             .push_bind(m.sent_at)
-            .push_bind(m.last_error.as_deref());
+            .push_bind(m.last_error.as_deref())
+            .push_bind(m.about.map(|p| p.0));
     })
     .await
     .map_err(backend)
@@ -307,6 +308,7 @@ fn message(row: &DbRow) -> StorageResult<Message> {
         created_at: get(row, "created_at")?,
         sent_at: get(row, "sent_at")?,
         last_error: get(row, "last_error")?,
+        about: get::<Option<Uuid>>(row, "person_id")?.map(Into::into),
     })
 }
 
@@ -480,6 +482,11 @@ impl LinkingStore for Store {
         let push = |q: &mut QueryBuilder<'_, Db>| {
             q.push(" WHERE ");
             push_in(q, "partner_org_id", &partners);
+            // A partner's inbox is a work list too (decision 52).
+            q.push(
+                " AND NOT EXISTS (SELECT 1 FROM people p WHERE p.id = onward_referrals.person_id \
+                 AND p.restricted_at IS NOT NULL)",
+            );
             if !filter.statuses.is_empty() {
                 let statuses: Vec<String> = filter
                     .statuses
@@ -518,7 +525,7 @@ impl LinkingStore for Store {
         let mut q = QueryBuilder::<Db>::new(format!(
             "SELECT {}, {PERSON_BRIEF_COLUMNS}, r.reference AS r_reference FROM onward_referrals o \
              JOIN people p ON p.id = o.person_id JOIN referrals r ON r.id = o.referral_id \
-             WHERE r.status IN ('accepted', 'in_progress') AND ",
+             WHERE r.status IN ('accepted', 'in_progress'){NOT_RESTRICTED} AND ",
             prefixed("o", ONWARD_COLUMNS)
         ));
         push_in(&mut q, "o.pcn_id", &ids);
@@ -699,10 +706,13 @@ impl MessageStore for Store {
         // has it until `claim_until`; the others skip it. The due rows are
         // picked once, in a materialised CTE: PostgreSQL may re-run an
         // `IN (SELECT … LIMIT …)` and so claim more than the limit. The
-        // update checks again that each row is still free.
+        // update checks again that each row is still free. Messages to or
+        // about a person whose record is restricted wait until it is lifted
+        // (DEVELOPERS.md decision 52).
         let rows = sqlx::query(&format!(
             "WITH due AS MATERIALIZED (SELECT id FROM messages \
              WHERE status = 'queued' AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2) \
+             AND NOT EXISTS (SELECT 1 FROM people p WHERE p.id = messages.person_id AND p.restricted_at IS NOT NULL) \
              ORDER BY next_attempt_at LIMIT $3{}) \
              UPDATE messages SET claimed_until = $1 FROM due WHERE messages.id = due.id \
              AND messages.status = 'queued' AND (messages.claimed_until IS NULL OR messages.claimed_until < $2) \

@@ -27,6 +27,7 @@ mod postcodes;
 mod reference;
 mod referrals;
 mod reports;
+mod rights;
 mod rows;
 mod sessions;
 mod users;

@@ -3,9 +3,10 @@ use linkwork_domain::audit::NewAuditEvent;
 use linkwork_domain::consent::{Consent, ConsentKind};
 use linkwork_domain::nhs_number::NhsNumber;
 use linkwork_domain::person::{ContactMethod, Person, PersonDetails, Sex};
+use linkwork_domain::person_rights::{RecordRights, Restriction};
 use linkwork_domain::postcode::Postcode;
 use linkwork_domain::user::Email;
-use linkwork_domain::{OrgId, PersonId};
+use linkwork_domain::{OrgId, PersonId, Timestamp};
 use linkwork_storage::{Page, PageRequest, PersonStore, StorageError, StorageResult};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Row};
@@ -21,6 +22,12 @@ pub(super) const PERSON_COLUMNS: &str = "id, pcn_id, nhs_number, given_name, fam
      gp_practice_id, phone, email, contact_method, contact_times, safe_to_leave_message, language, interpreter_needed, \
      bsl, easy_read, large_print, other_communication_needs, safeguarding_concern, safeguarding_details, match_key, \
      search_text, created_at, updated_at";
+
+/// The condition every work list (diaries, tasks, concerns, partners'
+/// answers) adds for its people `p`: a restricted record drops out of all
+/// of them, for everyone, because no work is done on it while it is
+/// restricted (DEVELOPERS.md decision 52).
+pub(super) const NOT_RESTRICTED: &str = " AND p.restricted_at IS NULL";
 
 pub(super) const NHS_NUMBER_TAKEN: &str =
     "Another person in this network already has that NHS number";
@@ -68,7 +75,7 @@ const PERSON_SELECT: &str = "SELECT id, pcn_id, nhs_number, given_name, family_n
      date_of_birth, sex, gender_identity, ethnicity, address_line1, address_line2, town, postcode, lsoa, imd_decile, \
      gp_practice_id, phone, email, contact_method, contact_times, safe_to_leave_message, language, interpreter_needed, \
      bsl, easy_read, large_print, other_communication_needs, safeguarding_concern, safeguarding_details, \
-     created_at, updated_at FROM people";
+     created_at, updated_at, restricted_at, restricted_reason, restricted_by, erased_at, merged_into FROM people";
 
 pub(super) fn nhs_number(raw: Option<String>) -> StorageResult<Option<NhsNumber>> {
     raw.map(|n| NhsNumber::parse(&n).map_err(|_| corrupt("NHS number", &n)))
@@ -130,6 +137,27 @@ fn person(row: &DbRow) -> StorageResult<Person> {
             .map(|d| d as u8),
         created_at: row.try_get("created_at").map_err(backend)?,
         updated_at: row.try_get("updated_at").map_err(backend)?,
+        rights: rights(row)?,
+    })
+}
+
+fn rights(row: &DbRow) -> StorageResult<RecordRights> {
+    let restricted_at: Option<Timestamp> = row.try_get("restricted_at").map_err(backend)?;
+    let restriction = match restricted_at {
+        Some(at) => Some(Restriction {
+            reason: row.try_get("restricted_reason").map_err(backend)?,
+            by: row.try_get("restricted_by").map_err(backend)?,
+            at,
+        }),
+        None => None,
+    };
+    Ok(RecordRights {
+        restriction,
+        erased_at: row.try_get("erased_at").map_err(backend)?,
+        merged_into: row
+            .try_get::<Option<Uuid>, _>("merged_into")
+            .map_err(backend)?
+            .map(Into::into),
     })
 }
 
@@ -173,9 +201,17 @@ fn consent(row: &DbRow) -> StorageResult<Consent> {
     })
 }
 
-fn push_search(qb: &mut QueryBuilder<'_, Db>, pcn_ids: &[OrgId], terms: &[String]) {
+fn push_search(
+    qb: &mut QueryBuilder<'_, Db>,
+    pcn_ids: &[OrgId],
+    terms: &[String],
+    with_restricted: bool,
+) {
     let pcn_ids: Vec<Uuid> = pcn_ids.iter().map(|id| id.0).collect();
-    qb.push(" WHERE ");
+    qb.push(" WHERE merged_into IS NULL AND ");
+    if !with_restricted {
+        qb.push("restricted_at IS NULL AND ");
+    }
     push_in(qb, "pcn_id", &pcn_ids);
     for term in terms {
         qb.push(format_args!(" AND {STRPOS}(search_text, "))
@@ -234,6 +270,7 @@ impl PersonStore for Store {
         &self,
         pcn_ids: &[OrgId],
         terms: &[String],
+        with_restricted: bool,
         page: PageRequest,
     ) -> StorageResult<Page<Person>> {
         if pcn_ids.is_empty() {
@@ -245,14 +282,14 @@ impl PersonStore for Store {
             });
         }
         let mut count = QueryBuilder::<Db>::new("SELECT count(*) FROM people");
-        push_search(&mut count, pcn_ids, terms);
+        push_search(&mut count, pcn_ids, terms, with_restricted);
         let total: i64 = count
             .build_query_scalar()
             .fetch_one(&self.pool)
             .await
             .map_err(backend)?;
         let mut query = QueryBuilder::<Db>::new(PERSON_SELECT);
-        push_search(&mut query, pcn_ids, terms);
+        push_search(&mut query, pcn_ids, terms, with_restricted);
         query.push(" ORDER BY lower(family_name), lower(given_name), id");
         push_page(&mut query, page);
         let rows = query.build().fetch_all(&self.pool).await.map_err(backend)?;

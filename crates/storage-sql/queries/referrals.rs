@@ -408,6 +408,11 @@ fn push_filter(qb: &mut QueryBuilder<'_, Db>, f: &ReferralFilter) {
     if f.needs_coding {
         qb.push(" AND r.needs_coding = ").push_bind(true);
     }
+    if !f.include_restricted {
+        qb.push(
+            " AND NOT EXISTS (SELECT 1 FROM people pr WHERE pr.id = r.person_id AND pr.restricted_at IS NOT NULL)",
+        );
+    }
     if let Some(before) = f.received_before {
         qb.push(" AND r.received_at < ").push_bind(before);
     }

@@ -21,6 +21,10 @@ pub trait TestDatabase {
     fn execute_directly(&self, sql: &str) -> impl Future<Output = Result<(), String>> + Send;
     /// Statements that empty `table` at once, beyond `DELETE FROM table`.
     fn emptying_statements(table: &str) -> Vec<String>;
+    /// Every text column of every table (read from the schema, so tables
+    /// added later are searched too) holding `needle` in any row, ignoring
+    /// case, as `table.column`.
+    fn columns_containing(&self, needle: &str) -> impl Future<Output = Vec<String>> + Send;
 }
 
 pub struct SqliteTestDatabase {
@@ -51,6 +55,40 @@ impl TestDatabase for SqliteTestDatabase {
     /// SQLite has no `TRUNCATE`; an unqualified `DELETE` is its fast path.
     fn emptying_statements(_table: &str) -> Vec<String> {
         Vec::new()
+    }
+    async fn columns_containing(&self, needle: &str) -> Vec<String> {
+        let pool = self.store.pool();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(pool)
+        .await
+        .expect("list tables");
+        let mut found = Vec::new();
+        for table in tables {
+            let columns: Vec<(String, String)> = sqlx::query_as(&format!(
+                "SELECT name, type FROM pragma_table_info('{table}')"
+            ))
+            .fetch_all(pool)
+            .await
+            .expect("list columns");
+            for (column, kind) in columns {
+                if !matches!(kind.to_uppercase().as_str(), "TEXT" | "ANY" | "") {
+                    continue;
+                }
+                let hits: i64 = sqlx::query_scalar(&format!(
+                    "SELECT count(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), $1) > 0"
+                ))
+                .bind(needle.to_lowercase())
+                .fetch_one(pool)
+                .await
+                .expect("search a column");
+                if hits > 0 {
+                    found.push(format!("{table}.{column}"));
+                }
+            }
+        }
+        found
     }
 }
 
@@ -145,6 +183,31 @@ impl TestDatabase for PostgresTestDatabase {
     }
     fn emptying_statements(table: &str) -> Vec<String> {
         vec![format!("TRUNCATE {table}")]
+    }
+    async fn columns_containing(&self, needle: &str) -> Vec<String> {
+        let pool = self.store.pool();
+        let columns: Vec<(String, String)> = sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = 'public' \
+             AND data_type IN ('text', 'character varying', 'character', 'json', 'jsonb')",
+        )
+        .fetch_all(pool)
+        .await
+        .expect("list columns");
+        let mut found = Vec::new();
+        for (table, column) in columns {
+            let hits: i64 = sqlx::query_scalar(&format!(
+                "SELECT count(*) FROM \"{table}\" WHERE strpos(lower(\"{column}\"::text), $1) > 0"
+            ))
+            .bind(needle.to_lowercase())
+            .fetch_one(pool)
+            .await
+            .expect("search a column");
+            if hits > 0 {
+                found.push(format!("{table}.{column}"));
+            }
+        }
+        found
     }
 }
 

@@ -12,6 +12,7 @@ pub mod measures;
 pub mod referral_fixtures;
 pub mod referrals;
 pub mod reports;
+pub mod rights;
 pub mod security;
 pub mod suite;
 
@@ -240,6 +241,35 @@ macro_rules! all_report_cases {
                 #[allow(clippy::redundant_closure_call)]
                 let Some(db) = ($make)().await else { return };
                 $crate::reports::$case(db.store()).await;
+            }
+        )*
+    };
+}
+
+/// Every case of the person's rights suite (`rights.rs`).
+#[macro_export]
+macro_rules! all_rights_cases {
+    ($make:expr) => {
+        $crate::rights_suite!($make;
+            a_restricted_record_leaves_lists_and_the_message_queue,
+            erasure_anonymises_a_self_referral_and_keeps_what_reports_count,
+            erasure_waits_until_every_referral_is_closed,
+            a_merge_moves_what_the_duplicate_held_and_undoing_it_moves_exactly_that_back,
+            retention_finds_people_whose_referrals_all_closed_before_the_cutoff,
+        );
+    };
+}
+
+/// Like `storage_suite!`, for the cases in `rights.rs`.
+#[macro_export]
+macro_rules! rights_suite {
+    ($make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                #[allow(clippy::redundant_closure_call)]
+                let Some(db) = ($make)().await else { return };
+                $crate::rights::$case(db.store()).await;
             }
         )*
     };

@@ -59,6 +59,7 @@ pub fn person(
         imd_decile: Some(3),
         created_at: at,
         updated_at: at,
+        rights: Default::default(),
     }
 }
 

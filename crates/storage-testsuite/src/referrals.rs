@@ -265,7 +265,7 @@ pub async fn people_are_searched_within_their_networks(store: &dyn Store) {
         let pcn = t.pcn_a.id;
         async move {
             store
-                .search_people(&[pcn], &terms, PageRequest::new(1, 10))
+                .search_people(&[pcn], &terms, false, PageRequest::new(1, 10))
                 .await
                 .unwrap()
                 .items
@@ -283,6 +283,7 @@ pub async fn people_are_searched_within_their_networks(store: &dyn Store) {
         .search_people(
             &[t.pcn_a.id, t.pcn_b.id],
             &["ana".into()],
+            false,
             PageRequest::new(2, 1),
         )
         .await
@@ -291,7 +292,7 @@ pub async fn people_are_searched_within_their_networks(store: &dyn Store) {
     assert_eq!(paged.items.len(), 1);
     assert_eq!(
         store
-            .search_people(&[], &[], PageRequest::new(1, 10))
+            .search_people(&[], &[], false, PageRequest::new(1, 10))
             .await
             .unwrap()
             .total,
@@ -866,7 +867,12 @@ pub async fn bulk_inserts_write_many_referrals_with_one_audit_event(store: &dyn 
     assert_eq!(all.total, 1_203);
     assert_eq!(all.items[0].referral.needs, ["loneliness", "debt"]);
     let people = store
-        .search_people(&[t.pcn_a.id], &["bulk".into()], PageRequest::new(1, 1))
+        .search_people(
+            &[t.pcn_a.id],
+            &["bulk".into()],
+            false,
+            PageRequest::new(1, 1),
+        )
         .await
         .unwrap();
     assert_eq!(people.total, 1_203 - 12);

@@ -796,6 +796,16 @@ pub async fn append_only_tables_refuse_direct_changes<D: crate::databases::TestD
         let statements = [
             format!("UPDATE {table} SET {column} = 'changed'"),
             format!("DELETE FROM {table}"),
+            // Erasure may only blank text to its fixed words (migration
+            // 0016), never change anything else with it.
+            format!(
+                "UPDATE {table} SET {column} = '{}', actor_label = 'someone else'",
+                if table == "audit_events" {
+                    linkwork_domain::person_rights::ERASED_AUDIT_DETAIL.replace('\'', "''")
+                } else {
+                    linkwork_domain::person_rights::ERASED_TEXT.to_owned()
+                }
+            ),
         ]
         .into_iter()
         .chain(D::emptying_statements(table));

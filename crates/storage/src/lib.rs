@@ -15,6 +15,7 @@ mod measures;
 mod page;
 mod referrals;
 mod reports;
+mod rights;
 mod traits;
 
 pub use casework::*;
@@ -28,4 +29,5 @@ pub use measures::*;
 pub use page::{Page, PageRequest};
 pub use referrals::*;
 pub use reports::*;
+pub use rights::*;
 pub use traits::*;

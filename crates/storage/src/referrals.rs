@@ -76,6 +76,9 @@ pub struct ReferralFilter {
     pub person_terms: Vec<String>,
     /// Only referrals whose reasons arrived as words, for the team to code.
     pub needs_coding: bool,
+    /// Include referrals of people whose record is restricted. Off unless
+    /// asked for, so no list shows them by mistake (decision 52).
+    pub include_restricted: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,11 +106,13 @@ pub trait PersonStore: Send + Sync {
         match_key: Option<&str>,
     ) -> StorageResult<Vec<Person>>;
     /// People of these networks whose names, NHS number or postcode contain
-    /// every one of `terms` (lower case), by name.
+    /// every one of `terms` (lower case), by name. Restricted records only
+    /// `with_restricted`; records merged into another never.
     async fn search_people(
         &self,
         pcn_ids: &[OrgId],
         terms: &[String],
+        with_restricted: bool,
         page: PageRequest,
     ) -> StorageResult<Page<Person>>;
     /// Saves changed details. `Conflict` if the NHS number is another

@@ -270,6 +270,7 @@ pub trait Store:
     + crate::MessageStore
     + crate::MeasureStore
     + crate::ReportStore
+    + crate::RightsStore
     + 'static
 {
 }
@@ -294,6 +295,7 @@ impl<T> Store for T where
         + crate::MessageStore
         + crate::MeasureStore
         + crate::ReportStore
+        + crate::RightsStore
         + 'static
 {
 }

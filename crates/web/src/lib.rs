@@ -94,6 +94,7 @@ pub async fn serve(
     let sync = tokio::spawn(follow_directory_changes(app.clone()));
     let delivery = tokio::spawn(deliver_messages(app.clone()));
     let feeds = tokio::spawn(read_feeds(app.clone()));
+    let retention = tokio::spawn(sweep_retention(app.clone()));
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
@@ -102,6 +103,7 @@ pub async fn serve(
     sync.abort();
     delivery.abort();
     feeds.abort();
+    retention.abort();
     result
 }
 
@@ -123,6 +125,25 @@ async fn deliver_messages(app: App) {
                 "messages delivered"
             ),
             Err(e) => tracing::warn!(error = %e, "message delivery failed"),
+        }
+    }
+}
+
+/// Runs the retention sweep when it is due. Every instance asks hourly;
+/// the one that claims it runs it (see `App::scheduled_retention_sweep`).
+async fn sweep_retention(app: App) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match app.scheduled_retention_sweep().await {
+            Ok(Some(sweep)) => tracing::info!(
+                due = sweep.due.len(),
+                anonymised = sweep.anonymised,
+                "retention sweep"
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
         }
     }
 }

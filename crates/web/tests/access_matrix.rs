@@ -419,6 +419,62 @@ async fn every_role_against_every_route(app: TestApp) {
             format!("/people/{}/subject-access", person_b.id),
             &[],
         )),
+        get(
+            "restricting a person of own network",
+            format!("/people/{}/restrict", person_a.id),
+            &[TeamLead],
+        ),
+        // Only team leads get as far as looking the record up, and another
+        // network's is not found.
+        post(
+            "restrict a person of another network",
+            format!("/people/{}/restrict", person_b.id),
+            vec![("reason", "Asked by letter".into())],
+            &[TeamLead],
+            StatusCode::NOT_FOUND,
+        ),
+        get(
+            "erasing a person of own network",
+            format!("/people/{}/erase", person_a.id),
+            &[TeamLead],
+        ),
+        post(
+            "erase a person of another network",
+            format!("/people/{}/erase", person_b.id),
+            vec![("reason", "Asked by letter".into())],
+            &[TeamLead],
+            StatusCode::NOT_FOUND,
+        ),
+        get(
+            "merging into a person of own network",
+            format!("/people/{}/merge", person_a.id),
+            &[TeamLead],
+        ),
+        post(
+            "merge a person of another network into one of own",
+            format!("/people/{}/merge", person_a.id),
+            vec![("with", person_b.id.to_string())],
+            &[TeamLead],
+            StatusCode::NOT_FOUND,
+        ),
+        post(
+            "undo a merge that is not there",
+            format!(
+                "/people/{}/merges/{}/undo",
+                person_a.id,
+                uuid::Uuid::new_v4()
+            ),
+            vec![],
+            &[TeamLead],
+            StatusCode::NOT_FOUND,
+        ),
+        post(
+            "lift the restriction on a person of another network",
+            format!("/people/{}/restriction/lift", person_b.id),
+            vec![],
+            &[TeamLead],
+            StatusCode::NOT_FOUND,
+        ),
         hidden(get(
             "a referral of own network, made by own practice",
             format!("/referrals/{}", referral_a.id),
@@ -783,6 +839,8 @@ async fn every_role_against_every_route(app: TestApp) {
     let b = app.store().referral(referral_b.id).await.unwrap().unwrap();
     assert_eq!(b.status, ReferralStatus::Received);
     assert_eq!(app.store().consents(person_b.id).await.unwrap().len(), 1);
+    let b_person = app.store().person(person_b.id).await.unwrap().unwrap();
+    assert_eq!(b_person.rights, Default::default());
     assert!(app.store().api_tokens(None).await.unwrap().is_empty());
     let b_file = app.store().case_file(referral_b.id).await.unwrap();
     assert!(b_file.notes.is_empty() && b_file.what_matters.is_none());

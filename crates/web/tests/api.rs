@@ -434,7 +434,71 @@ async fn the_api_describes_itself(app: TestApp) {
     assert_eq!(needs[0]["code"], "loneliness");
 }
 
+async fn a_restricted_persons_referral_is_not_found_through_the_api(app: TestApp) {
+    let s = setup(&app).await;
+    let mut c = app.client();
+    let (reply, body) = post_referral(&mut c, Some(&s.token), referral()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let id = body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/referrals/{id}");
+    let (seen, _) = call(&mut c, "GET", &path, Some(&s.token), None, &[]).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    let r = app
+        .store()
+        .referral(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.store()
+        .set_restriction(
+            r.person_id,
+            Some(&linkwork_domain::person_rights::Restriction {
+                reason: "Contests the record".into(),
+                by: "lead@pcn-a.example".into(),
+                at: linkwork_domain::time::now(),
+            }),
+            &linkwork_domain::audit::NewAuditEvent::new(
+                linkwork_domain::audit::Actor::Cli,
+                linkwork_domain::audit::AuditAction::PersonRestrict,
+                linkwork_domain::time::now(),
+            ),
+        )
+        .await
+        .unwrap();
+    let (hidden, _) = call(&mut c, "GET", &path, Some(&s.token), None, &[]).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{}", hidden.body);
+    let (fhir, _) = call(
+        &mut c,
+        "GET",
+        &format!("/fhir/ServiceRequest/{id}"),
+        Some(&s.token),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(fhir.status, StatusCode::NOT_FOUND, "{}", fhir.body);
+    let refused = app
+        .store()
+        .audit_events(
+            &AuditFilter {
+                action: Some("person.view_refused_restricted".into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.total, 2, "{refused:?}");
+    assert!(
+        refused
+            .items
+            .iter()
+            .all(|e| e.actor_label.contains("EMIS bridge"))
+    );
+}
+
 on_both_backends!(
+    a_restricted_persons_referral_is_not_found_through_the_api,
     a_system_sends_a_referral_and_follows_its_status,
     retries_with_an_idempotency_key_make_one_referral,
     people_the_network_knows_are_linked_not_duplicated,

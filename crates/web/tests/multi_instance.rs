@@ -163,3 +163,70 @@ async fn everyday_words_saved_on_one_instance_apply_on_another() {
     );
     assert_eq!(search(&second).await, search(&first.app).await);
 }
+
+/// Settings with no retention period, so a closed referral is due at once.
+fn keep_nothing() -> linkwork_app::Settings {
+    let mut settings = test_settings();
+    settings.retention.years_after_discharge = 0;
+    settings
+}
+
+#[tokio::test]
+async fn one_instance_of_several_runs_the_scheduled_retention_sweep() {
+    use linkwork_domain::referral::{ReferralRoute, ReferralStatus};
+    use linkwork_storage::{AuditFilter, PageRequest, ReferralPerson};
+    use linkwork_storage_testsuite::referral_fixtures::{
+        new_referral, person, referral, referral_audit,
+    };
+
+    let Some(db) = PostgresTestDatabase::create().await else {
+        return;
+    };
+    let url = db.url().to_owned();
+    let instance = || async {
+        let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&url, 5).await.unwrap());
+        linkwork_app::App::new(store, keep_nothing()).unwrap()
+    };
+    let (first, second) = (instance().await, instance().await);
+    let t = linkwork_storage_testsuite::fixtures::tree(first.store.as_ref()).await;
+    let ana = person(t.pcn_a.id, "Ana", "Nowak", None, None);
+    let closed = linkwork_domain::time::now() - chrono::Duration::days(400);
+    let mut r = referral(&ana, ReferralRoute::Professional, closed);
+    r.status = ReferralStatus::Discharged;
+    r.closed_at = Some(closed);
+    first
+        .store
+        .create_referral(
+            &new_referral(ReferralPerson::New(Box::new(ana.clone())), r.clone()),
+            &referral_audit(&r),
+        )
+        .await
+        .unwrap();
+
+    let (a, b) = futures::join!(
+        first.scheduled_retention_sweep(),
+        second.scheduled_retention_sweep()
+    );
+    let runs: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+    assert_eq!(runs.len(), 1, "one instance ran it");
+    assert_eq!(runs[0].anonymised, 1);
+    assert!(
+        second.scheduled_retention_sweep().await.unwrap().is_none(),
+        "not due again until the next period"
+    );
+    let erased = first.store.person(ana.id).await.unwrap().unwrap();
+    assert!(erased.rights.erased_at.is_some());
+    let sweeps = first
+        .store
+        .audit_events(
+            &AuditFilter {
+                action: Some("retention.sweep".into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sweeps.total, 1);
+    drop(db);
+}

@@ -146,6 +146,8 @@ impl App {
             .await?
             .filter(|r| r.referrer.org_id == Some(client.token.org_id))
             .ok_or(AppError::NotFound("referral"))?;
+        self.require_unrestricted_for(client.actor(), client.ip.clone(), referral.person_id)
+            .await?;
         let summary = self.build_gp_summary(referral).await?;
         self.audit_person_view(
             client.actor(),

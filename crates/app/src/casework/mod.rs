@@ -69,6 +69,7 @@ impl App {
         self.require_team(p, referral.pcn_id, EntityRef::new("referral", referral.id))
             .await?;
         p.require(Permission::WorkWithPeople)?;
+        self.require_unrestricted_id(p, referral.person_id).await?;
         Ok(referral)
     }
 

@@ -122,15 +122,18 @@ impl App {
                 &p.user.display_name,
                 channel,
             );
-            changes.messages.push(Message::new(
-                channel,
-                to,
-                (channel == Channel::Email).then(|| "Groups and services to try".to_owned()),
-                body,
-                format!("Shortlist for {}", d.full_name()),
-                Some(view.referral.pcn_id),
-                at,
-            ));
+            changes.messages.push(
+                Message::new(
+                    channel,
+                    to,
+                    (channel == Channel::Email).then(|| "Groups and services to try".to_owned()),
+                    body,
+                    format!("Shortlist for {}", d.full_name()),
+                    Some(view.referral.pcn_id),
+                    at,
+                )
+                .about(view.referral.person_id),
+            );
         }
         let audit = NewAuditEvent::new(p.actor(), AuditAction::ShortlistCreate, at)
             .entity(EntityRef::new("referral", referral_id))

@@ -364,18 +364,21 @@ impl App {
             ),
         };
         for to in recipients {
-            changes.messages.push(Message::new(
-                Channel::Email,
-                to,
-                Some(subject.clone()),
-                body.clone(),
-                format!(
-                    "Onward referral {} to {}",
-                    view.referral.reference, service.name
-                ),
-                Some(view.referral.pcn_id),
-                at,
-            ));
+            changes.messages.push(
+                Message::new(
+                    Channel::Email,
+                    to,
+                    Some(subject.clone()),
+                    body.clone(),
+                    format!(
+                        "Onward referral {} to {}",
+                        view.referral.reference, service.name
+                    ),
+                    Some(view.referral.pcn_id),
+                    at,
+                )
+                .about(view.referral.person_id),
+            );
         }
         changes.onward.push((onward.clone(), None));
         let audit = NewAuditEvent::new(p.actor(), AuditAction::OnwardReferral, at)
@@ -457,6 +460,8 @@ impl App {
             .referral(onward.referral_id)
             .await?
             .ok_or(AppError::NotFound("referral"))?;
+        self.require_unrestricted_for(p.actor(), p.ip.clone(), referral.person_id)
+            .await?;
         Ok((onward, referral))
     }
 
@@ -768,7 +773,8 @@ impl App {
                 format!("Withdrawn referral {} to {}", referral.reference, onward.service_name),
                 Some(referral.pcn_id),
                 at,
-            ));
+            )
+            .about(referral.person_id));
         }
         changes
             .onward

@@ -222,15 +222,18 @@ impl App {
                 questionnaire_address(&self.settings.public_base_url(), &token),
                 self.settings.outcomes.link_days,
             );
-            changes.messages.push(Message::new(
-                *channel,
-                address.clone(),
-                (*channel == Channel::Email).then(|| "A short questionnaire".to_owned()),
-                body,
-                format!("Questionnaire link for {}", d.full_name()),
-                Some(referral.pcn_id),
-                at,
-            ));
+            changes.messages.push(
+                Message::new(
+                    *channel,
+                    address.clone(),
+                    (*channel == Channel::Email).then(|| "A short questionnaire".to_owned()),
+                    body,
+                    format!("Questionnaire link for {}", d.full_name()),
+                    Some(referral.pcn_id),
+                    at,
+                )
+                .about(referral.person_id),
+            );
         }
         let audit = self.case_audit(
             p,

@@ -152,6 +152,7 @@ impl App {
             .ok_or(AppError::NotFound("referral"))?;
         let scope = p.scope(self.store.as_ref()).await?;
         if works_with_people(p) && scope.contains(referral.pcn_id) {
+            self.require_unrestricted_id(p, referral.person_id).await?;
             return Ok((referral, Audience::Team));
         }
         let made_here = referral
@@ -159,6 +160,7 @@ impl App {
             .org_id
             .is_some_and(|org| scope.contains(org));
         if p.can(Permission::MakeReferrals) && made_here {
+            self.require_unrestricted_id(p, referral.person_id).await?;
             return Ok((referral, Audience::Referrer));
         }
         self.refuse(

@@ -179,6 +179,8 @@ impl App {
             .await?;
             return Err(AppError::NotFound("referral"));
         }
+        self.require_unrestricted_for(client.actor(), client.ip.clone(), referral.person_id)
+            .await?;
         Ok(referral)
     }
 

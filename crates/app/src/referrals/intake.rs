@@ -569,6 +569,7 @@ impl App {
                     imd_decile,
                     created_at: at,
                     updated_at: at,
+                    rights: Default::default(),
                 }))
             }
         };

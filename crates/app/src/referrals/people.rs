@@ -7,6 +7,7 @@ use linkwork_domain::organisation::{OrgKind, Organisation};
 use linkwork_domain::person::{
     Person, PersonDetails, PersonInput, PersonRules, checked_search_terms,
 };
+use linkwork_domain::role::Permission;
 use linkwork_domain::time::now;
 use linkwork_domain::validation::ValidationErrors;
 use linkwork_domain::{ConsentId, OrgId, PersonId};
@@ -38,6 +39,7 @@ impl App {
             .ok_or(AppError::NotFound("person"))?;
         self.require_team(p, person.pcn_id, EntityRef::new("person", person.id))
             .await?;
+        self.require_unrestricted(p, &person).await?;
         Ok(person)
     }
 
@@ -58,6 +60,8 @@ impl App {
             .list_referrals(
                 &ReferralFilter {
                     person_id: Some(id),
+                    // `person_for` let `p` see this record.
+                    include_restricted: true,
                     ..Default::default()
                 },
                 ReferralOrder::NewestFirst,
@@ -111,7 +115,13 @@ impl App {
             .detail(format!("Searched for {:?}", query.trim()))
             .ip(p.ip.clone());
         self.store.record(&event).await?;
-        let found = self.store.search_people(&networks, &terms, page).await?;
+        // Team leads find their networks' restricted records, to lift
+        // the restriction; no one else learns they exist.
+        let with_restricted = p.can(Permission::ManagePersonRights);
+        let found = self
+            .store
+            .search_people(&networks, &terms, with_restricted, page)
+            .await?;
         self.audit_people_shown(
             p,
             &format!("People found by {:?}, page {}", query.trim(), page.page),

@@ -342,6 +342,7 @@ impl App {
             .ok_or(AppError::NotFound("referral"))?;
         self.require_team(p, referral.pcn_id, EntityRef::new("referral", referral.id))
             .await?;
+        self.require_unrestricted_id(p, referral.person_id).await?;
         if referral.version != expected_version {
             return Err(AppError::Conflict(
                 "Someone else changed this referral while you were working on it. Check its latest state and try again"

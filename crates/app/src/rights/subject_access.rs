@@ -310,12 +310,14 @@ impl App {
         self.require_team(p, person.pcn_id, EntityRef::new("person", person.id))
             .await?;
         p.require(Permission::ReassignCases)?;
+        self.require_unrestricted(p, &person).await?;
         let consents = self.store.consents(id).await?;
         let referrals: Vec<Referral> = self
             .store
             .list_referrals(
                 &ReferralFilter {
                     person_id: Some(id),
+                    include_restricted: true,
                     ..Default::default()
                 },
                 ReferralOrder::OldestFirst,

@@ -20,6 +20,7 @@ pub mod refer;
 pub mod referral_actions;
 pub mod referrals;
 pub mod reports;
+pub mod rights;
 pub mod search_synonyms;
 pub mod worklists;
 
@@ -234,6 +235,23 @@ pub fn signed_in() -> Router<AppState> {
         )
         .route("/people/{id}/consents", post(people::record_consent))
         .route("/people/{id}/subject-access", get(people::subject_access))
+        .route(
+            "/people/{id}/restrict",
+            get(rights::restrict_form).post(rights::restrict),
+        )
+        .route(
+            "/people/{id}/restriction/lift",
+            post(rights::lift_restriction),
+        )
+        .route(
+            "/people/{id}/erase",
+            get(rights::erase_form).post(rights::erase),
+        )
+        .route(
+            "/people/{id}/merge",
+            get(rights::merge_form).post(rights::merge),
+        )
+        .route("/people/{id}/merges/{merge}/undo", post(rights::undo_merge))
         .route("/caseload", get(worklists::caseload))
         .route("/referrals/sent", get(referrals::sent))
         .route(

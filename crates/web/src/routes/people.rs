@@ -21,7 +21,7 @@ use crate::forms::{Choice, ChoiceField, Input};
 use crate::page::{CurrentUser, PageCtx, render};
 use crate::pagination::Pagination;
 use crate::referral_forms::{Asker, PersonFields, ReferralForm, yes_no};
-use crate::referral_views::{ReferralRow, long_date, short_date};
+use crate::referral_views::{ReferralRow, long_date, short_date, when};
 use crate::routes::referrals::{ConsentRow, DoneQuery, consent_rows};
 use crate::state::AppState;
 
@@ -129,6 +129,27 @@ struct PersonPage {
     given: ChoiceField,
     /// May produce a subject access export (team leads).
     can_export: bool,
+    /// May restrict, erase and merge (team leads).
+    can_manage_rights: bool,
+    /// When the record was restricted, if it is.
+    restricted_on: String,
+    /// When the record was erased, if it was.
+    erased_on: String,
+    /// Merges into or of this record (team leads only).
+    merges: Vec<MergeRow>,
+}
+
+/// A merge as the person's page lists it.
+pub struct MergeRow {
+    id: uuid::Uuid,
+    /// This record was merged into another (the other's id), rather than
+    /// another into it.
+    into_other: Option<PersonId>,
+    other: PersonId,
+    when: String,
+    by: String,
+    moved: u64,
+    undone: Option<String>,
 }
 
 async fn person_page(
@@ -200,6 +221,42 @@ async fn person_page(
         })
         .errors(errors),
         can_export: principal.can(linkwork_domain::role::Permission::ReassignCases),
+        can_manage_rights: principal.can(linkwork_domain::role::Permission::ManagePersonRights),
+        restricted_on: rec
+            .person
+            .rights
+            .restriction
+            .as_ref()
+            .map(|r| when(r.at))
+            .unwrap_or_default(),
+        erased_on: rec.person.rights.erased_at.map(when).unwrap_or_default(),
+        merges: if principal.can(linkwork_domain::role::Permission::ManagePersonRights) {
+            app.merges_of(principal, id)
+                .await?
+                .into_iter()
+                .map(|m| MergeRow {
+                    id: m.id,
+                    into_other: (m.merged_id == id).then_some(m.kept_id),
+                    other: if m.merged_id == id {
+                        m.kept_id
+                    } else {
+                        m.merged_id
+                    },
+                    when: when(m.merged_at),
+                    by: m.merged_by,
+                    moved: m.moved,
+                    undone: m.undone_at.map(|at| {
+                        format!(
+                            "Undone on {} by {}",
+                            when(at),
+                            m.undone_by.unwrap_or_default()
+                        )
+                    }),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         rec,
     })
 }
@@ -214,6 +271,11 @@ pub async fn show(
     let notice = match query.done.as_deref() {
         Some("updated") => Some("Details saved.".to_owned()),
         Some("consent") => Some("Consent recorded.".to_owned()),
+        Some("restricted") => Some("The record is restricted.".to_owned()),
+        Some("lifted") => Some("The restriction is lifted.".to_owned()),
+        Some("erased") => Some("The record is erased.".to_owned()),
+        Some("merged") => Some("The duplicate record is merged into this one.".to_owned()),
+        Some("unmerged") => Some("The merge is undone.".to_owned()),
         _ => None,
     };
     let body = person_page(
