@@ -22,6 +22,7 @@ pub mod postcode;
 pub mod referral;
 pub mod report;
 pub mod role;
+pub mod second_factor;
 pub mod session;
 pub mod time;
 pub mod user;
