@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use linkwork_domain::audit::{Actor, AuditAction, EntityRef, NewAuditEvent};
-use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session};
+use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session, SignInMethod};
 use linkwork_domain::time::now;
 use linkwork_domain::user::{Email, User, UserStatus, check_new_password};
 use linkwork_domain::validation::ValidationErrors;
@@ -210,6 +210,8 @@ impl App {
                 + Duration::hours(i64::from(self.settings.session.absolute_timeout_hours)),
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
+            second_factor_pending: false,
+            signed_in_with: SignInMethod::Password,
         };
         let actor = Actor::User {
             id: user.id,

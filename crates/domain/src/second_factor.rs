@@ -235,10 +235,7 @@ mod tests {
         assert_eq!(matching_step(RFC_KEY, &code(now + 2), now, None), None);
         // Replayed, or older than one already used.
         assert_eq!(matching_step(RFC_KEY, &code(now), now, Some(now)), None);
-        assert_eq!(
-            matching_step(RFC_KEY, &code(now - 1), now, Some(now)),
-            None
-        );
+        assert_eq!(matching_step(RFC_KEY, &code(now - 1), now, Some(now)), None);
         assert_eq!(
             matching_step(RFC_KEY, &code(now + 1), now, Some(now)),
             Some(now + 1)
@@ -265,7 +262,10 @@ mod tests {
             otpauth_uri("Linkwork", "amy.admin@example.nhs.uk", RFC_KEY),
             "otpauth://totp/Linkwork:amy.admin@example.nhs.uk?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Linkwork&algorithm=SHA1&digits=6&period=30"
         );
-        assert!(otpauth_uri("Link work", "a b", RFC_KEY).starts_with("otpauth://totp/Link%20work:a%20b?"));
+        assert!(
+            otpauth_uri("Link work", "a b", RFC_KEY)
+                .starts_with("otpauth://totp/Link%20work:a%20b?")
+        );
     }
 
     #[test]
@@ -276,7 +276,11 @@ mod tests {
             Some("abcdefghjk".into())
         );
         assert_eq!(normalise_recovery_code("abcde-fghj"), None);
-        assert_eq!(normalise_recovery_code("abcde-fghj1"), None, "1 is not used");
+        assert_eq!(
+            normalise_recovery_code("abcde-fghj1"),
+            None,
+            "1 is not used"
+        );
         assert!(looks_like_one_time_code("123 456"));
         assert!(!looks_like_one_time_code("abcde-fghjk"));
     }

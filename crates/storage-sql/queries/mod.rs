@@ -28,6 +28,7 @@ mod referrals;
 mod reports;
 mod rows;
 mod sessions;
+mod sign_in;
 mod users;
 
 use async_trait::async_trait;

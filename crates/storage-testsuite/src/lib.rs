@@ -12,9 +12,11 @@ pub mod referral_fixtures;
 pub mod referrals;
 pub mod reports;
 pub mod security;
+pub mod sign_in;
 pub mod suite;
 
 pub use directory_suite::*;
+pub use sign_in::*;
 pub use suite::*;
 
 /// Expands to one `#[tokio::test]` per suite case, each given a fresh
@@ -69,6 +71,10 @@ macro_rules! all_storage_cases {
             many_services_load_in_bulk,
             statistics_are_refreshed_after_bulk_loads,
             known_ids_are_only_stored_records_of_that_kind,
+            second_factors_are_kept_with_recovery_codes_and_replaced_whole,
+            a_totp_step_is_used_once_and_completes_the_session,
+            a_recovery_code_is_used_once,
+            organisations_keep_their_sign_in_settings,
         );
     };
 }

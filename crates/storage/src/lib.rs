@@ -14,6 +14,7 @@ mod measures;
 mod page;
 mod referrals;
 mod reports;
+mod sign_in;
 mod traits;
 
 pub use casework::*;
@@ -26,4 +27,5 @@ pub use measures::*;
 pub use page::{Page, PageRequest};
 pub use referrals::*;
 pub use reports::*;
+pub use sign_in::*;
 pub use traits::*;

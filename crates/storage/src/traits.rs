@@ -269,6 +269,7 @@ pub trait Store:
     + crate::MessageStore
     + crate::MeasureStore
     + crate::ReportStore
+    + crate::SignInStore
     + 'static
 {
 }
@@ -292,6 +293,7 @@ impl<T> Store for T where
         + crate::MessageStore
         + crate::MeasureStore
         + crate::ReportStore
+        + crate::SignInStore
         + 'static
 {
 }
