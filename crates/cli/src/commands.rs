@@ -42,6 +42,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         _ => {}
     }
     let store = crate::store::open(&settings).await?;
+    let mut settings = settings;
+    crate::store::ensure_secret_key(&mut settings)?;
     let transports =
         linkwork_messaging::transports(&settings.messaging).context("invalid settings")?;
     let app = App::new(store, settings)

@@ -52,6 +52,7 @@ impl SignInStore for Store {
         user: UserId,
         factor: &StoredSecondFactor,
         recovery_code_hashes: &[String],
+        completing: Option<&str>,
         audit: &NewAuditEvent,
     ) -> StorageResult<()> {
         let mut tx = self.write().await?;
@@ -82,6 +83,9 @@ impl SignInStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        }
+        if let Some(token_hash) = completing {
+            complete_session(&mut tx, token_hash).await?;
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(backend)

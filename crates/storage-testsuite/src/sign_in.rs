@@ -42,7 +42,7 @@ pub async fn second_factors_are_kept_with_recovery_codes_and_replaced_whole(stor
     let before = audit_count(store).await;
     let set_up = || event(AuditAction::SecondFactorSetUp, EntityRef::new("user", u.id));
     store
-        .set_second_factor(u.id, &factor, &hashes, &set_up())
+        .set_second_factor(u.id, &factor, &hashes, None, &set_up())
         .await
         .unwrap();
     assert_eq!(audit_count(store).await, before + 1, "audited");
@@ -57,10 +57,30 @@ pub async fn second_factors_are_kept_with_recovery_codes_and_replaced_whole(stor
         last_step: 200,
         set_up_at: at,
     };
+    // Set up while signing in: the waiting session is complete with it.
     store
-        .set_second_factor(u.id, &again, &["only".to_owned()], &set_up())
+        .create_session(
+            &waiting_session(u.id, "setting-up"),
+            &event(AuditAction::SignIn, EntityRef::new("user", u.id)),
+        )
         .await
         .unwrap();
+    store
+        .set_second_factor(
+            u.id,
+            &again,
+            &["only".to_owned()],
+            Some("setting-up"),
+            &set_up(),
+        )
+        .await
+        .unwrap();
+    let (done, _) = store
+        .session_with_user("setting-up")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!done.second_factor_pending);
     assert_eq!(store.second_factor(u.id).await.unwrap(), Some(again));
     let unused = store.unused_recovery_codes(u.id).await.unwrap();
     assert_eq!(unused.len(), 1);
@@ -91,7 +111,7 @@ pub async fn a_totp_step_is_used_once_and_completes_the_session(store: &dyn Stor
     };
     let set_up = event(AuditAction::SecondFactorSetUp, EntityRef::new("user", u.id));
     store
-        .set_second_factor(u.id, &factor, &[], &set_up)
+        .set_second_factor(u.id, &factor, &[], None, &set_up)
         .await
         .unwrap();
     let session = waiting_session(u.id, "waiting");
@@ -145,7 +165,7 @@ pub async fn a_recovery_code_is_used_once(store: &dyn Store) {
     let hashes = vec!["a".to_owned(), "b".to_owned()];
     let set_up = || event(AuditAction::SecondFactorSetUp, EntityRef::new("user", u.id));
     store
-        .set_second_factor(u.id, &factor, &hashes, &set_up())
+        .set_second_factor(u.id, &factor, &hashes, None, &set_up())
         .await
         .unwrap();
     store

@@ -52,12 +52,14 @@ pub trait SignInStore: Send + Sync {
 
     /// Stores a confirmed authenticator (the code that confirmed it used up
     /// as `last_step`) and its recovery codes' hashes, replacing any
-    /// earlier ones.
+    /// earlier ones. The session `completing` (one that had to set a
+    /// second factor up before anything else) then no longer waits.
     async fn set_second_factor(
         &self,
         user: UserId,
         factor: &StoredSecondFactor,
         recovery_code_hashes: &[String],
+        completing: Option<&str>,
         audit: &NewAuditEvent,
     ) -> StorageResult<()>;
 

@@ -155,6 +155,34 @@ async fn every_role_against_every_route(app: TestApp) {
     let cases = vec![
         get("home", "/".into(), ALL),
         get("own account", "/account".into(), ALL),
+        get(
+            "setting up an authenticator app",
+            "/account/second-factor".into(),
+            ALL,
+        ),
+        // Admins must keep theirs; so must everyone in PCN A once its
+        // admin requires it (the case below, which the admin reaches first).
+        post(
+            "removing one's own authenticator (wrong password)",
+            "/account/second-factor/remove".into(),
+            vec![("removal_password", "wrong".into())],
+            &[Partner, DirectoryManager, Commissioner],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        post(
+            "requiring a second factor in own PCN",
+            format!("/organisations/{}/sign-in", t.pcn_a.id),
+            vec![("require_second_factor", "yes".into())],
+            &[Admin],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
+            "requiring a second factor in another PCN",
+            format!("/organisations/{}/sign-in", t.pcn_b.id),
+            vec![("require_second_factor", "yes".into())],
+            &[],
+            StatusCode::SEE_OTHER,
+        ),
         get("user list", "/admin/users".into(), &[Admin]),
         get("invite form", "/admin/users/new".into(), &[Admin]),
         get(
@@ -667,6 +695,13 @@ async fn every_role_against_every_route(app: TestApp) {
     }
 
     // Nothing refused changed anything.
+    assert!(
+        !app.store()
+            .org_sign_in(t.pcn_b.id)
+            .await
+            .unwrap()
+            .require_second_factor
+    );
     let outside_now = app.store().user(outside.id).await.unwrap().unwrap();
     assert_eq!(outside_now.status, UserStatus::Active);
     let invited = app

@@ -20,6 +20,7 @@ pub mod referral_actions;
 pub mod referrals;
 pub mod reports;
 pub mod search_synonyms;
+pub mod second_factor;
 pub mod worklists;
 
 use axum::Router;
@@ -33,6 +34,15 @@ use crate::state::AppState;
 pub fn public() -> Router<AppState> {
     Router::new()
         .route("/login", get(login::show).post(login::submit))
+        .route(
+            second_factor::PATH,
+            get(second_factor::show).post(second_factor::submit),
+        )
+        .route(
+            "/login/second-factor/set-up",
+            post(second_factor::set_up_while_signing_in),
+        )
+        .route("/login/second-factor/cancel", post(second_factor::cancel))
         .route(
             "/account/setup/{token}",
             get(account::setup_form).post(account::setup_submit),
@@ -158,6 +168,14 @@ pub fn signed_in() -> Router<AppState> {
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
         .route(
+            "/account/second-factor",
+            get(second_factor::account_show).post(second_factor::account_confirm),
+        )
+        .route(
+            "/account/second-factor/remove",
+            post(second_factor::account_remove),
+        )
+        .route(
             "/admin/users",
             get(admin_users::list).post(admin_users::create),
         )
@@ -175,6 +193,10 @@ pub fn signed_in() -> Router<AppState> {
         )
         .route("/admin/organisations/new", get(organisations::new_form))
         .route("/organisations/{id}", get(organisations::show))
+        .route(
+            "/organisations/{id}/sign-in",
+            post(organisations::set_second_factor_policy),
+        )
         .route("/admin/audit", get(audit::list))
         .route("/admin/security", get(audit::security))
         .route("/admin/outbox", get(outbox::list))

@@ -199,6 +199,8 @@ struct OrganisationPage {
     children: Vec<Organisation>,
     /// Shown to admins only.
     members: Option<Vec<User>>,
+    /// Shown to those who may change them.
+    sign_in: Option<linkwork_storage::OrgSignIn>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -242,13 +244,51 @@ pub async fn show(
     } else {
         None
     };
-    let notice =
-        (query.done.as_deref() == Some("created")).then(|| format!("{} has been added.", org.name));
+    let sign_in = if principal.can(Permission::ManageOrganisations) {
+        Some(
+            state
+                .app
+                .org_sign_in_settings(Caller::User(&principal), org.id)
+                .await?,
+        )
+    } else {
+        None
+    };
+    let notice = match query.done.as_deref() {
+        Some("created") => Some(format!("{} has been added.", org.name)),
+        Some("sign_in") => Some("The sign-in settings have been saved.".to_owned()),
+        _ => None,
+    };
     render(&OrganisationPage {
         page: page.title(org.name.clone()).notice(notice),
         org,
         parent,
         children,
         members,
+        sign_in,
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SecondFactorPolicyForm {
+    require_second_factor: Option<String>,
+}
+
+/// An admin turns "a second factor for everyone" on or off.
+pub async fn set_second_factor_policy(
+    State(state): State<AppState>,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+    Form(input): Form<SecondFactorPolicyForm>,
+) -> WebResult<Response> {
+    let id: OrgId = id.parse().map_err(|_| WebError::NotFound)?;
+    state
+        .app
+        .set_second_factor_requirement(
+            Caller::User(&principal),
+            id,
+            input.require_second_factor.is_some(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/organisations/{id}?done=sign_in")).into_response())
 }
