@@ -231,6 +231,34 @@ impl App {
 
         let awaiting_second_factor =
             self.has_second_factor(&user).await? || self.second_factor_required(&user).await?;
+        let detail = awaiting_second_factor
+            .then_some("Password accepted; the second factor is still to be given");
+        let signed_in = self
+            .start_session(
+                user,
+                client,
+                SignInMethod::Password,
+                awaiting_second_factor,
+                detail,
+            )
+            .await?;
+        self.store
+            .clear_attempts(&keys.pair)
+            .await
+            .map_err(AppError::from)?;
+        Ok(signed_in)
+    }
+
+    /// Starts a session for `user`, audited as a sign-in.
+    pub(crate) async fn start_session(
+        &self,
+        user: User,
+        client: &ClientInfo,
+        method: SignInMethod,
+        awaiting_second_factor: bool,
+        detail: Option<&str>,
+    ) -> AppResult<SignedIn> {
+        let at = now();
         let token = random_token();
         let session = Session {
             token_hash: token_hash(&token),
@@ -243,7 +271,7 @@ impl App {
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
             second_factor_pending: awaiting_second_factor,
-            signed_in_with: SignInMethod::Password,
+            signed_in_with: method,
         };
         let actor = Actor::User {
             id: user.id,
@@ -254,17 +282,10 @@ impl App {
             .entity(EntityRef::new("user", user.id))
             .org(user.org_id)
             .ip(client.ip.clone());
-        if awaiting_second_factor {
-            event = event.detail("Password accepted; the second factor is still to be given");
+        if let Some(detail) = detail {
+            event = event.detail(detail);
         }
-        self.store
-            .create_session(&session, &event)
-            .await
-            .map_err(AppError::from)?;
-        self.store
-            .clear_attempts(&keys.pair)
-            .await
-            .map_err(AppError::from)?;
+        self.store.create_session(&session, &event).await?;
         Ok(SignedIn {
             token,
             user,
