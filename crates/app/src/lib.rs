@@ -27,6 +27,7 @@ pub mod second_factor;
 pub mod secrets;
 pub mod settings;
 pub mod sign_in_settings;
+pub mod sso;
 
 use std::sync::Arc;
 

@@ -104,6 +104,7 @@ audit_actions! {
     SecondFactorFailed => "second_factor.failed", "Wrong second-factor code";
     SecondFactorRemoved => "second_factor.removed", "Removed a second factor";
     SignInPolicyChange => "organisation.sign_in_policy", "Changed how an organisation's staff sign in";
+    SingleSignOnRefused => "sign_in_sso_refused", "Single sign-on refused";
     AuditExport => "audit.export", "Exported the audit log";
     PostcodeImport => "postcode.import", "Imported postcodes";
     DirectoryImport => "directory.import", "Imported directory data";
@@ -185,6 +186,7 @@ impl AuditAction {
         AuditAction::RecoveryCodeUsed,
         AuditAction::SecondFactorRemoved,
         AuditAction::SignInPolicyChange,
+        AuditAction::SingleSignOnRefused,
     ];
 }
 

@@ -24,6 +24,7 @@ pub mod report;
 pub mod role;
 pub mod second_factor;
 pub mod session;
+pub mod sso;
 pub mod time;
 pub mod user;
 pub mod validation;
