@@ -186,7 +186,12 @@ impl App {
             .org_by_sso_domain(&domain)
             .await?
             .ok_or_else(unknown)?;
-        let oidc = self.store.org_sign_in(org).await?.oidc.ok_or_else(unknown)?;
+        let oidc = self
+            .store
+            .org_sign_in(org)
+            .await?
+            .oidc
+            .ok_or_else(unknown)?;
         let discovery = discover(&oidc.issuer)
             .await
             .map_err(|e| provider_unavailable(&oidc.issuer, &e))?;
@@ -210,7 +215,8 @@ impl App {
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256");
         if typed.contains('@') {
-            url.query_pairs_mut().append_pair("login_hint", typed.trim());
+            url.query_pairs_mut()
+                .append_pair("login_hint", typed.trim());
         }
         let sealed = serde_json::to_vec(&pending)
             .map_err(|e| AppError::Import(format!("could not remember the sign-in: {e}")))?;
@@ -235,8 +241,7 @@ impl App {
     ) -> Result<(SignedIn, String), SsoError> {
         let expired = || {
             SsoError::Refused(
-                "Your sign-in took too long or was started in another browser. Start again"
-                    .into(),
+                "Your sign-in took too long or was started in another browser. Start again".into(),
             )
         };
         let pending: Pending = pending
@@ -304,7 +309,13 @@ impl App {
         }
         let detail = format!("Through single sign-on ({})", oidc.issuer);
         let signed_in = self
-            .start_session(user, client, SignInMethod::SingleSignOn, false, Some(&detail))
+            .start_session(
+                user,
+                client,
+                SignInMethod::SingleSignOn,
+                false,
+                Some(&detail),
+            )
             .await?;
         Ok((signed_in, pending.next))
     }
@@ -312,6 +323,7 @@ impl App {
     /// Audits a refused single sign-on (belonging to the organisation it
     /// was for) and says so to the person in plain words.
     async fn refuse_sso(&self, org: OrgId, client: &ClientInfo, reason: String) -> SsoError {
+        tracing::warn!(%org, reason, "single sign-on refused");
         let event = NewAuditEvent::new(Actor::Anonymous, AuditAction::SingleSignOnRefused, now())
             .entity(EntityRef::new("organisation", org))
             .org(org)
@@ -338,7 +350,8 @@ impl App {
     ) -> Result<Value, String> {
         let discovery = discover(&oidc.issuer).await?;
         let http = http_client()?;
-        let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let encode =
+            |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         let response = http
             .post(&discovery.token_endpoint)
             // RFC 6749 2.3.1: the id and secret are form-encoded first.
@@ -448,7 +461,10 @@ fn verify_rs256(jwt: &str, jwks: &Value) -> Result<Value, String> {
     let head: Value =
         serde_json::from_slice(&b64(header)?).map_err(|_| "the ID token's header is not JSON")?;
     if head.get("alg").and_then(Value::as_str) != Some("RS256") {
-        return Err(format!("the ID token is signed with {}, not RS256", head["alg"]));
+        return Err(format!(
+            "the ID token is signed with {}, not RS256",
+            head["alg"]
+        ));
     }
     let kid = head.get("kid").and_then(Value::as_str);
     let keys = jwks
@@ -458,7 +474,11 @@ fn verify_rs256(jwt: &str, jwks: &Value) -> Result<Value, String> {
     let key = keys
         .iter()
         .filter(|k| k.get("kty").and_then(Value::as_str) == Some("RSA"))
-        .filter(|k| k.get("use").and_then(Value::as_str).is_none_or(|u| u == "sig"))
+        .filter(|k| {
+            k.get("use")
+                .and_then(Value::as_str)
+                .is_none_or(|u| u == "sig")
+        })
         .find(|k| kid.is_none() || k.get("kid").and_then(Value::as_str) == kid)
         .ok_or("no key of the provider's matches the ID token")?;
     let component = |name: &str| {
@@ -509,7 +529,10 @@ fn check_claims(
         Some(exp) if exp + LEEWAY_SECONDS > now => {}
         _ => return Err("the ID token has expired".into()),
     }
-    let sent = claims.get("nonce").and_then(Value::as_str).unwrap_or_default();
+    let sent = claims
+        .get("nonce")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if !constant_time_eq(sent, nonce) {
         return Err("the ID token's nonce is not the one sent".into());
     }
@@ -561,7 +584,11 @@ mod tests {
         let enc = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
         let jwks = json!({"keys": []});
         let none = format!("{}.{}.", enc(&json!({"alg": "none"})), enc(&claims()));
-        assert!(verify_rs256(&none, &jwks).unwrap_err().contains("not RS256"));
+        assert!(
+            verify_rs256(&none, &jwks)
+                .unwrap_err()
+                .contains("not RS256")
+        );
         let hs = format!("{}.{}.c2ln", enc(&json!({"alg": "HS256"})), enc(&claims()));
         assert!(verify_rs256(&hs, &jwks).unwrap_err().contains("not RS256"));
         assert!(verify_rs256("a.b", &jwks).is_err());

@@ -101,9 +101,7 @@ pub fn email_domain_of(typed: &str) -> Option<String> {
     let labels_ok = domain.split('.').all(|label| {
         !label.is_empty()
             && !label.starts_with('-')
-            && label
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     });
     (domain.contains('.') && labels_ok).then(|| domain.to_owned())
 }
@@ -138,7 +136,13 @@ mod tests {
             ..input()
         };
         assert_eq!(blank.check(true).unwrap().client_secret, None);
-        assert!(blank.check(false).unwrap_err().for_field("client_secret").is_some());
+        assert!(
+            blank
+                .check(false)
+                .unwrap_err()
+                .for_field("client_secret")
+                .is_some()
+        );
     }
 
     #[test]
@@ -154,7 +158,10 @@ mod tests {
                 issuer: issuer.into(),
                 ..input()
             };
-            assert!(bad.check(true).unwrap_err().for_field("issuer").is_some(), "{issuer}");
+            assert!(
+                bad.check(true).unwrap_err().for_field("issuer").is_some(),
+                "{issuer}"
+            );
         }
         let local = SsoSettingsInput {
             issuer: "http://127.0.0.1:4000".into(),

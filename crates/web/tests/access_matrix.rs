@@ -176,6 +176,27 @@ async fn every_role_against_every_route(app: TestApp) {
             &[Admin],
             StatusCode::SEE_OTHER,
         ),
+        // Incomplete, so nothing is saved; admins are told what is missing.
+        post(
+            "single sign-on for own PCN",
+            format!("/organisations/{}/sso", t.pcn_a.id),
+            vec![("issuer", "https://login.example".into())],
+            &[Admin],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        post(
+            "single sign-on for another PCN",
+            format!("/organisations/{}/sso", t.pcn_b.id),
+            vec![
+                ("issuer", "https://evil.example".into()),
+                ("client_id", "x".into()),
+                ("client_secret", "x".into()),
+                ("claim", "email".into()),
+                ("email_domain", "pcn-b.example".into()),
+            ],
+            &[],
+            StatusCode::SEE_OTHER,
+        ),
         post(
             "requiring a second factor in another PCN",
             format!("/organisations/{}/sign-in", t.pcn_b.id),
@@ -695,12 +716,9 @@ async fn every_role_against_every_route(app: TestApp) {
     }
 
     // Nothing refused changed anything.
-    assert!(
-        !app.store()
-            .org_sign_in(t.pcn_b.id)
-            .await
-            .unwrap()
-            .require_second_factor
+    assert_eq!(
+        app.store().org_sign_in(t.pcn_b.id).await.unwrap(),
+        linkwork_storage::OrgSignIn::default()
     );
     let outside_now = app.store().user(outside.id).await.unwrap().unwrap();
     assert_eq!(outside_now.status, UserStatus::Active);

@@ -21,6 +21,7 @@ pub mod referrals;
 pub mod reports;
 pub mod search_synonyms;
 pub mod second_factor;
+pub mod sso;
 pub mod worklists;
 
 use axum::Router;
@@ -43,6 +44,8 @@ pub fn public() -> Router<AppState> {
             post(second_factor::set_up_while_signing_in),
         )
         .route("/login/second-factor/cancel", post(second_factor::cancel))
+        .route("/login/sso", get(sso::show).post(sso::start))
+        .route("/login/sso/callback", get(sso::callback))
         .route(
             "/account/setup/{token}",
             get(account::setup_form).post(account::setup_submit),
@@ -197,6 +200,7 @@ pub fn signed_in() -> Router<AppState> {
             "/organisations/{id}/sign-in",
             post(organisations::set_second_factor_policy),
         )
+        .route("/organisations/{id}/sso", post(sso::save_settings))
         .route("/admin/audit", get(audit::list))
         .route("/admin/security", get(audit::security))
         .route("/admin/outbox", get(outbox::list))
