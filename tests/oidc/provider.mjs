@@ -21,11 +21,12 @@ export const CLIENT_ID = 'linkwork';
 export const CLIENT_SECRET = 'linkwork-test-client-secret';
 
 // Sign-in names typed on the provider's form, and the claims they carry.
-// Their emails are demo users: the North PCN's link worker (whom North's
-// single sign-on maps), the ICB's commissioner (another organisation) and
-// someone with no Linkwork account.
+// Their emails are demo users: North PCN's link worker and its manager (an
+// admin), whom North's single sign-on maps, the ICB's commissioner (another
+// organisation) and someone with no Linkwork account.
 const ACCOUNTS = {
   samuel: { email: 'linkworker.north@riverside.example', name: 'Samuel Okafor' },
+  declan: { email: 'manager.north@riverside.example', name: 'Declan Murphy' },
   priya: { email: 'commissioner@riverside.example', name: 'Priya Shah' },
   nobody: { email: 'nobody@riverside.example', name: 'No Account' },
 };
