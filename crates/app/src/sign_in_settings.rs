@@ -1,9 +1,9 @@
 //! An organisation's sign-in settings, changed by its admins (or an
 //! operator): whether everyone must give a second factor.
 
-use linkwork_domain::OrgId;
 use linkwork_domain::audit::{AuditAction, EntityRef};
 use linkwork_domain::role::Permission;
+use linkwork_domain::{OrgId, UserId};
 use linkwork_storage::OrgSignIn;
 
 use crate::App;
@@ -59,5 +59,30 @@ impl App {
             .store
             .set_org_sign_in(org, &settings, event.at, &event)
             .await?)
+    }
+
+    /// Removes someone's authenticator app and recovery codes, for a
+    /// person who has lost both: an admin of their organisation, or an
+    /// operator. If they must have one, they set a new one up at their
+    /// next sign-in.
+    pub async fn reset_second_factor(&self, caller: Caller<'_>, user: UserId) -> AppResult<()> {
+        let user = self.admin_user(caller, user).await?;
+        // Their own is replaced from their account page, with a code.
+        if let Caller::User(p) = caller
+            && p.user.id == user.id
+        {
+            return Err(AppError::Forbidden);
+        }
+        let event = caller
+            .event(
+                AuditAction::SecondFactorRemoved,
+                EntityRef::new("user", user.id),
+                user.org_id,
+            )
+            .detail(format!(
+                "Removed {}'s authenticator app and recovery codes",
+                user.email
+            ));
+        Ok(self.store.remove_second_factor(user.id, &event).await?)
     }
 }

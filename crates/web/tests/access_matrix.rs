@@ -170,6 +170,20 @@ async fn every_role_against_every_route(app: TestApp) {
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         post(
+            "removing the authenticator app of a user in own tenancy",
+            format!("/admin/users/{}/second-factor/reset", inside.id),
+            vec![],
+            &[Admin],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
+            "removing the authenticator app of another organisation's user",
+            format!("/admin/users/{}/second-factor/reset", outside.id),
+            vec![],
+            &[],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
             "requiring a second factor in own PCN",
             format!("/organisations/{}/sign-in", t.pcn_a.id),
             vec![("require_second_factor", "yes".into())],

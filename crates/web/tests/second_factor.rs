@@ -354,7 +354,44 @@ async fn an_organisation_can_require_it_of_everyone(app: TestApp) {
     );
 }
 
+async fn an_admin_removes_a_lost_authenticator(app: TestApp) {
+    let tree = app.tree().await;
+    let lost = app
+        .user("lost@example.org", tree.pcn_a.id, &[Role::Admin])
+        .await;
+    let admin = app
+        .user("admin@example.org", tree.pcn_a.id, &[Role::Admin])
+        .await;
+    app.signed_in("lost@example.org").await;
+    let mut client = app.signed_in("admin@example.org").await;
+    let page = client.get(&format!("/admin/users/{}", lost.id)).await;
+    assert!(page.body.contains("Remove authenticator app"));
+    let own = client.get(&format!("/admin/users/{}", admin.id)).await;
+    assert!(!own.body.contains("Remove authenticator app"));
+    let refused = client
+        .post(
+            &format!("/admin/users/{}/second-factor/reset", admin.id),
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let removed = client
+        .post(
+            &format!("/admin/users/{}/second-factor/reset", lost.id),
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert_eq!(count(&app, AuditAction::SecondFactorRemoved).await, 1);
+    // Still an admin: a new one is set up at the next sign-in.
+    let mut next_time = password_only(&app, "lost@example.org").await;
+    let page = next_time.get("/login/second-factor").await;
+    assert!(page.field_text("setup-key").is_some());
+}
+
 on_both_backends!(
+    an_admin_removes_a_lost_authenticator,
     an_admin_must_set_up_a_second_factor_before_anything_else,
     wrong_and_replayed_codes_are_refused,
     wrong_codes_are_throttled_like_passwords,

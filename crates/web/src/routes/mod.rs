@@ -187,6 +187,10 @@ pub fn signed_in() -> Router<AppState> {
         .route("/admin/users/{id}/roles", post(admin_users::update_roles))
         .route("/admin/users/{id}/status", post(admin_users::update_status))
         .route(
+            "/admin/users/{id}/second-factor/reset",
+            post(admin_users::reset_second_factor),
+        )
+        .route(
             "/admin/users/{id}/reset-link",
             post(admin_users::reset_link),
         )
