@@ -49,31 +49,34 @@ fn start_provider() -> Option<Provider> {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new("node")
-        .arg("provider.mjs")
-        .current_dir(&dir)
-        .env("OIDC_PORT", port.to_string())
-        .env(
-            "OIDC_REDIRECT_URI",
-            format!("{PUBLIC_URL}/login/sso/callback"),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node runs");
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    // Held at once, so the process is stopped (and waited for) however
+    // this ends.
+    let mut provider = Provider {
+        child: Command::new("node")
+            .arg("provider.mjs")
+            .current_dir(&dir)
+            .env("OIDC_PORT", port.to_string())
+            .env(
+                "OIDC_REDIRECT_URI",
+                format!("{PUBLIC_URL}/login/sso/callback"),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node runs"),
+        issuer: String::new(),
+    };
+    let mut out = std::io::BufReader::new(provider.child.stdout.take().unwrap());
     let mut line = String::new();
     loop {
         line.clear();
         let read = std::io::BufRead::read_line(&mut out, &mut line).unwrap();
         assert!(read > 0, "the provider stopped before listening");
         if let Some(issuer) = line.trim().strip_prefix("listening ") {
+            provider.issuer = issuer.to_owned();
             // Keep reading, or the provider dies writing to a closed pipe.
             std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-            return Some(Provider {
-                child,
-                issuer: issuer.to_owned(),
-            });
+            return Some(provider);
         }
     }
 }
