@@ -27,6 +27,8 @@ export const CLIENT_SECRET = 'linkwork-test-client-secret';
 const ACCOUNTS = {
   samuel: { email: 'linkworker.north@riverside.example', name: 'Samuel Okafor' },
   declan: { email: 'manager.north@riverside.example', name: 'Declan Murphy' },
+  // Invited by a test, never given a password.
+  newstarter: { email: 'new.starter@riverside.example', name: 'New Starter' },
   priya: { email: 'commissioner@riverside.example', name: 'Priya Shah' },
   nobody: { email: 'nobody@riverside.example', name: 'No Account' },
 };

@@ -304,9 +304,38 @@ impl App {
                     .await);
             }
         };
-        if user.status != UserStatus::Active {
-            return Err(refuse(format!("{named}'s account is not active")).await);
-        }
+        let user = match user.status {
+            UserStatus::Active => user,
+            // Invited people in an organisation that signs in this way
+            // never need a Linkwork password: their first sign-in through
+            // the provider activates the account.
+            UserStatus::Invited => {
+                let event = NewAuditEvent::new(
+                    Actor::User {
+                        id: user.id,
+                        email: user.email.clone(),
+                        org_id: user.org_id,
+                    },
+                    AuditAction::UserEnable,
+                    now(),
+                )
+                .entity(EntityRef::new("user", user.id))
+                .org(user.org_id)
+                .ip(client.ip.clone())
+                .detail("Account activated by a first sign-in through single sign-on");
+                self.store
+                    .set_user_status(user.id, UserStatus::Active, &event)
+                    .await
+                    .map_err(AppError::from)?;
+                linkwork_domain::user::User {
+                    status: UserStatus::Active,
+                    ..user
+                }
+            }
+            UserStatus::Disabled => {
+                return Err(refuse(format!("{named}'s account is disabled")).await);
+            }
+        };
         let detail = format!("Through single sign-on ({})", oidc.issuer);
         let signed_in = self
             .start_session(

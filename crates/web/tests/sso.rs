@@ -81,6 +81,15 @@ fn start_provider() -> Option<Provider> {
     }
 }
 
+async fn north_id(app: &TestApp) -> linkwork_domain::OrgId {
+    app.store()
+        .organisation_by_code("U00001")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
 /// The demo with North PCN signing in through the provider.
 async fn demo_with_sso(postgres: bool, provider: &Provider) -> Option<TestApp> {
     let app = TestApp::demo(postgres)
@@ -304,6 +313,30 @@ async fn single_sign_on(postgres: bool) {
     let no_cookie = stranger.get(path_of(&returned)).await;
     assert_eq!(no_cookie.status, StatusCode::FORBIDDEN);
     assert!(no_cookie.body.contains("Start again"));
+
+    // Someone invited to North, who never set a password, signs in
+    // through the provider: the account is activated.
+    let invited = app
+        .app
+        .invite_user(
+            Caller::Operator,
+            &linkwork_domain::user::NewUserInput {
+                email: "new.starter@riverside.example".into(),
+                display_name: "New Starter".into(),
+                org_id: north_id(&app).await.to_string(),
+                roles: vec!["link_worker".into()],
+            },
+        )
+        .await
+        .unwrap()
+        .user;
+    let mut starter = app.client();
+    let back = through_provider(&mut starter, &provider, "newstarter").await;
+    let reply = starter.get(path_of(&back)).await;
+    assert_eq!(reply.location(), Some("/"), "{:?}", refusals(&app).await);
+    let now_active = app.store().user(invited.id).await.unwrap().unwrap();
+    assert_eq!(now_active.status, linkwork_domain::user::UserStatus::Active);
+    assert_eq!(starter.get("/").await.status, StatusCode::OK);
 
     let reasons = refusals(&app).await;
     assert!(
