@@ -11,6 +11,10 @@ import assert from 'node:assert/strict';
 import {
   PHONE,
   assertNoAxeViolations,
+  base32Decode,
+  currentStep,
+  rememberAuthenticator,
+  totp,
   baseUrl,
   collectPageErrors,
   newContext,
@@ -111,8 +115,32 @@ describe('signed in as the demo administrator', () => {
     if (!(await sessionCookie(context))) await signInToHome(page, admin);
   }
 
-  it('signs in and lands on the home page', async () => {
+  it('must set up an authenticator app first, then lands on the home page', async () => {
     await signIn(page, admin.email);
+    await page.waitForURL(`${baseUrl()}/login/second-factor`);
+    await page
+      .getByRole('heading', { level: 1, name: 'Set up your authenticator app' })
+      .waitFor();
+    // Nothing else is open until it is done.
+    await page.goto('/admin/users');
+    assert.equal(urlPath(page), '/login/second-factor');
+    await assertNoAxeViolations(page, 'setting up an authenticator app');
+    await screenshot(page, 'second-factor-set-up.png');
+
+    const secret = base32Decode(await page.locator('#setup-key').innerText());
+    await page.getByLabel('Code from your authenticator app').fill('000000');
+    await page.getByRole('button', { name: 'Confirm and set up' }).click();
+    await page.locator('.nhsuk-error-summary').waitFor();
+    await assertNoAxeViolations(page, 'a wrong set-up code');
+
+    const step = currentStep();
+    await page.getByLabel('Code from your authenticator app').fill(totp(secret, step));
+    await page.getByRole('button', { name: 'Confirm and set up' }).click();
+    rememberAuthenticator(admin.email, secret, step);
+    await page.getByRole('heading', { level: 1, name: 'Your authenticator app is set up' }).waitFor();
+    assert.equal(await page.locator('#recovery-codes li').count(), 10);
+    await assertNoAxeViolations(page, 'the recovery codes');
+    await page.getByRole('button', { name: 'I have saved my recovery codes' }).click();
     await page.waitForURL(`${baseUrl()}/`);
     await page.getByRole('heading', { level: 1, name: 'Hello Alex' }).waitFor();
     assert.ok(await sessionCookie(context), 'session cookie expected after signing in');
@@ -181,7 +209,7 @@ describe('signing out', () => {
     try {
       const page = await context.newPage();
       const errors = collectPageErrors(page);
-      await signInToHome(page, DEMO_USERS.admin);
+      await signInToHome(page, DEMO_USERS.commissioner);
       assert.ok(await sessionCookie(context), 'session cookie expected after signing in');
 
       await page.getByRole('button', { name: 'Log out' }).click();

@@ -36,6 +36,9 @@ if [[ ! -x "${chromium}" ]]; then
 fi
 export CHROMIUM_PATH="${chromium}"
 
+# The OpenID Connect provider the single sign-on test signs in through.
+(cd "${here}/../oidc" && npm ci --no-audit --no-fund)
+
 cd "${here}"
 npm ci --no-audit --no-fund
 mkdir -p test-results

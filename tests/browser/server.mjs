@@ -234,3 +234,52 @@ export async function startMailServer() {
   };
   return { url: `smtp://127.0.0.1:${port}`, emails, stop };
 }
+
+/**
+ * Starts the test OpenID Connect provider (tests/oidc/provider.mjs, the
+ * certified `oidc-provider` package) on a free port, registered to send
+ * people back to `redirectUri`. Needs `npm ci` in tests/oidc.
+ */
+export async function startOidcProvider({ redirectUri, timeoutMs = 30_000 }) {
+  const port = await freePort();
+  const script = path.resolve(here, '../oidc/provider.mjs');
+  let log = '';
+  const child = spawn(process.execPath, [script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, OIDC_PORT: String(port), OIDC_REDIRECT_URI: redirectUri },
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`OIDC provider did not start within ${timeoutMs} ms:\n${log}`)),
+      timeoutMs,
+    );
+    const watch = (d) => {
+      log += d;
+      const found = log.match(/listening (\S+)/);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]);
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', watch);
+    child.stderr.setEncoding('utf8').on('data', watch);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`OIDC provider exited (${code}):\n${log}`));
+    });
+  });
+  const issuer = await ready;
+  return {
+    issuer,
+    clientId: 'linkwork',
+    clientSecret: 'linkwork-test-client-secret',
+    output: () => log,
+    stop: async () => {
+      process.off('exit', killOnExit);
+      child.removeAllListeners('exit');
+      child.kill('SIGTERM');
+    },
+  };
+}

@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use linkwork_domain::audit::{Actor, AuditAction, EntityRef, NewAuditEvent};
-use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session};
+use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session, SignInMethod};
 use linkwork_domain::time::now;
 use linkwork_domain::user::{Email, User, UserStatus, check_new_password};
 use linkwork_domain::validation::ValidationErrors;
@@ -25,6 +25,31 @@ pub struct ClientInfo {
 pub struct SignedIn {
     pub token: String,
     pub user: User,
+    /// The password was right, and a second factor must now be given (or
+    /// set up) before the session is any use.
+    pub awaiting_second_factor: bool,
+}
+
+/// A session whose password was right but whose second factor is still
+/// to come. It is not a `Principal`: it can do nothing but give (or, if the
+/// account has none yet, set up) the second factor, or sign out.
+#[derive(Debug, Clone)]
+pub struct PendingSignIn {
+    pub user: User,
+    pub session_hash: String,
+    /// Whether the account has an authenticator to ask for; if not, it
+    /// must set one up first.
+    pub has_second_factor: bool,
+    pub ip: Option<String>,
+}
+
+/// What a session cookie stands for.
+#[derive(Debug)]
+pub enum SessionState {
+    SignedIn(Principal),
+    AwaitingSecondFactor(PendingSignIn),
+    /// Unknown, ended, expired, or its user no longer active.
+    None,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +65,11 @@ pub enum SignInError {
     /// The account exists but its password has not been set yet.
     #[error("Your account is not set up yet. Use the link in your invitation to set a password")]
     NotActivated,
+    /// The second step's code was wrong, already used or too old.
+    #[error(
+        "The code is not correct or has been used. Enter the code your authenticator app shows now, or one of your recovery codes"
+    )]
+    WrongCode,
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -199,6 +229,36 @@ impl App {
             UserStatus::Invited => return Err(SignInError::NotActivated),
         }
 
+        let awaiting_second_factor =
+            self.has_second_factor(&user).await? || self.second_factor_required(&user).await?;
+        let detail = awaiting_second_factor
+            .then_some("Password accepted; the second factor is still to be given");
+        let signed_in = self
+            .start_session(
+                user,
+                client,
+                SignInMethod::Password,
+                awaiting_second_factor,
+                detail,
+            )
+            .await?;
+        self.store
+            .clear_attempts(&keys.pair)
+            .await
+            .map_err(AppError::from)?;
+        Ok(signed_in)
+    }
+
+    /// Starts a session for `user`, audited as a sign-in.
+    pub(crate) async fn start_session(
+        &self,
+        user: User,
+        client: &ClientInfo,
+        method: SignInMethod,
+        awaiting_second_factor: bool,
+        detail: Option<&str>,
+    ) -> AppResult<SignedIn> {
+        let at = now();
         let token = random_token();
         let session = Session {
             token_hash: token_hash(&token),
@@ -210,25 +270,27 @@ impl App {
                 + Duration::hours(i64::from(self.settings.session.absolute_timeout_hours)),
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
+            second_factor_pending: awaiting_second_factor,
+            signed_in_with: method,
         };
         let actor = Actor::User {
             id: user.id,
             email: user.email.clone(),
             org_id: user.org_id,
         };
-        let event = NewAuditEvent::new(actor, AuditAction::SignIn, at)
+        let mut event = NewAuditEvent::new(actor, AuditAction::SignIn, at)
             .entity(EntityRef::new("user", user.id))
             .org(user.org_id)
             .ip(client.ip.clone());
-        self.store
-            .create_session(&session, &event)
-            .await
-            .map_err(AppError::from)?;
-        self.store
-            .clear_attempts(&keys.pair)
-            .await
-            .map_err(AppError::from)?;
-        Ok(SignedIn { token, user })
+        if let Some(detail) = detail {
+            event = event.detail(detail);
+        }
+        self.store.create_session(&session, &event).await?;
+        Ok(SignedIn {
+            token,
+            user,
+            awaiting_second_factor,
+        })
     }
 
     /// How long to hold a sign-in back: nothing until the account (from
@@ -264,30 +326,69 @@ impl App {
         Ok(self.store.record(&event).await?)
     }
 
-    /// The principal for a session token, if the session is live and its
-    /// user still active.
+    /// The principal for a session token, if the session is live, its
+    /// user still active and its second factor (if it needs one) given.
     pub async fn authenticate(
         &self,
         token: &str,
         ip: Option<String>,
     ) -> AppResult<Option<Principal>> {
+        Ok(match self.session(token, ip).await? {
+            SessionState::SignedIn(principal) => Some(principal),
+            _ => None,
+        })
+    }
+
+    /// What a session token stands for: a signed-in user, a sign-in
+    /// waiting for its second factor, or nothing.
+    pub async fn session(&self, token: &str, ip: Option<String>) -> AppResult<SessionState> {
         let hash = token_hash(token);
         let Some((session, user)) = self.store.session_with_user(&hash).await? else {
-            return Ok(None);
+            return Ok(SessionState::None);
         };
         let at = now();
         if !session.is_live(at, self.idle_limit()) || user.status != UserStatus::Active {
-            return Ok(None);
+            return Ok(SessionState::None);
         }
         if at - session.last_seen_at > Duration::seconds(TOUCH_INTERVAL_SECONDS) {
             self.store.touch_session(&hash, at).await?;
         }
-        Ok(Some(Principal {
+        if session.second_factor_pending {
+            return Ok(SessionState::AwaitingSecondFactor(PendingSignIn {
+                has_second_factor: self.has_second_factor(&user).await?,
+                user,
+                session_hash: hash,
+                ip,
+            }));
+        }
+        Ok(SessionState::SignedIn(Principal {
             user,
             session_hash: hash,
             csrf_token: session.csrf_token,
             ip,
         }))
+    }
+
+    /// Abandons a sign-in waiting for its second factor.
+    pub async fn cancel_sign_in(&self, pending: &PendingSignIn) -> AppResult<()> {
+        let user = &pending.user;
+        let event = NewAuditEvent::new(
+            Actor::User {
+                id: user.id,
+                email: user.email.clone(),
+                org_id: user.org_id,
+            },
+            AuditAction::SignOut,
+            now(),
+        )
+        .entity(EntityRef::new("user", user.id))
+        .org(user.org_id)
+        .ip(pending.ip.clone())
+        .detail("Left before giving the second factor");
+        Ok(self
+            .store
+            .delete_session(&pending.session_hash, &event)
+            .await?)
     }
 
     pub async fn sign_out(&self, principal: &Principal) -> AppResult<()> {

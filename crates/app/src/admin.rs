@@ -41,7 +41,12 @@ impl Caller<'_> {
         }
     }
 
-    fn event(&self, action: AuditAction, entity: EntityRef, org: OrgId) -> NewAuditEvent {
+    pub(crate) fn event(
+        &self,
+        action: AuditAction,
+        entity: EntityRef,
+        org: OrgId,
+    ) -> NewAuditEvent {
         NewAuditEvent::new(self.actor(), action, now())
             .entity(entity)
             .org(org)
@@ -57,7 +62,7 @@ pub struct InvitedUser {
 
 impl App {
     /// Checks `caller` may administer records of `org`.
-    async fn authorise_admin(
+    pub(crate) async fn authorise_admin(
         &self,
         caller: Caller<'_>,
         permission: Permission,

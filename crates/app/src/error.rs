@@ -27,6 +27,10 @@ pub enum AppError {
     /// Writing an export failed (disk full, closed pipe).
     #[error("export failed: {0}")]
     Export(String),
+    /// A sealed secret would not open (`secret_key` changed) or the key
+    /// is malformed.
+    #[error(transparent)]
+    Sealing(#[from] crate::secrets::SealError),
     /// Password hashing failed (misconfigured cost, out of memory).
     #[error("password hashing failed: {0}")]
     Hashing(String),

@@ -24,8 +24,11 @@ pub mod referrals;
 pub mod reports;
 pub mod rights;
 pub mod search_synonyms;
+pub mod second_factor;
 pub mod secrets;
 pub mod settings;
+pub mod sign_in_settings;
+pub mod sso;
 
 use std::sync::Arc;
 
@@ -44,6 +47,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
     hasher: Arc<PasswordHasher>,
+    /// Seals second-factor and single sign-on secrets (`secret_key`).
+    sealing: Arc<secrets::SealingKey>,
     /// Working days, from the settings' bank holidays.
     calendar: Arc<linkwork_domain::calendar::WorkingCalendar>,
     directory: Arc<directory::DirectoryIndex>,
@@ -64,7 +69,14 @@ impl App {
             settings.referrals.non_working_days.iter().copied(),
         );
         let measures = outcomes::load_definitions(&settings.outcomes)?;
+        // The command line always sets a key (decision 49); an App made
+        // without one (tests) seals with a key of its own that dies with it.
+        let sealing = match &settings.secret_key {
+            Some(key) => secrets::SealingKey::from_base64(key.expose())?,
+            None => secrets::SealingKey::from_base64(&secrets::SealingKey::generate_base64())?,
+        };
         Ok(App {
+            sealing: Arc::new(sealing),
             measures: Arc::new(measures),
             store,
             settings: Arc::new(settings),

@@ -55,6 +55,11 @@ pub struct Settings {
     pub database_url: Option<Secret>,
     /// Connections each instance keeps to PostgreSQL.
     pub database_max_connections: u32,
+    /// 32 random bytes in base64 that seal the secrets Linkwork must read
+    /// back (second-factor keys, single sign-on client secrets). Unset,
+    /// the command line keeps one in `secret.key` in the data folder; set
+    /// it (the same on every instance) when several share PostgreSQL.
+    pub secret_key: Option<Secret>,
     /// The address users reach Linkwork at, e.g. `https://linkwork.example.nhs.uk`;
     /// used in links Linkwork hands out (set-password links). An `https`
     /// address also turns on secure cookies and HSTS.
@@ -343,6 +348,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("linkwork-data"),
             database_url: None,
             database_max_connections: 10,
+            secret_key: None,
             public_url: None,
             trusted_proxies: 0,
             trust_forwarded_for: false,

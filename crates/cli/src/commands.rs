@@ -43,6 +43,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         _ => {}
     }
     let store = crate::store::open(&settings).await?;
+    let mut settings = settings;
+    crate::store::ensure_secret_key(&mut settings)?;
     let transports =
         linkwork_messaging::transports(&settings.messaging).context("invalid settings")?;
     let app = App::new(store, settings)
@@ -274,6 +276,19 @@ async fn user(app: &App, command: UserCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(explain)?;
             println!("{}/account/setup/{token}", app.settings.public_base_url());
+            Ok(())
+        }
+        UserCommand::ResetSecondFactor { email } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let credentials = app
+                .store
+                .user_credentials(&email)
+                .await?
+                .with_context(|| format!("no account has the email {email}"))?;
+            app.reset_second_factor(Caller::Operator, credentials.user.id)
+                .await
+                .map_err(explain)?;
+            println!("Removed the authenticator app and recovery codes of {email}.");
             Ok(())
         }
     }

@@ -294,6 +294,12 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Remove a user's authenticator app and recovery codes (a lost phone):
+    /// they set a new one up at their next sign-in if they must have one.
+    ResetSecondFactor {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -42,6 +42,49 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     }
 }
 
+/// Without a configured `secret_key`, the one kept in `secret.key` in the
+/// data folder (created on first run, readable by this account only): the
+/// key that seals second-factor and single sign-on secrets must outlive a
+/// restart, and stays out of the database and its backups.
+pub fn ensure_secret_key(settings: &mut Settings) -> anyhow::Result<()> {
+    if settings.secret_key.is_some() {
+        return Ok(());
+    }
+    if settings.database_url.is_some() {
+        tracing::warn!(
+            "secret_key is not set: using secret.key in the data folder; instances sharing this database must all use the same key"
+        );
+    }
+    let dir = &settings.data_dir;
+    private_folder(dir)
+        .with_context(|| format!("could not create the data folder {}", dir.display()))?;
+    let path = dir.join("secret.key");
+    let key = match std::fs::read_to_string(&path) {
+        Ok(key) => key,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = linkwork_app::secrets::SealingKey::generate_base64();
+            write_private(&path, &key)
+                .with_context(|| format!("could not write {}", path.display()))?;
+            key
+        }
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    settings.secret_key = Some(linkwork_app::settings::Secret::new(key.trim()));
+    Ok(())
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
 /// The data folder holds people's health and social records: it is created
 /// (with any missing parents) readable by this account only, and an
 /// existing one is closed up to others.

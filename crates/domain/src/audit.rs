@@ -98,6 +98,13 @@ audit_actions! {
     CredentialLinkIssue => "user.credential_link_issue", "Issued a set-password link";
     PasswordSet => "user.password_set", "Set password";
     PasswordChange => "user.password_change", "Changed own password";
+    SecondFactorSetUp => "second_factor.set_up", "Set up a second factor";
+    SecondFactorUsed => "second_factor.used", "Signed in with a second factor";
+    RecoveryCodeUsed => "second_factor.recovery_code_used", "Signed in with a recovery code";
+    SecondFactorFailed => "second_factor.failed", "Wrong second-factor code";
+    SecondFactorRemoved => "second_factor.removed", "Removed a second factor";
+    SignInPolicyChange => "organisation.sign_in_policy", "Changed how an organisation's staff sign in";
+    SingleSignOnRefused => "sign_in_sso_refused", "Single sign-on refused";
     AuditExport => "audit.export", "Exported the audit log";
     PostcodeImport => "postcode.import", "Imported postcodes";
     DirectoryImport => "directory.import", "Imported directory data";
@@ -188,6 +195,11 @@ impl AuditAction {
         AuditAction::UserDisable,
         AuditAction::UserRolesChange,
         AuditAction::CredentialLinkIssue,
+        AuditAction::SecondFactorFailed,
+        AuditAction::RecoveryCodeUsed,
+        AuditAction::SecondFactorRemoved,
+        AuditAction::SignInPolicyChange,
+        AuditAction::SingleSignOnRefused,
     ];
 }
 

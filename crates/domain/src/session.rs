@@ -19,6 +19,38 @@ pub struct Session {
     pub expires_at: Timestamp,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Started with a password whose second factor is still to be given:
+    /// good for nothing but giving it.
+    pub second_factor_pending: bool,
+    pub signed_in_with: SignInMethod,
+}
+
+/// How a session was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignInMethod {
+    /// Linkwork's own password (and second factor, where one is set up).
+    #[default]
+    Password,
+    /// The organisation's identity provider (OpenID Connect), which asks
+    /// for its own second factor.
+    SingleSignOn,
+}
+
+impl SignInMethod {
+    pub fn code(self) -> &'static str {
+        match self {
+            SignInMethod::Password => "password",
+            SignInMethod::SingleSignOn => "sso",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "password" => Some(SignInMethod::Password),
+            "sso" => Some(SignInMethod::SingleSignOn),
+            _ => None,
+        }
+    }
 }
 
 impl Session {
@@ -83,6 +115,8 @@ mod tests {
             expires_at: start + Duration::hours(12),
             ip: None,
             user_agent: None,
+            second_factor_pending: false,
+            signed_in_with: SignInMethod::Password,
         };
         let idle = Duration::minutes(30);
         assert!(session.is_live(start + Duration::minutes(29), idle));

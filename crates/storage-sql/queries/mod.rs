@@ -30,6 +30,7 @@ mod reports;
 mod rights;
 mod rows;
 mod sessions;
+mod sign_in;
 mod users;
 
 use async_trait::async_trait;

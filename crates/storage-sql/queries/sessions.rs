@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use linkwork_domain::audit::NewAuditEvent;
-use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session};
+use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session, SignInMethod};
 use linkwork_domain::user::User;
 use linkwork_domain::{Timestamp, UserId};
 use linkwork_storage::{CredentialTokenStore, RateLimitStore, SessionStore, StorageResult};
@@ -22,6 +22,8 @@ fn session(row: &DbRow) -> StorageResult<Session> {
         expires_at: row.try_get("expires_at").map_err(backend)?,
         ip: row.try_get("ip").map_err(backend)?,
         user_agent: row.try_get("user_agent").map_err(backend)?,
+        second_factor_pending: row.try_get("second_factor_pending").map_err(backend)?,
+        signed_in_with: super::coded(row, "signed_in_with", SignInMethod::from_code)?,
     })
 }
 
@@ -30,8 +32,8 @@ impl SessionStore for Store {
     async fn create_session(&self, s: &Session, audit: &NewAuditEvent) -> StorageResult<()> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent, \
+             second_factor_pending, signed_in_with) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&s.token_hash)
         .bind(s.user_id.0)
@@ -41,6 +43,8 @@ impl SessionStore for Store {
         .bind(s.expires_at)
         .bind(s.ip.as_deref())
         .bind(s.user_agent.as_deref())
+        .bind(s.second_factor_pending)
+        .bind(s.signed_in_with.code())
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
@@ -57,7 +61,7 @@ impl SessionStore for Store {
     async fn session_with_user(&self, token_hash: &str) -> StorageResult<Option<(Session, User)>> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, s.token_hash, s.user_id, s.csrf_token, s.created_at AS s_created_at, \
-             s.last_seen_at, s.expires_at, s.ip, s.user_agent \
+             s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.second_factor_pending, s.signed_in_with \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
         ))
         .bind(token_hash)

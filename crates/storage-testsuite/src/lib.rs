@@ -14,10 +14,12 @@ pub mod referrals;
 pub mod reports;
 pub mod rights;
 pub mod security;
+pub mod sign_in;
 pub mod suite;
 
 pub use directory_suite::*;
 pub use feeds::*;
+pub use sign_in::*;
 pub use suite::*;
 
 /// Expands to one `#[tokio::test]` per suite case, each given a fresh
@@ -74,6 +76,10 @@ macro_rules! all_storage_cases {
             known_ids_are_only_stored_records_of_that_kind,
             feeds_are_registered_once_and_claimed_by_one_reader,
             a_feed_keeps_its_services_and_withdraws_those_that_leave,
+            second_factors_are_kept_with_recovery_codes_and_replaced_whole,
+            a_totp_step_is_used_once_and_completes_the_session,
+            a_recovery_code_is_used_once,
+            organisations_keep_their_sign_in_settings,
         );
     };
 }

@@ -7,7 +7,7 @@ use linkwork_domain::geo::GeoPoint;
 use linkwork_domain::organisation::OrgKind;
 use linkwork_domain::postcode::Postcode;
 use linkwork_domain::role::{Role, Roles};
-use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session};
+use linkwork_domain::session::{CredentialPurpose, CredentialToken, Session, SignInMethod};
 use linkwork_domain::time::now;
 use linkwork_domain::user::{Email, UserStatus};
 use linkwork_domain::{Timestamp, UserId};
@@ -25,6 +25,8 @@ fn session_for(user_id: UserId, token: &str, at: Timestamp) -> Session {
         expires_at: at + Duration::hours(12),
         ip: Some("192.0.2.1".into()),
         user_agent: Some("test".into()),
+        second_factor_pending: false,
+        signed_in_with: SignInMethod::Password,
     }
 }
 

@@ -16,6 +16,7 @@ mod page;
 mod referrals;
 mod reports;
 mod rights;
+mod sign_in;
 mod traits;
 
 pub use casework::*;
@@ -30,4 +31,5 @@ pub use page::{Page, PageRequest};
 pub use referrals::*;
 pub use reports::*;
 pub use rights::*;
+pub use sign_in::*;
 pub use traits::*;

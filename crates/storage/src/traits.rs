@@ -271,6 +271,7 @@ pub trait Store:
     + crate::MeasureStore
     + crate::ReportStore
     + crate::RightsStore
+    + crate::SignInStore
     + 'static
 {
 }
@@ -296,6 +297,7 @@ impl<T> Store for T where
         + crate::MeasureStore
         + crate::ReportStore
         + crate::RightsStore
+        + crate::SignInStore
         + 'static
 {
 }

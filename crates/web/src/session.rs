@@ -6,6 +6,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use linkwork_app::Principal;
+use linkwork_app::accounts::{PendingSignIn, SessionState};
 
 use crate::client::ClientAddr;
 use crate::error::WebError;
@@ -23,11 +24,14 @@ pub async fn load_principal(
             .extensions()
             .get::<ClientAddr>()
             .and_then(|c| c.0.clone());
-        match state.app.authenticate(cookie.value(), ip).await {
-            Ok(Some(principal)) => {
+        match state.app.session(cookie.value(), ip).await {
+            Ok(SessionState::SignedIn(principal)) => {
                 request.extensions_mut().insert(principal);
             }
-            Ok(None) => {}
+            Ok(SessionState::AwaitingSecondFactor(pending)) => {
+                request.extensions_mut().insert(pending);
+            }
+            Ok(SessionState::None) => {}
             Err(e) => return WebError::from(e).into_response(),
         }
     }
@@ -39,6 +43,10 @@ pub async fn load_principal(
 pub async fn require_principal(request: Request, next: Next) -> Response {
     if request.extensions().get::<Principal>().is_some() {
         return next.run(request).await;
+    }
+    // Half-way through signing in: nothing until the second factor.
+    if request.extensions().get::<PendingSignIn>().is_some() {
+        return Redirect::to(crate::routes::second_factor::PATH).into_response();
     }
     let back_to = if request.method() == Method::GET {
         request

@@ -14,6 +14,8 @@ pub struct CookieNames {
     pub secure: bool,
     pub session: &'static str,
     pub csrf: &'static str,
+    /// A single sign-on on its way through the provider (sealed state).
+    pub sso: &'static str,
 }
 
 impl CookieNames {
@@ -23,12 +25,14 @@ impl CookieNames {
                 secure,
                 session: "__Host-lw_session",
                 csrf: "__Host-lw_csrf",
+                sso: "__Host-lw_sso",
             }
         } else {
             CookieNames {
                 secure,
                 session: "lw_session",
                 csrf: "lw_csrf",
+                sso: "lw_sso",
             }
         }
     }

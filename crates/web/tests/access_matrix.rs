@@ -190,6 +190,69 @@ async fn every_role_against_every_route(app: TestApp) {
     let cases = vec![
         get("home", "/".into(), ALL),
         get("own account", "/account".into(), ALL),
+        get(
+            "setting up an authenticator app",
+            "/account/second-factor".into(),
+            ALL,
+        ),
+        // Admins must keep theirs; so must everyone in PCN A once its
+        // admin requires it (the case below, which the admin reaches first).
+        post(
+            "removing one's own authenticator (wrong password)",
+            "/account/second-factor/remove".into(),
+            vec![("removal_password", "wrong".into())],
+            &[Partner, DirectoryManager, Commissioner],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        post(
+            "removing the authenticator app of a user in own tenancy",
+            format!("/admin/users/{}/second-factor/reset", inside.id),
+            vec![],
+            &[Admin],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
+            "removing the authenticator app of another organisation's user",
+            format!("/admin/users/{}/second-factor/reset", outside.id),
+            vec![],
+            &[],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
+            "requiring a second factor in own PCN",
+            format!("/organisations/{}/sign-in", t.pcn_a.id),
+            vec![("require_second_factor", "yes".into())],
+            &[Admin],
+            StatusCode::SEE_OTHER,
+        ),
+        // Incomplete, so nothing is saved; admins are told what is missing.
+        post(
+            "single sign-on for own PCN",
+            format!("/organisations/{}/sso", t.pcn_a.id),
+            vec![("issuer", "https://login.example".into())],
+            &[Admin],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        post(
+            "single sign-on for another PCN",
+            format!("/organisations/{}/sso", t.pcn_b.id),
+            vec![
+                ("issuer", "https://evil.example".into()),
+                ("client_id", "x".into()),
+                ("client_secret", "x".into()),
+                ("claim", "email".into()),
+                ("email_domain", "pcn-b.example".into()),
+            ],
+            &[],
+            StatusCode::SEE_OTHER,
+        ),
+        post(
+            "requiring a second factor in another PCN",
+            format!("/organisations/{}/sign-in", t.pcn_b.id),
+            vec![("require_second_factor", "yes".into())],
+            &[],
+            StatusCode::SEE_OTHER,
+        ),
         get("user list", "/admin/users".into(), &[Admin]),
         get("invite form", "/admin/users/new".into(), &[Admin]),
         get(
@@ -817,6 +880,10 @@ async fn every_role_against_every_route(app: TestApp) {
         .map(|f| f.feed.name)
         .collect();
     assert_eq!(feeds, ["Charity"], "only the directory manager's changes");
+    assert_eq!(
+        app.store().org_sign_in(t.pcn_b.id).await.unwrap(),
+        linkwork_storage::OrgSignIn::default()
+    );
     let outside_now = app.store().user(outside.id).await.unwrap().unwrap();
     assert_eq!(outside_now.status, UserStatus::Active);
     let invited = app

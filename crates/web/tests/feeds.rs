@@ -60,13 +60,8 @@ fn service(id: &str, name: &str) -> Value {
 
 /// The app reading `feed`, and a second instance on the same database.
 fn with_feed(app: TestApp, feed: &LiveFeed) -> (TestApp, linkwork_app::App) {
-    let reader = app.app.clone().with_feed_client(Arc::new(feed.clone()));
     let other = app.app.clone().with_feed_client(Arc::new(feed.clone()));
-    let app = TestApp {
-        router: linkwork_web::router(reader.clone()),
-        app: reader,
-        db: app.db,
-    };
+    let app = app.with_app(|app| app.with_feed_client(Arc::new(feed.clone())));
     (app, other)
 }
 

@@ -32,11 +32,31 @@ struct AccountPage {
     current_password: Input,
     password: Input,
     confirm_password: Input,
+    second_factor: SecondFactorStatus,
+    removal_password: Input,
+}
+
+/// The account's second factor, as its page shows it.
+struct SecondFactorStatus {
+    set_up: bool,
+    required: bool,
+    recovery_codes_left: usize,
 }
 
 #[derive(Debug, Deserialize, Default)]
 pub struct AccountQuery {
     changed: Option<String>,
+    second_factor: Option<String>,
+}
+
+/// The account page with `errors` from one of its forms.
+pub async fn render_account(
+    state: &AppState,
+    page: PageCtx,
+    principal: linkwork_app::Principal,
+    errors: &ValidationErrors,
+) -> WebResult<Response> {
+    render(&account_page(state, page, principal.user, errors).await?)
 }
 
 async fn account_page(
@@ -45,6 +65,11 @@ async fn account_page(
     user: User,
     errors: &ValidationErrors,
 ) -> WebResult<AccountPage> {
+    let second_factor = SecondFactorStatus {
+        set_up: state.app.has_second_factor(&user).await?,
+        required: state.app.second_factor_required(&user).await?,
+        recovery_codes_left: state.app.recovery_codes_left(&user).await?,
+    };
     let organisation = state
         .app
         .store
@@ -70,6 +95,11 @@ async fn account_page(
             .kind("password")
             .autocomplete("new-password")
             .errors(errors),
+        second_factor,
+        removal_password: Input::new("removal_password", "Your password")
+            .kind("password")
+            .autocomplete("current-password")
+            .errors(errors),
     })
 }
 
@@ -79,11 +109,13 @@ pub async fn show(
     CurrentUser(principal): CurrentUser,
     Query(query): Query<AccountQuery>,
 ) -> WebResult<Response> {
-    let page = page.notice(
-        query
-            .changed
-            .map(|_| "Your password has been changed.".to_owned()),
-    );
+    let notice = match (query.changed, query.second_factor.as_deref()) {
+        (Some(_), _) => Some("Your password has been changed."),
+        (_, Some("set_up")) => Some("Your authenticator app is set up."),
+        (_, Some("removed")) => Some("Your authenticator app has been removed."),
+        _ => None,
+    };
+    let page = page.notice(notice.map(str::to_owned));
     render(&account_page(&state, page, principal.user, &ValidationErrors::new()).await?)
 }
 

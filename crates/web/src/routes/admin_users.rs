@@ -297,6 +297,7 @@ struct UserPage {
     organisation: String,
     roles: ChoiceField,
     is_self: bool,
+    has_second_factor: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -329,6 +330,7 @@ async fn user_page(
         organisation,
         roles: ChoiceField::new("roles", "Roles", role_choices(&current)).errors(errors),
         is_self: principal.user.id == user.id,
+        has_second_factor: state.app.has_second_factor(&user).await?,
         last_login: user.last_login_at.map(when),
         created: long_date(uk_date(user.created_at)),
         user,
@@ -350,6 +352,10 @@ pub async fn show(
         Some("roles") => Some("Roles updated.".to_owned()),
         Some("disabled") => Some(format!("{} can no longer sign in.", user.display_name)),
         Some("enabled") => Some(format!("{} can sign in again.", user.display_name)),
+        Some("second_factor") => Some(format!(
+            "{}'s authenticator app has been removed.",
+            user.display_name
+        )),
         _ => None,
     };
     render(
@@ -422,6 +428,20 @@ pub async fn update_status(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Removes the user's authenticator app and recovery codes (a lost phone).
+pub async fn reset_second_factor(
+    State(state): State<AppState>,
+    CurrentUser(principal): CurrentUser,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let id = parse_user_id(&id)?;
+    state
+        .app
+        .reset_second_factor(Caller::User(&principal), id)
+        .await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}?done=second_factor")).into_response())
 }
 
 pub async fn reset_link(

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::Cookie;
-use linkwork_app::accounts::{ClientInfo, SignInError};
+use linkwork_app::accounts::{ClientInfo, PendingSignIn, SignInError};
 use linkwork_app::{AppError, Principal};
 use linkwork_domain::validation::ValidationErrors;
 use serde::Deserialize;
@@ -54,11 +54,15 @@ fn form(page: PageCtx, email: &str, next: &str, errors: &ValidationErrors) -> Lo
 pub async fn show(
     page: PageCtx,
     principal: Option<Extension<Principal>>,
+    pending: Option<Extension<PendingSignIn>>,
     Query(query): Query<LoginQuery>,
 ) -> WebResult<Response> {
     let next = safe_return_path(query.next.as_deref());
     if principal.is_some() {
         return Ok(Redirect::to(&next).into_response());
+    }
+    if pending.is_some() {
+        return Ok(Redirect::to(&second_factor_path(&next)).into_response());
     }
     let notice = if query.signed_out.is_some() {
         Some("You have logged out.".to_owned())
@@ -120,7 +124,12 @@ pub async fn submit(
     {
         Ok(signed_in) => {
             let cookie = state.cookies.build(state.cookies.session, signed_in.token);
-            Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+            let to = if signed_in.awaiting_second_factor {
+                second_factor_path(&next)
+            } else {
+                next
+            };
+            Ok((jar.add(cookie), Redirect::to(&to)).into_response())
         }
         Err(SignInError::App(AppError::Busy {
             retry_after_seconds,
@@ -156,6 +165,17 @@ pub async fn submit(
             }
             Ok(response)
         }
+    }
+}
+
+/// The second step, bringing the page asked for along.
+fn second_factor_path(next: &str) -> String {
+    let path = super::second_factor::PATH;
+    if next == "/" {
+        path.to_owned()
+    } else {
+        let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+        format!("{path}?{query}")
     }
 }
 

@@ -22,6 +22,8 @@ pub mod referrals;
 pub mod reports;
 pub mod rights;
 pub mod search_synonyms;
+pub mod second_factor;
+pub mod sso;
 pub mod worklists;
 
 use axum::Router;
@@ -35,6 +37,17 @@ use crate::state::AppState;
 pub fn public() -> Router<AppState> {
     Router::new()
         .route("/login", get(login::show).post(login::submit))
+        .route(
+            second_factor::PATH,
+            get(second_factor::show).post(second_factor::submit),
+        )
+        .route(
+            "/login/second-factor/set-up",
+            post(second_factor::set_up_while_signing_in),
+        )
+        .route("/login/second-factor/cancel", post(second_factor::cancel))
+        .route("/login/sso", get(sso::show).post(sso::start))
+        .route("/login/sso/callback", get(sso::callback))
         .route(
             "/account/setup/{token}",
             get(account::setup_form).post(account::setup_submit),
@@ -160,6 +173,14 @@ pub fn signed_in() -> Router<AppState> {
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
         .route(
+            "/account/second-factor",
+            get(second_factor::account_show).post(second_factor::account_confirm),
+        )
+        .route(
+            "/account/second-factor/remove",
+            post(second_factor::account_remove),
+        )
+        .route(
             "/admin/users",
             get(admin_users::list).post(admin_users::create),
         )
@@ -167,6 +188,10 @@ pub fn signed_in() -> Router<AppState> {
         .route("/admin/users/{id}", get(admin_users::show))
         .route("/admin/users/{id}/roles", post(admin_users::update_roles))
         .route("/admin/users/{id}/status", post(admin_users::update_status))
+        .route(
+            "/admin/users/{id}/second-factor/reset",
+            post(admin_users::reset_second_factor),
+        )
         .route(
             "/admin/users/{id}/reset-link",
             post(admin_users::reset_link),
@@ -177,6 +202,11 @@ pub fn signed_in() -> Router<AppState> {
         )
         .route("/admin/organisations/new", get(organisations::new_form))
         .route("/organisations/{id}", get(organisations::show))
+        .route(
+            "/organisations/{id}/sign-in",
+            post(organisations::set_second_factor_policy),
+        )
+        .route("/organisations/{id}/sso", post(sso::save_settings))
         .route("/admin/audit", get(audit::list))
         .route("/admin/security", get(audit::security))
         .route("/admin/outbox", get(outbox::list))

@@ -33,6 +33,11 @@ pub fn test_settings() -> Settings {
             parallelism: 1,
             ..PasswordHashing::default()
         },
+        // One key for every app a test makes, as instances sharing a
+        // database share one (sealed second-factor secrets stay readable).
+        secret_key: Some(linkwork_app::settings::Secret::new(
+            "bGlua3dvcmstdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=",
+        )),
         ..Settings::default()
     }
 }
@@ -47,6 +52,9 @@ pub struct TestApp {
     pub app: App,
     pub router: Router,
     pub db: Db,
+    /// The authenticator secrets accounts set up through `signed_in`, as
+    /// the person's phone would hold them.
+    authenticators: std::sync::Mutex<BTreeMap<String, Vec<u8>>>,
 }
 
 impl TestApp {
@@ -88,6 +96,7 @@ impl TestApp {
             router: linkwork_web::router(app.clone()),
             app,
             db,
+            authenticators: Default::default(),
         }
     }
 
@@ -96,6 +105,17 @@ impl TestApp {
         let mut settings = (*self.app.settings).clone();
         change(&mut settings);
         TestApp::with(self.app.store.clone(), self.db, settings)
+    }
+
+    /// The same app changed by `change` (given a feed client, say), with
+    /// its router made again.
+    pub fn with_app(self, change: impl FnOnce(App) -> App) -> TestApp {
+        let app = change(self.app);
+        TestApp {
+            router: linkwork_web::router(app.clone()),
+            app,
+            ..self
+        }
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -148,8 +168,117 @@ impl TestApp {
             "sign-in as {email}: {}",
             response.body
         );
+        if response
+            .location()
+            .is_some_and(|l| l.starts_with("/login/second-factor"))
+        {
+            self.give_second_factor(&mut client, email).await;
+        }
         client
     }
+
+    /// The second step of signing in, as the person with the phone does
+    /// it: setting the app up from the key shown if the account has none,
+    /// else the app's current code.
+    pub async fn give_second_factor(&self, client: &mut Client, email: &str) {
+        let page = client.get("/login/second-factor").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        if let Some(key) = page.field_text("setup-key") {
+            let secret = base32_decode(&key);
+            let code = current_code(&secret);
+            let sealed = page.hidden_field("sealed").expect("sealed secret");
+            let done = client
+                .post(
+                    "/login/second-factor/set-up",
+                    &[("sealed", sealed.as_str()), ("code", code.as_str())],
+                )
+                .await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+            assert!(done.body.contains("recovery-codes"), "{}", done.body);
+            self.authenticators
+                .lock()
+                .unwrap()
+                .insert(email.to_owned(), secret);
+        } else {
+            let secret = self
+                .authenticators
+                .lock()
+                .unwrap()
+                .get(email)
+                .cloned()
+                .expect("an authenticator this test set up");
+            self.forget_used_codes(email).await;
+            let done = client
+                .post("/login/second-factor", &[("code", &current_code(&secret))])
+                .await;
+            assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        }
+    }
+
+    /// The authenticator secret `email` set up through `signed_in`.
+    pub fn authenticator(&self, email: &str) -> Option<Vec<u8>> {
+        self.authenticators.lock().unwrap().get(email).cloned()
+    }
+
+    /// Tests sign the same account in many times within one 30-second
+    /// step, which a real person cannot: the record of the last code used
+    /// is rewound so that the current code works again. Only test helpers
+    /// that are not about second factors do this.
+    pub async fn forget_used_codes(&self, email: &str) {
+        let user = self
+            .store()
+            .user_credentials(&linkwork_domain::user::Email::parse(email).unwrap())
+            .await
+            .unwrap()
+            .expect("user")
+            .user;
+        let mut factor = self.store().second_factor(user.id).await.unwrap().unwrap();
+        let hashes: Vec<String> = self
+            .store()
+            .unused_recovery_codes(user.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.code_hash)
+            .collect();
+        factor.last_step = 0;
+        self.store()
+            .set_second_factor(
+                user.id,
+                &factor,
+                &hashes,
+                None,
+                &fixtures::event(
+                    linkwork_domain::audit::AuditAction::SecondFactorSetUp,
+                    linkwork_domain::audit::EntityRef::new("user", user.id),
+                ),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// The code an authenticator app with `secret` shows now.
+pub fn current_code(secret: &[u8]) -> String {
+    use linkwork_domain::second_factor::{code_for, step_at};
+    code_for(secret, step_at(linkwork_domain::time::now()))
+}
+
+/// RFC 4648 base 32, as a person types the key into their app (spaces
+/// ignored).
+pub fn base32_decode(key: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
+    for c in key.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let value = ALPHABET.iter().position(|&a| a == c).expect("base 32") as u32;
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
 }
 
 fn display_name(email: &str) -> String {
@@ -181,6 +310,23 @@ impl Reply {
         let start = self.body.find(marker)? + marker.len();
         let end = self.body[start..].find('"')?;
         Some(self.body[start..start + end].to_owned())
+    }
+
+    /// The value of the hidden field `name`.
+    pub fn hidden_field(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')?;
+        Some(self.body[start..start + end].to_owned())
+    }
+
+    /// The text of the element with `id`, up to the next tag.
+    pub fn field_text(&self, id: &str) -> Option<String> {
+        let marker = format!("id=\"{id}\"");
+        let start = self.body.find(&marker)?;
+        let open_end = self.body[start..].find('>')? + start + 1;
+        let end = self.body[open_end..].find('<')? + open_end;
+        Some(self.body[open_end..end].to_owned())
     }
 
     /// The one-time key of the referral form in the page.
