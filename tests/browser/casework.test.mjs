@@ -15,8 +15,9 @@ import {
   acceptForTheLinkWorker,
   RESULTS_DIR,
   assertNoAxeViolations,
-  baseUrl,
   collectPageErrors,
+  fhir,
+  hospitalReferral,
   newContext,
   screenshot,
   signInToHome,
@@ -26,49 +27,20 @@ import { DEMO_USERS } from './server.mjs';
 
 useTestServer();
 
-const TOKEN = 'lwk_demo-riverside-hospital-not-for-real-use';
 const PERSON = { given: 'Winifred', family: 'Ashdown-Pryce' };
 const FULL_NAME = `${PERSON.given} ${PERSON.family}`;
 
-/** A UK Core ServiceRequest as a hospital's system sends it. */
-function serviceRequest() {
-  return {
-    resourceType: 'ServiceRequest',
-    identifier: [{ system: 'https://riverside-hospital.example/referral', value: 'BT-CASEWORK-1' }],
-    contained: [
-      {
-        resourceType: 'Patient',
-        id: 'p1',
-        identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' }],
-        name: [{ family: PERSON.family, given: [PERSON.given] }],
-        gender: 'female',
-        birthDate: '1944-05-02',
-        telecom: [{ system: 'phone', value: '07700 900 321' }],
-        address: [{ line: ['3 Weir Road'], city: 'Riverside', postalCode: 'RV3 1AA' }],
-      },
-    ],
-    status: 'active',
-    intent: 'order',
-    subject: { reference: '#p1' },
-    requester: { display: 'Riverside Hospital discharge team' },
-    performer: [{ identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'U00001' } }],
-    reasonCode: [{ coding: [{ system: 'https://linkwork.github.io/fhir/CodeSystem/need', code: 'loneliness' }] }],
-    note: [{ text: 'Lives alone since a fall; family far away.' }],
-  };
-}
-
-async function fhir(method, resourcePath, body) {
-  const response = await fetch(`${baseUrl()}/fhir/${resourcePath}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${TOKEN}`,
-      Accept: 'application/fhir+json',
-      ...(body ? { 'Content-Type': 'application/fhir+json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: response.status, body: await response.json() };
-}
+/** The person as the hospital's system refers them. */
+const REFERRED = {
+  ...PERSON,
+  reference: 'BT-CASEWORK-1',
+  nhsNumber: '9434765919',
+  gender: 'female',
+  birthDate: '1944-05-02',
+  telecom: { system: 'phone', value: '07700 900 321' },
+  line: '3 Weir Road',
+  note: 'Lives alone since a fall; family far away.',
+};
 
 /** A date's three boxes in the group labelled `legend`. */
 async function fillDate(page, legend, date) {
@@ -80,7 +52,7 @@ async function fillDate(page, legend, date) {
 
 describe('casework', () => {
   it('a FHIR referral is worked from first contact to a discharge summary the referrer fetches', async () => {
-    const created = await fhir('POST', 'ServiceRequest', serviceRequest());
+    const created = await fhir('POST', 'ServiceRequest', hospitalReferral(REFERRED));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id = created.body.id;
 

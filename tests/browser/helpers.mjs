@@ -316,3 +316,63 @@ export function readEmail(raw) {
   const header = (name) => headers.match(new RegExp(`^${name}:\\s*(.*)$`, 'im'))?.[1];
   return { headers, header, body: body.replace(/\r\n/g, '\n') };
 }
+
+/** The demo hospital's API token (`linkwork demo` issues it; not for real use). */
+const HOSPITAL_TOKEN = 'lwk_demo-riverside-hospital-not-for-real-use';
+
+/**
+ * Calls the FHIR API as the demo hospital's system: `resourcePath` is under
+ * `/fhir/` (`ServiceRequest`, `Task/{id}`). Returns the status and the JSON.
+ */
+export async function fhir(method, resourcePath, body) {
+  const response = await fetch(`${server.baseUrl}/fhir/${resourcePath}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${HOSPITAL_TOKEN}`,
+      Accept: 'application/fhir+json',
+      ...(body ? { 'Content-Type': 'application/fhir+json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/**
+ * A UK Core ServiceRequest for loneliness as the hospital's system sends
+ * it, the person's Patient contained: `person` gives `reference` (the
+ * hospital's own referral number), `nhsNumber`, `given`, `family`,
+ * `birthDate`, `telecom` and `line` (the first line of their address), and
+ * may add `gender` and a `note`.
+ */
+export function hospitalReferral(person) {
+  return {
+    resourceType: 'ServiceRequest',
+    identifier: [{ system: 'https://riverside-hospital.example/referral', value: person.reference }],
+    contained: [
+      {
+        resourceType: 'Patient',
+        id: 'p1',
+        identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: person.nhsNumber }],
+        name: [{ family: person.family, given: [person.given] }],
+        ...(person.gender ? { gender: person.gender } : {}),
+        birthDate: person.birthDate,
+        telecom: [person.telecom],
+        address: [{ line: [person.line], city: 'Riverside', postalCode: 'RV3 1AA' }],
+      },
+    ],
+    status: 'active',
+    intent: 'order',
+    subject: { reference: '#p1' },
+    requester: { display: 'Riverside Hospital discharge team' },
+    performer: [{ identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'U00001' } }],
+    reasonCode: [{ coding: [{ system: 'https://linkwork.github.io/fhir/CodeSystem/need', code: 'loneliness' }] }],
+    ...(person.note ? { note: [{ text: person.note }] } : {}),
+  };
+}
+
+/** Sends `hospitalReferral(person)` and returns the new referral's id. */
+export async function sendHospitalReferral(person) {
+  const { status, body } = await fhir('POST', 'ServiceRequest', hospitalReferral(person));
+  assert.equal(status, 201, JSON.stringify(body));
+  return body.id;
+}

@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import {
   acceptForTheLinkWorker,
   assertNoAxeViolations,
-  baseUrl,
   collectPageErrors,
   newContext,
   readEmail,
   screenshot,
   signInToHome,
+  sendHospitalReferral,
   useTestServer,
   waitForEmail,
 } from './helpers.mjs';
@@ -24,7 +24,6 @@ import { DEMO_USERS } from './server.mjs';
 
 useTestServer({ mail: true });
 
-const TOKEN = 'lwk_demo-riverside-hospital-not-for-real-use';
 const PERSON = { given: 'Rosalind', family: 'Thackeray' };
 const FULL_NAME = `${PERSON.given} ${PERSON.family}`;
 const EMAIL = 'rosalind.thackeray@example.org';
@@ -32,39 +31,15 @@ const PARTNER = 'Riverside Befrienders';
 const STARTED = 'They came: record that they started';
 
 /** A referral for loneliness from the hospital, with an email address. */
-async function referral() {
-  const response = await fetch(`${baseUrl()}/fhir/ServiceRequest`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Bearer ${TOKEN}`,
-      Accept: 'application/fhir+json',
-      'Content-Type': 'application/fhir+json',
-    },
-    body: JSON.stringify({
-      resourceType: 'ServiceRequest',
-      identifier: [{ system: 'https://riverside-hospital.example/referral', value: 'BT-LINKING-1' }],
-      contained: [
-        {
-          resourceType: 'Patient',
-          id: 'p1',
-          identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765838' }],
-          name: [{ family: PERSON.family, given: [PERSON.given] }],
-          birthDate: '1951-03-14',
-          telecom: [{ system: 'email', value: EMAIL }],
-          address: [{ line: ['9 Weir Road'], city: 'Riverside', postalCode: 'RV3 1AA' }],
-        },
-      ],
-      status: 'active',
-      intent: 'order',
-      subject: { reference: '#p1' },
-      requester: { display: 'Riverside Hospital discharge team' },
-      performer: [{ identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'U00001' } }],
-      reasonCode: [{ coding: [{ system: 'https://linkwork.github.io/fhir/CodeSystem/need', code: 'loneliness' }] }],
-    }),
+function referral() {
+  return sendHospitalReferral({
+    ...PERSON,
+    reference: 'BT-LINKING-1',
+    nhsNumber: '9434765838',
+    birthDate: '1951-03-14',
+    telecom: { system: 'email', value: EMAIL },
+    line: '9 Weir Road',
   });
-  const body = await response.json();
-  assert.equal(response.status, 201, JSON.stringify(body));
-  return body.id;
 }
 
 /** The answer links in a partner's email, by what each answers. */

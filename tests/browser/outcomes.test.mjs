@@ -17,12 +17,13 @@ import {
   PHONE,
   RESULTS_DIR,
   assertNoAxeViolations,
-  baseUrl,
   collectPageErrors,
+  fhir,
   newContext,
   readEmail,
   screenshot,
   signInToHome,
+  sendHospitalReferral,
   useTestServer,
   waitForEmail,
 } from './helpers.mjs';
@@ -30,49 +31,20 @@ import { DEMO_USERS } from './server.mjs';
 
 useTestServer({ mail: true });
 
-const TOKEN = 'lwk_demo-riverside-hospital-not-for-real-use';
 const PERSON = { given: 'Winifred', family: 'Ashdown' };
 const FULL_NAME = `${PERSON.given} ${PERSON.family}`;
 const EMAIL = 'winifred.ashdown@example.org';
 
-async function fhir(method, pathname, body) {
-  const response = await fetch(`${baseUrl()}${pathname}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${TOKEN}`,
-      Accept: 'application/fhir+json',
-      'Content-Type': 'application/fhir+json',
-    },
-    body: body && JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
-
 /** A referral for loneliness from the hospital, with an email address. */
-async function referral() {
-  const { status, body } = await fhir('POST', '/fhir/ServiceRequest', {
-    resourceType: 'ServiceRequest',
-    identifier: [{ system: 'https://riverside-hospital.example/referral', value: 'BT-OUTCOMES-1' }],
-    contained: [
-      {
-        resourceType: 'Patient',
-        id: 'p1',
-        identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765862' }],
-        name: [{ family: PERSON.family, given: [PERSON.given] }],
-        birthDate: '1946-11-02',
-        telecom: [{ system: 'email', value: EMAIL }],
-        address: [{ line: ['3 Mill Lane'], city: 'Riverside', postalCode: 'RV3 1AA' }],
-      },
-    ],
-    status: 'active',
-    intent: 'order',
-    subject: { reference: '#p1' },
-    requester: { display: 'Riverside Hospital discharge team' },
-    performer: [{ identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'U00001' } }],
-    reasonCode: [{ coding: [{ system: 'https://linkwork.github.io/fhir/CodeSystem/need', code: 'loneliness' }] }],
+function referral() {
+  return sendHospitalReferral({
+    ...PERSON,
+    reference: 'BT-OUTCOMES-1',
+    nhsNumber: '9434765862',
+    birthDate: '1946-11-02',
+    telecom: { system: 'email', value: EMAIL },
+    line: '3 Mill Lane',
   });
-  assert.equal(status, 201, JSON.stringify(body));
-  return body.id;
 }
 
 /** Picks an answer to each question, by its label, in order. */
@@ -208,10 +180,10 @@ describe('outcome measures', () => {
     }
 
     // The same measures as FHIR, saved for the R4 check in CI.
-    const questionnaires = await fhir('GET', '/fhir/Questionnaire');
+    const questionnaires = await fhir('GET', 'Questionnaire');
     assert.equal(questionnaires.status, 200);
     await writeFile(path.join(RESULTS_DIR, 'questionnaires.json'), JSON.stringify(questionnaires.body, null, 2));
-    const responses = await fhir('GET', `/fhir/QuestionnaireResponse?based-on=ServiceRequest/${id}`);
+    const responses = await fhir('GET', `QuestionnaireResponse?based-on=ServiceRequest/${id}`);
     assert.equal(responses.status, 200);
     assert.equal(responses.body.total, 2);
     await writeFile(
