@@ -258,16 +258,8 @@ async fn a_feed_is_kept_current_and_each_reading_reported(app: TestApp) {
 
     // Every reading is in the audit log.
     let readings = app
-        .store()
-        .audit_events(
-            &linkwork_storage::AuditFilter {
-                action: Some(linkwork_domain::audit::AuditAction::FeedRun.code().into()),
-                ..Default::default()
-            },
-            linkwork_storage::PageRequest::new(1, 50),
-        )
-        .await
-        .unwrap();
+        .audited(linkwork_domain::audit::AuditAction::FeedRun.code())
+        .await;
     assert_eq!(readings.total, 4);
 
     // Removing it stops the readings; its services stay.

@@ -92,17 +92,7 @@ async fn a_subject_access_export_holds_everything_and_who_saw_it(app: TestApp) {
         "Who has read or changed their record"
     );
 
-    let exports = app
-        .store()
-        .audit_events(
-            &AuditFilter {
-                action: Some("person.subject_access".into()),
-                ..Default::default()
-            },
-            PageRequest::new(1, 10),
-        )
-        .await
-        .unwrap();
+    let exports = app.audited("person.subject_access").await;
     assert_eq!(exports.total, 2, "each export is audited");
     assert_eq!(
         exports.items[0].entity_id.as_deref(),
@@ -170,17 +160,7 @@ async fn a_restricted_record_is_hidden_from_all_but_its_team_leads(app: TestApp)
     // To the link worker the record is gone, as another network's is.
     assert_eq!(visible(&mut worker, &record, &case).await, [false; 4]);
     assert_eq!(worker.get(&record).await.status, StatusCode::NOT_FOUND);
-    let refused = app
-        .store()
-        .audit_events(
-            &AuditFilter {
-                action: Some("person.view_refused_restricted".into()),
-                ..Default::default()
-            },
-            PageRequest::new(1, 50),
-        )
-        .await
-        .unwrap();
+    let refused = app.audited("person.view_refused_restricted").await;
     assert!(refused.total >= 3, "each attempt is audited: {refused:?}");
     assert!(refused.items.iter().all(|e| {
         e.entity_id.as_deref() == Some(&*person.to_string())
@@ -209,17 +189,7 @@ async fn a_restricted_record_is_hidden_from_all_but_its_team_leads(app: TestApp)
     assert_eq!(visible(&mut worker, &record, &case).await, [true; 4]);
     assert!(!lead.get(&record).await.body.contains("Restricted record"));
     for action in ["person.restrict", "person.restriction_lift"] {
-        let events = app
-            .store()
-            .audit_events(
-                &AuditFilter {
-                    action: Some(action.into()),
-                    ..Default::default()
-                },
-                PageRequest::new(1, 10),
-            )
-            .await
-            .unwrap();
+        let events = app.audited(action).await;
         assert_eq!(events.total, 1, "{action}");
     }
 }
@@ -378,17 +348,7 @@ async fn a_merge_moves_everything_and_undoing_it_restores_both_records(app: Test
         StatusCode::OK
     );
     for action in ["person.merge", "person.merge_undo"] {
-        let events = app
-            .store()
-            .audit_events(
-                &AuditFilter {
-                    action: Some(action.into()),
-                    ..Default::default()
-                },
-                PageRequest::new(1, 10),
-            )
-            .await
-            .unwrap();
+        let events = app.audited(action).await;
         assert_eq!(events.total, 1, "{action}");
     }
 }

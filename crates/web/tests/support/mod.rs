@@ -122,6 +122,24 @@ impl TestApp {
         self.app.store.as_ref()
     }
 
+    /// The audit log's events with this action code, newest first (the
+    /// first 100, and how many there are).
+    pub async fn audited(
+        &self,
+        action: &str,
+    ) -> linkwork_storage::Page<linkwork_domain::audit::AuditEvent> {
+        self.store()
+            .audit_events(
+                &linkwork_storage::AuditFilter {
+                    action: Some(action.into()),
+                    ..Default::default()
+                },
+                linkwork_storage::PageRequest::new(1, 100),
+            )
+            .await
+            .unwrap()
+    }
+
     pub fn client(&self) -> Client {
         Client::new(self.router.clone())
     }
