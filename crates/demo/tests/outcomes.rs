@@ -209,25 +209,51 @@ async fn gp_appointments_import_by_nhs_number_and_list_what_they_cannot_place() 
     let store: Arc<dyn Store> = Arc::new(db.store().clone());
     let app = app(store.clone());
     linkwork_demo::generate(&app, 1).await.unwrap();
-    let item = store
+    let mut people: Vec<(_, linkwork_domain::person::Person)> = Vec::new();
+    for item in store
         .list_referrals(
             &ReferralFilter::default(),
             ReferralOrder::NewestFirst,
-            PageRequest::new(1, 1),
+            PageRequest::new(1, 50),
         )
         .await
         .unwrap()
         .items
-        .remove(0);
-    let person = store
-        .person(item.referral.person_id)
-        .await
-        .unwrap()
-        .unwrap();
+    {
+        let person = store
+            .person(item.referral.person_id)
+            .await
+            .unwrap()
+            .unwrap();
+        if person.details.nhs_number.is_some() && !people.iter().any(|(_, p)| p.id == person.id) {
+            people.push((item, person));
+        }
+    }
+    let (item, person) = people.remove(0);
     let nhs = person.details.nhs_number.unwrap();
+    // A second person's record is restricted: nothing is recorded for them.
+    let (restricted_item, restricted) = people.remove(0);
+    let restriction = linkwork_domain::person_rights::Restriction {
+        reason: "Asked us to stop while they complain".into(),
+        by: "Team lead".into(),
+        at: linkwork_domain::time::now(),
+    };
+    store
+        .set_restriction(
+            restricted.id,
+            Some(&restriction),
+            &linkwork_domain::audit::NewAuditEvent::new(
+                Actor::Cli,
+                linkwork_domain::audit::AuditAction::PersonRestrict,
+                restriction.at,
+            ),
+        )
+        .await
+        .unwrap();
     let file = format!(
-        "NHS Number,Period,Appointments\n{nhs},before,11\n{nhs},after,6\n1234567890,before,3\n{nhs},during,2\n{nhs},after,many\n9434765919,before,4\n",
-        nhs = nhs.as_str()
+        "NHS Number,Period,Appointments\n{nhs},before,11\n{nhs},after,6\n1234567890,before,3\n{nhs},during,2\n{nhs},after,many\n9434765919,before,4\n{restricted},before,7\n",
+        nhs = nhs.as_str(),
+        restricted = restricted.details.nhs_number.as_ref().unwrap().as_str()
     );
     let report = app
         .import_gp_appointments(Actor::Cli, file.as_bytes())
@@ -239,12 +265,23 @@ async fn gp_appointments_import_by_nhs_number_and_list_what_they_cannot_place() 
         .iter()
         .map(|r| (r.line, r.reason.as_str()))
         .collect();
-    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert_eq!(reasons.len(), 5, "{reasons:?}");
     assert_eq!(reasons[0].0, 4);
     assert!(reasons[0].1.contains("not a valid NHS number"));
     assert!(reasons[1].1.contains("give before or after"));
     assert!(reasons[2].1.contains("whole number"));
     assert!(reasons[3].1.contains("no one with this NHS number"));
+    assert_eq!(reasons[4].0, 8);
+    assert!(reasons[4].1.contains("record is restricted"));
+    assert_eq!(
+        store
+            .gp_appointments(restricted_item.referral.id)
+            .await
+            .unwrap()
+            .and_then(|g| g.before),
+        None,
+        "nothing recorded for the restricted person"
+    );
     let stored = store
         .gp_appointments(item.referral.id)
         .await

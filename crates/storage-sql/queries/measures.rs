@@ -8,7 +8,7 @@ use linkwork_domain::measures::{
 };
 use linkwork_domain::message::Message;
 use linkwork_domain::nhs_number::NhsNumber;
-use linkwork_domain::{OrgId, ReferralId};
+use linkwork_domain::{OrgId, ReferralId, Timestamp};
 use linkwork_storage::{
     CohortFilter, GpCohortFilter, MeasureChanges, MeasureStore, ReferralOfPerson, StorageError,
     StorageResult,
@@ -316,7 +316,7 @@ impl MeasureStore for Store {
         pcn_ids: Option<&[OrgId]>,
     ) -> StorageResult<Option<ReferralOfPerson>> {
         let mut qb = QueryBuilder::<Db>::new(
-            "SELECT r.id, r.person_id, r.pcn_id, r.received_at FROM referrals r \
+            "SELECT r.id, r.person_id, r.pcn_id, r.received_at, p.restricted_at FROM referrals r \
              JOIN people p ON p.id = r.person_id WHERE p.nhs_number = ",
         );
         qb.push_bind(nhs_number.as_str().to_owned());
@@ -332,6 +332,7 @@ impl MeasureStore for Store {
                     person_id: get::<Uuid>(&row, "person_id")?.into(),
                     pcn_id: get::<Uuid>(&row, "pcn_id")?.into(),
                     received_at: get(&row, "received_at")?,
+                    restricted: get::<Option<Timestamp>>(&row, "restricted_at")?.is_some(),
                 })
             })
             .transpose()

@@ -53,6 +53,8 @@ pub struct ReferralOfPerson {
     pub person_id: PersonId,
     pub pcn_id: OrgId,
     pub received_at: Timestamp,
+    /// Their record is restricted: nothing more is recorded about them.
+    pub restricted: bool,
 }
 
 #[async_trait]

@@ -163,6 +163,15 @@ impl App {
                 });
                 continue;
             };
+            // Restriction stops processing: the figure is not recorded,
+            // and the operator is told why.
+            if referral.restricted {
+                report.refused.push(Rejection {
+                    line,
+                    reason: "this person's record is restricted: nothing is recorded for them until the restriction is lifted".into(),
+                });
+                continue;
+            }
             let existing = match figures
                 .iter()
                 .position(|f| f.referral_id == referral.referral_id)
