@@ -550,9 +550,13 @@ impl LinkingStore for Store {
     }
 
     async fn unchased(&self, before: Timestamp, limit: u32) -> StorageResult<Vec<OnwardReferral>> {
+        // A restricted person's referral is not chased: no work is done
+        // on a restricted record.
         sqlx::query(&format!(
-            "SELECT {ONWARD_COLUMNS} FROM onward_referrals WHERE status = 'sent' AND chased = $1 \
-             AND sent_at < $2 ORDER BY sent_at LIMIT $3"
+            "SELECT {} FROM onward_referrals o JOIN people p ON p.id = o.person_id \
+             WHERE o.status = 'sent' AND o.chased = $1 AND o.sent_at < $2{NOT_RESTRICTED} \
+             ORDER BY o.sent_at LIMIT $3",
+            prefixed("o", ONWARD_COLUMNS)
         ))
         .bind(false)
         .bind(before)

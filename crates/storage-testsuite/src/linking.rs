@@ -347,6 +347,41 @@ pub async fn partners_see_their_own_inbox_and_the_team_what_needs_attention(stor
             .collect::<Vec<_>>(),
         [old.id]
     );
+    // No chasing for a restricted record, until the restriction is lifted.
+    let restriction = linkwork_domain::person_rights::Restriction {
+        reason: "Asked us to stop".into(),
+        by: "Team lead".into(),
+        at: now(),
+    };
+    let restricting = || {
+        event(
+            AuditAction::PersonRestrict,
+            EntityRef::new("person", r.person_id),
+        )
+    };
+    store
+        .set_restriction(old.person_id, Some(&restriction), &restricting())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .unchased(now() - Duration::days(10), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .set_restriction(old.person_id, None, &restricting())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .unchased(now() - Duration::days(10), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     // Seen, the decline leaves the list.
     store
         .save_casework(

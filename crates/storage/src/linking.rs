@@ -81,8 +81,9 @@ pub trait LinkingStore: Send + Sync {
     /// or not attended and not yet seen, or sent before `unanswered_before`
     /// with no answer. Oldest first.
     async fn needs_attention(&self, filter: &AttentionFilter) -> StorageResult<Vec<OnwardItem>>;
-    /// Sent before `before`, unanswered and not yet chased: for the sweep
-    /// that makes "chase the partner" tasks.
+    /// Sent before `before`, unanswered and not yet chased, of people
+    /// whose records are not restricted: for the sweep that makes "chase
+    /// the partner" tasks.
     async fn unchased(&self, before: Timestamp, limit: u32) -> StorageResult<Vec<OnwardReferral>>;
     async fn answer_link(&self, token_hash: &str) -> StorageResult<Option<AnswerLink>>;
 
