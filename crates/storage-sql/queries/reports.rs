@@ -14,10 +14,11 @@ use linkwork_storage::{
     UtcDay, WaitCount,
 };
 use sqlx::QueryBuilder;
+use sqlx::query_builder::Separated;
 use uuid::Uuid;
 
 use super::audit::insert as insert_audit;
-use super::{DbRow, backend, coded, corrupt, get, insert_rows, push_in};
+use super::{Connection, DbRow, backend, coded, corrupt, get, insert_rows, push_in};
 use crate::dialect::{self, Db, Store};
 
 /// Pushes `from` (a `FROM` clause whose `alias` has `pcn_id` and
@@ -51,6 +52,24 @@ fn push_scope(
 /// Referrals received in the period.
 fn push_referrals(qb: &mut QueryBuilder<'_, Db>, filter: &ReportFilter) {
     push_scope(qb, "FROM referrals r", "r", Some("r.received_at"), filter);
+}
+
+/// Empties `table` and writes `rows` into it, in `tx`: a published file
+/// replaces the last one loaded whole.
+async fn replace_rows<'a, T>(
+    tx: &mut Connection,
+    table: &str,
+    columns: &str,
+    rows: &'a [T],
+    bind: impl FnMut(&mut Separated<'_, 'a, Db, &'static str>, &'a T),
+) -> StorageResult<()> {
+    sqlx::query(&format!("DELETE FROM {table}"))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    insert_rows(tx, table, columns, rows, "", bind)
+        .await
+        .map_err(backend)
 }
 
 fn count(row: &DbRow, column: &str) -> StorageResult<u64> {
@@ -439,37 +458,26 @@ impl ReportStore for Store {
         let mut tx = self.write().await?;
         let written = match rows {
             RegisteredPopulation::ByLsoa(rows) => {
-                sqlx::query("DELETE FROM registered_lsoa")
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                insert_rows(
+                replace_rows(
                     &mut tx,
                     "registered_lsoa",
                     "practice_code, lsoa, patients",
                     rows,
-                    "",
                     |b, r| {
                         b.push_bind(r.practice_code.as_str())
                             .push_bind(r.lsoa.as_str())
                             .push_bind(patients(r.patients));
                     },
                 )
-                .await
-                .map_err(backend)?;
+                .await?;
                 rows.len()
             }
             RegisteredPopulation::ByAgeSex(rows) => {
-                sqlx::query("DELETE FROM registered_age_sex")
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                insert_rows(
+                replace_rows(
                     &mut tx,
                     "registered_age_sex",
                     "practice_code, sex, age_from, patients",
                     rows,
-                    "",
                     |b, r| {
                         b.push_bind(r.practice_code.as_str())
                             .push_bind(r.sex.code())
@@ -477,8 +485,7 @@ impl ReportStore for Store {
                             .push_bind(patients(r.patients));
                     },
                 )
-                .await
-                .map_err(backend)?;
+                .await?;
                 rows.len()
             }
         };
@@ -493,16 +500,11 @@ impl ReportStore for Store {
         audit: &NewAuditEvent,
     ) -> StorageResult<u64> {
         let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM lsoa_deprivation")
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        insert_rows(
+        replace_rows(
             &mut tx,
             "lsoa_deprivation",
             "lsoa, edition, imd_rank, imd_decile",
             rows,
-            "",
             |b, r| {
                 b.push_bind(r.lsoa.as_str())
                     .push_bind(edition(r.edition))
@@ -510,8 +512,7 @@ impl ReportStore for Store {
                     .push_bind(i16::from(r.decile));
             },
         )
-        .await
-        .map_err(backend)?;
+        .await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(backend)?;
         Ok(rows.len() as u64)
